@@ -1,0 +1,61 @@
+/**
+ * Vocabulary shared by both contracts. Content categories reuse the national
+ * service labels of the DNMA RFTI (§2.2.2) so that an ENT can map its own
+ * services without inventing a taxonomy.
+ */
+export const CONTENT_CATEGORIES = [
+  'CAHIER_TEXTES',
+  'COURRIER_ELECTRONIQUE',
+  'PARCOURS_PEDAGOGIQUE',
+  'STOCKAGE_PARTAGE',
+  'GESTION_TEMPS',
+  'PRODUCTION_COLLABORATIVE',
+  'GESTION_COMPETENCES',
+  'RESSOURCE_ORIENTATION',
+  'RESSOURCE_PRODUCTION',
+  'RESSOURCE_DOCUMENTAIRE',
+  'MANUEL_NUMERIQUE',
+  'RESSOURCE_MULTIMEDIA',
+] as const;
+export type ContentCategory = (typeof CONTENT_CATEGORIES)[number];
+
+/** §8.3 flow 3: what the arrival does with each offered item. */
+export const ITEM_DECISIONS = ['IMPORT', 'CONVERT', 'MANUAL', 'REFUSED'] as const;
+export type ItemDecisionKind = (typeof ITEM_DECISIONS)[number];
+
+/** Stable reason codes carried by the answer; each has a French sentence for the teacher. */
+export const DECISION_REASONS = [
+  'NATIVE_IMPORT',
+  'CONVERSION_AVAILABLE',
+  'NO_IMPORTABLE_FORMAT',
+  'UNKNOWN_FORMAT',
+  'ITEM_TOO_LARGE',
+  'CATEGORY_REFUSED',
+] as const;
+export type DecisionReasonCode = (typeof DECISION_REASONS)[number];
+
+export const RECEIPT_ITEM_STATUSES = ['IMPORTED', 'AWAITING_MANUAL_DOWNLOAD', 'FAILED', 'REFUSED'] as const;
+export type ReceiptItemStatus = (typeof RECEIPT_ITEM_STATUSES)[number];
+
+export const OBJECT_ROLES = ['content', 'metadata'] as const;
+export type ObjectRole = (typeof OBJECT_ROLES)[number];
+
+/** OAuth2 scopes, one per peer operation (N°7: OAuth2 for API calls). */
+export const PEER_SCOPES = {
+  capabilities: 'portability:capabilities',
+  offer: 'portability:offer',
+  deliver: 'portability:deliver',
+  fetch: 'portability:fetch',
+  receipt: 'portability:receipt',
+} as const;
+export type PeerScope = (typeof PEER_SCOPES)[keyof typeof PEER_SCOPES];
+export const ALL_PEER_SCOPES: PeerScope[] = Object.values(PEER_SCOPES);
+
+export const CONTRACT_VERSION = '1';
+
+/** Patterns shared by both contracts. */
+export const FORMAT_ID_PATTERN = /^[a-z0-9][a-z0-9.+-]{0,63}$/;
+export const ITEM_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const UAI_PATTERN = /^[0-9]{7}[A-Z]$/;
+export const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/;
+export const MEDIA_TYPE_PATTERN = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;

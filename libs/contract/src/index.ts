@@ -1,0 +1,4 @@
+export * from './enums';
+export * from './problems';
+export * from './peer.dto';
+export * from './connector.dto';

@@ -1,0 +1,346 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import {
+  CONTENT_CATEGORIES,
+  CONTRACT_VERSION,
+  ContentCategory,
+  DECISION_REASONS,
+  DecisionReasonCode,
+  FORMAT_ID_PATTERN,
+  ITEM_DECISIONS,
+  ITEM_ID_PATTERN,
+  ItemDecisionKind,
+  MEDIA_TYPE_PATTERN,
+  OBJECT_ROLES,
+  ObjectRole,
+  RECEIPT_ITEM_STATUSES,
+  ReceiptItemStatus,
+  SHA256_HEX_PATTERN,
+  UAI_PATTERN,
+} from './enums';
+
+/** Upper bounds enforced on every offer (also published in discovery `limits`). */
+export const OFFER_LIMITS = {
+  maxItems: 500,
+  maxFormatsPerItem: 10,
+  maxTitleLength: 500,
+  /** 50 GiB: a declared size above this is rejected as malformed, not negotiated. */
+  maxDeclaredBytes: 50 * 1024 ** 3,
+} as const;
+
+// ---------------------------------------------------------------- discovery
+
+export class DiscoveryEndpoints {
+  @ApiProperty() capabilities: string;
+  @ApiProperty() offers: string;
+  @ApiProperty({ description: 'Template; {offerId} is replaced by the offer id.' }) deliveries: string;
+  @ApiProperty({ description: 'Template; {transferId} and {itemId} are replaced.' }) itemContent: string;
+  @ApiProperty({ description: 'Template; {transferId} is replaced.' }) receipt: string;
+}
+
+export class DiscoveryLimits {
+  @ApiProperty() maxItemsPerOffer: number;
+  @ApiProperty() maxBodyBytes: number;
+  @ApiProperty() maxItemBytes: number;
+  @ApiProperty({ description: 'How long an offer and its staged data are kept without a receipt.' })
+  offerTtlSeconds: number;
+}
+
+/** `GET /.well-known/ent-portability` */
+export class DiscoveryDocument {
+  @ApiProperty({ example: ['1'] }) contractVersions: string[];
+  @ApiProperty({ description: 'Identifier of this ENT in the peer registries.' }) entId: string;
+  @ApiProperty({ description: 'UAIs (établissements) this gateway serves.' }) uais: string[];
+  @ApiProperty({ description: 'OAuth2 issuer whose client-credentials tokens this gateway accepts.' }) issuer: string;
+  @ApiProperty({ description: 'Audience (resource indicator) to request tokens for when calling this gateway.' })
+  audience: string;
+  @ApiProperty({ description: 'JWKS with the keys that sign delivery manifests and receipts.' }) jwksUri: string;
+  @ApiProperty({ type: DiscoveryEndpoints }) endpoints: DiscoveryEndpoints;
+  @ApiProperty({ type: DiscoveryLimits }) limits: DiscoveryLimits;
+}
+
+// ---------------------------------------------------------------- capabilities
+
+export class AcceptedFormat {
+  @ApiProperty({ example: 'imscc-1.3' }) format: string;
+  @ApiPropertyOptional({ description: 'For `binary`: the media types imported natively.', example: ['application/pdf'] })
+  mediaTypes?: string[];
+}
+
+export class CategoryCapability {
+  @ApiProperty({ enum: CONTENT_CATEGORIES }) category: ContentCategory;
+  @ApiProperty({ type: [AcceptedFormat], description: 'Natively imported formats, most preferred first.' })
+  imports: AcceptedFormat[];
+}
+
+export class ConverterDescriptor {
+  @ApiProperty() id: string;
+  @ApiProperty() from: string;
+  @ApiProperty() to: string;
+  @ApiProperty({ description: 'Relative cost; negotiation picks the cheapest path.' }) cost: number;
+  @ApiProperty({ description: 'Loss codes: what the conversion cannot keep.' }) losses: string[];
+}
+
+/** `GET /portability/v1/capabilities` */
+export class CapabilitiesDocument {
+  @ApiProperty({ example: CONTRACT_VERSION }) contractVersion: string;
+  @ApiProperty() entId: string;
+  @ApiProperty({ type: [CategoryCapability] }) categories: CategoryCapability[];
+  @ApiProperty({ enum: CONTENT_CATEGORIES, isArray: true, description: 'Categories this ENT refuses outright.' })
+  refusedCategories: ContentCategory[];
+  @ApiProperty({ description: 'Largest item this ENT accepts, imported or kept for manual download.' })
+  maxItemBytes: number;
+  @ApiProperty({ type: [ConverterDescriptor] }) converters: ConverterDescriptor[];
+}
+
+// ---------------------------------------------------------------- offer (§8.3 flow 2)
+
+export class OfferedFormat {
+  @ApiProperty({ example: 'imscc-1.3', pattern: FORMAT_ID_PATTERN.source })
+  @IsString()
+  @Matches(FORMAT_ID_PATTERN, { message: 'format must be a format id such as "imscc-1.3"' })
+  format: string;
+
+  @ApiProperty({ example: 'application/vnd.ims.imsccv1p3' })
+  @IsString()
+  @Matches(MEDIA_TYPE_PATTERN, { message: 'mediaType must be a media type such as "application/pdf"' })
+  mediaType: string;
+
+  @ApiProperty({ description: 'Size declared by the departure ENT; the manifest carries the exact size.' })
+  @IsInt()
+  @Min(0)
+  @Max(OFFER_LIMITS.maxDeclaredBytes)
+  sizeBytes: number;
+}
+
+export class OfferedMetadata {
+  @ApiProperty({ example: 'scolomfr-3.1' })
+  @IsString()
+  @Matches(FORMAT_ID_PATTERN)
+  format: string;
+}
+
+export class OfferItem {
+  @ApiProperty({ pattern: ITEM_ID_PATTERN.source })
+  @IsString()
+  @Matches(ITEM_ID_PATTERN, { message: 'itemId must be 1-128 characters among letters, digits, ".", "_", ":" and "-"' })
+  itemId: string;
+
+  @ApiProperty({ maxLength: OFFER_LIMITS.maxTitleLength })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(OFFER_LIMITS.maxTitleLength)
+  title: string;
+
+  @ApiProperty({ enum: CONTENT_CATEGORIES })
+  @IsIn(CONTENT_CATEGORIES as unknown as string[])
+  category: ContentCategory;
+
+  @ApiProperty({ type: [OfferedFormat], description: 'Formats the departure can export this item in, preferred first.' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(OFFER_LIMITS.maxFormatsPerItem)
+  @ValidateNested({ each: true })
+  @Type(() => OfferedFormat)
+  formats: OfferedFormat[];
+
+  @ApiPropertyOptional({ type: [OfferedMetadata], description: 'Metadata records that travel with the item (ScoLOMFR, schema.org).' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @ValidateNested({ each: true })
+  @Type(() => OfferedMetadata)
+  metadata?: OfferedMetadata[];
+}
+
+export class OfferParty {
+  @ApiProperty()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'entId must be a lower-case identifier' })
+  entId: string;
+
+  @ApiProperty({ example: '0750001A' })
+  @Matches(UAI_PATTERN, { message: 'uai must be 7 digits followed by an upper-case letter' })
+  uai: string;
+}
+
+export class ArrivalParty {
+  @ApiProperty({ example: '0690002B' })
+  @Matches(UAI_PATTERN, { message: 'uai must be 7 digits followed by an upper-case letter' })
+  uai: string;
+}
+
+export class OfferOwner {
+  @ApiProperty({ description: 'Name of the IdP claim that binds the teacher across ENTs.', example: 'sub' })
+  @IsString()
+  @Matches(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/)
+  identityClaim: string;
+
+  @ApiProperty({ description: 'Value of that claim for the teacher.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  identity: string;
+
+  @ApiPropertyOptional({ description: 'Shown to the teacher at arrival only.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  displayName?: string;
+}
+
+/** `POST /portability/v1/offers` body: the list of contents with their source formats (§8.3 flow 2). */
+export class Offer {
+  @ApiProperty({ format: 'uuid', description: 'Chosen by the departure; the call is idempotent on it.' })
+  @IsUUID()
+  offerId: string;
+
+  @ApiProperty({ example: CONTRACT_VERSION })
+  @IsIn([CONTRACT_VERSION])
+  contractVersion: string;
+
+  @ApiProperty({ type: OfferParty })
+  @ValidateNested()
+  @Type(() => OfferParty)
+  departure: OfferParty;
+
+  @ApiProperty({ type: ArrivalParty })
+  @ValidateNested()
+  @Type(() => ArrivalParty)
+  arrival: ArrivalParty;
+
+  @ApiProperty({ type: OfferOwner })
+  @ValidateNested()
+  @Type(() => OfferOwner)
+  owner: OfferOwner;
+
+  @ApiProperty({ format: 'date-time' })
+  @IsISO8601({ strict: true })
+  expiresAt: string;
+
+  @ApiProperty({ type: [OfferItem] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(OFFER_LIMITS.maxItems)
+  @ValidateNested({ each: true })
+  @Type(() => OfferItem)
+  items: OfferItem[];
+}
+
+// ---------------------------------------------------------------- answer (§8.3 flow 3)
+
+export class DecisionReason {
+  @ApiProperty({ enum: DECISION_REASONS }) code: DecisionReasonCode;
+  @ApiProperty({ description: 'A sentence in French for the teacher.' }) message: string;
+}
+
+export class ConversionLoss {
+  @ApiProperty() code: string;
+  @ApiProperty({ description: 'What is lost, in French.' }) message: string;
+}
+
+export class ItemDecision {
+  @ApiProperty() itemId: string;
+  @ApiProperty({ enum: ITEM_DECISIONS }) decision: ItemDecisionKind;
+  @ApiPropertyOptional({ description: 'Offered format the arrival wants to receive.' }) sourceFormat?: string;
+  @ApiPropertyOptional({ description: 'Format the item ends in at arrival (after conversion for CONVERT).' })
+  targetFormat?: string;
+  @ApiPropertyOptional({ description: 'Converter ids applied in order (CONVERT only).' }) converters?: string[];
+  @ApiProperty({ type: [ConversionLoss] }) losses: ConversionLoss[];
+  @ApiProperty({ type: [DecisionReason] }) reasons: DecisionReason[];
+}
+
+export class OfferAnswer {
+  @ApiProperty({ format: 'uuid' }) offerId: string;
+  @ApiProperty() arrivalEntId: string;
+  @ApiProperty({ format: 'date-time' }) answeredAt: string;
+  @ApiProperty({ type: [ItemDecision] }) items: ItemDecision[];
+}
+
+// ---------------------------------------------------------------- delivery (§8.3 flow 4)
+
+/** One staged object, as listed in the signed manifest. */
+export class ManifestObject {
+  @ApiProperty() itemId: string;
+  @ApiProperty({ enum: OBJECT_ROLES }) role: ObjectRole;
+  @ApiProperty() format: string;
+  @ApiProperty() mediaType: string;
+  @ApiProperty() sizeBytes: number;
+  @ApiProperty({ pattern: SHA256_HEX_PATTERN.source }) sha256: string;
+  @ApiProperty({ description: 'Peer endpoint that redirects to a short-lived URL of the bytes.' }) contentUrl: string;
+}
+
+/** Payload of the manifest JWS (not a request body: documented for implementers). */
+export class DeliveryManifest {
+  @ApiProperty({ format: 'uuid' }) offerId: string;
+  @ApiProperty() departureEntId: string;
+  @ApiProperty() arrivalEntId: string;
+  @ApiProperty({ format: 'date-time' }) issuedAt: string;
+  @ApiProperty({ type: [ManifestObject] }) objects: ManifestObject[];
+}
+
+/** `POST /portability/v1/offers/{offerId}/deliveries` body. */
+export class DeliveryRequest {
+  @ApiProperty({ description: 'Compact JWS (RS256/ES256) whose payload is a DeliveryManifest, signed by the departure.' })
+  @IsString()
+  @MaxLength(2_000_000)
+  @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'manifest must be a compact JWS' })
+  manifest: string;
+}
+
+export class DeliveryAccepted {
+  @ApiProperty({ format: 'uuid' }) offerId: string;
+  @ApiProperty() status: string;
+  @ApiProperty() objects: number;
+}
+
+// ---------------------------------------------------------------- receipt
+
+export class ReceiptItem {
+  @ApiProperty() itemId: string;
+  @ApiProperty({ enum: RECEIPT_ITEM_STATUSES }) status: ReceiptItemStatus;
+  @ApiPropertyOptional({ description: 'Identifier of the imported content in the arrival ENT.' }) localId?: string;
+  @ApiPropertyOptional() reason?: string;
+}
+
+/** Payload of the receipt JWS. */
+export class Receipt {
+  @ApiProperty({ format: 'uuid' }) offerId: string;
+  @ApiProperty() arrivalEntId: string;
+  @ApiProperty() departureEntId: string;
+  @ApiProperty({ format: 'date-time' }) issuedAt: string;
+  @ApiProperty({ type: [ReceiptItem] }) items: ReceiptItem[];
+}
+
+/** `POST /portability/v1/transfers/{transferId}/receipt` body. */
+export class ReceiptRequest {
+  @ApiProperty({ description: 'Compact JWS whose payload is a Receipt, signed by the arrival.' })
+  @IsString()
+  @MaxLength(1_000_000)
+  @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'receipt must be a compact JWS' })
+  receipt: string;
+}
+
+export class ReceiptAccepted {
+  @ApiProperty({ format: 'uuid' }) offerId: string;
+  @ApiProperty() status: string;
+}
+
+export { SHA256_HEX_PATTERN, UAI_PATTERN };
