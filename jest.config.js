@@ -11,22 +11,26 @@ const swc = ['@swc/jest', {
 const moduleNameMapper = {
   '^@ent/(contract|negotiation|storage|persistence|formats|common)$': '<rootDir>/libs/$1/src',
 };
+// jose is ESM-only: let swc turn it into CommonJS for jest.
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)s$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  moduleNameMapper,
+};
 module.exports = {
+  // Per-project testTimeout is ignored by jest 29: e2e suites call jest.setTimeout themselves.
+  testTimeout: 30000,
   projects: [
     {
       displayName: 'unit',
-      testEnvironment: 'node',
-      transform: { '^.+\\.ts$': swc },
-      moduleNameMapper,
+      ...common,
       testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
     },
     {
       displayName: 'e2e',
-      testEnvironment: 'node',
-      transform: { '^.+\\.ts$': swc },
-      moduleNameMapper,
+      ...common,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 180000,
     },
   ],
 };

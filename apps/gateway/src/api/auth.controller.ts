@@ -1,0 +1,49 @@
+import { Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { OidcGuard } from '../identity/oidc.guard';
+import { CurrentUser, SessionUser } from '../identity/session-user';
+import { ArrivalService } from '../transfers/arrival.service';
+
+@ApiExcludeController()
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly arrival: ArrivalService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /** Starts the authorization code flow (redirect to the Guichet Agents). */
+  @Get('auth/login')
+  @UseGuards(OidcGuard)
+  login() {
+    // The guard answers with the redirect.
+  }
+
+  @Get('auth/callback')
+  @UseGuards(OidcGuard)
+  async callback(@Req() req: Request & { user?: SessionUser }, @Res() res: Response) {
+    const user = req.user!;
+    // A fresh session id after login: no session fixation.
+    await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+    req.session.user = user;
+    await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+    // §8.3 arrival: logging in is what triggers the automatic import.
+    await this.arrival.onOwnerLogin(user);
+    res.redirect(303, '/');
+  }
+
+  @Post('auth/logout')
+  @HttpCode(204)
+  async logout(@Req() req: Request, @Res() res: Response) {
+    await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+    res.clearCookie(this.config.session.cookieName);
+    res.status(204).end();
+  }
+
+  @Get('api/me')
+  me(@CurrentUser() user: SessionUser) {
+    return user;
+  }
+}

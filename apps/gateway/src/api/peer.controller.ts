@@ -1,0 +1,114 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import {
+  CapabilitiesDocument,
+  DeliveryAccepted,
+  DeliveryRequest,
+  ITEM_ID_PATTERN,
+  Offer,
+  OfferAnswer,
+  PEER_SCOPES,
+  PROBLEM_TYPES,
+  ReceiptAccepted,
+  ReceiptRequest,
+} from '@ent/contract';
+import { ProblemError } from '@ent/common';
+import { PeerAuthGuard, PeerRequest, RequiresPeerScope } from '../peers/peer-auth.guard';
+import { ArrivalService } from '../transfers/arrival.service';
+import { DepartureService } from '../transfers/departure.service';
+
+const PROBLEMS = [
+  { status: 400, description: 'problem+json: invalid body (each offending field named in `errors`)' },
+  { status: 401, description: 'problem+json: missing, unverifiable or expired token' },
+  { status: 403, description: 'problem+json: token for another audience, without the scope, or from an unknown peer' },
+];
+
+function itemIdParam(value: string): string {
+  if (!ITEM_ID_PATTERN.test(value)) throw new ProblemError(400, PROBLEM_TYPES.validation, 'Invalid item id', 'itemId has an invalid form.');
+  return value;
+}
+
+/** Peer contract v1 (gateway ↔ gateway), the "contrat d'interface unique" of §8.3. */
+@ApiTags('peer')
+@ApiBearerAuth()
+@UseGuards(PeerAuthGuard)
+@Controller('portability/v1')
+export class PeerController {
+  constructor(
+    private readonly arrival: ArrivalService,
+    private readonly departure: DepartureService,
+  ) {}
+
+  @Get('capabilities')
+  @RequiresPeerScope(PEER_SCOPES.capabilities)
+  @ApiOperation({ summary: 'What this ENT imports, per content category, and the conversions it runs' })
+  @ApiOkResponse({ type: CapabilitiesDocument })
+  @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
+  capabilities(): Promise<CapabilitiesDocument> {
+    return this.arrival.capabilities();
+  }
+
+  @Post('offers')
+  @HttpCode(200)
+  @RequiresPeerScope(PEER_SCOPES.offer)
+  @ApiOperation({ summary: '§8.3 flows 2→3: the list of contents with their formats in, the item-by-item answer out. Idempotent on offerId.' })
+  @ApiOkResponse({ type: OfferAnswer })
+  @ApiResponse(PROBLEMS[0]) @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
+  @ApiResponse({ status: 409, description: 'problem+json: the offer id was used for a different offer' })
+  offer(@Req() req: PeerRequest, @Body() offer: Offer): Promise<OfferAnswer> {
+    return this.arrival.receiveOffer(req.peer, offer);
+  }
+
+  @Post('offers/:offerId/deliveries')
+  @HttpCode(202)
+  @RequiresPeerScope(PEER_SCOPES.deliver)
+  @ApiOperation({ summary: '§8.3 flow 4: the signed delivery manifest; the arrival pulls every object' })
+  @ApiParam({ name: 'offerId', format: 'uuid' })
+  @ApiAcceptedResponse({ type: DeliveryAccepted })
+  @ApiResponse(PROBLEMS[0]) @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
+  deliveries(@Req() req: PeerRequest, @Param('offerId', new ParseUUIDPipe()) offerId: string, @Body() body: DeliveryRequest): Promise<DeliveryAccepted> {
+    return this.arrival.receiveDelivery(req.peer, offerId, body.manifest);
+  }
+
+  @Get('transfers/:transferId/items/:itemId/content')
+  @RequiresPeerScope(PEER_SCOPES.fetch)
+  @ApiOperation({ summary: 'The bytes of one staged item: a redirect to a short-lived URL that serves Range requests' })
+  @ApiParam({ name: 'transferId', format: 'uuid' })
+  @ApiFoundResponse({ description: 'Location: presigned URL, valid for a short time, for this object only' })
+  @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
+  async content(@Req() req: PeerRequest, @Param('transferId', new ParseUUIDPipe()) transferId: string, @Param('itemId') itemId: string, @Res() res: Response) {
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(302, await this.departure.objectUrl(req.peer, transferId, itemIdParam(itemId), 'content'));
+  }
+
+  @Get('transfers/:transferId/items/:itemId/metadata')
+  @RequiresPeerScope(PEER_SCOPES.fetch)
+  @ApiOperation({ summary: 'The metadata record (ScoLOMFR) that travels with an item, as a redirect like content' })
+  @ApiParam({ name: 'transferId', format: 'uuid' })
+  @ApiFoundResponse({ description: 'Location: presigned URL of the metadata record' })
+  async metadata(@Req() req: PeerRequest, @Param('transferId', new ParseUUIDPipe()) transferId: string, @Param('itemId') itemId: string, @Res() res: Response) {
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(302, await this.departure.objectUrl(req.peer, transferId, itemIdParam(itemId), 'metadata'));
+  }
+
+  @Post('transfers/:transferId/receipt')
+  @HttpCode(200)
+  @RequiresPeerScope(PEER_SCOPES.receipt)
+  @ApiOperation({ summary: 'The arrival\'s signed receipt, item by item; after it the departure deletes its staged copies' })
+  @ApiParam({ name: 'transferId', format: 'uuid' })
+  @ApiOkResponse({ type: ReceiptAccepted })
+  @ApiResponse(PROBLEMS[0]) @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
+  receipt(@Req() req: PeerRequest, @Param('transferId', new ParseUUIDPipe()) transferId: string, @Body() body: ReceiptRequest): Promise<ReceiptAccepted> {
+    return this.departure.receiveReceipt(req.peer, transferId, body.receipt);
+  }
+}

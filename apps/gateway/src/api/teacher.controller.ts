@@ -1,0 +1,105 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Matches } from 'class-validator';
+import type { Response } from 'express';
+import { ITEM_ID_PATTERN, OFFER_LIMITS, UAI_PATTERN } from '@ent/contract';
+import { CurrentUser, SessionUser } from '../identity/session-user';
+import { ArrivalService } from '../transfers/arrival.service';
+import { DepartureService } from '../transfers/departure.service';
+
+export class CreateTransferRequest {
+  @Matches(UAI_PATTERN, { message: "Le code UAI de l'établissement d'arrivée doit compter 7 chiffres suivis d'une lettre majuscule (ex. 0690002B)." })
+  arrivalUai: string;
+
+  @IsArray({ message: 'Choisissez au moins un contenu à transférer.' })
+  @ArrayMinSize(1, { message: 'Choisissez au moins un contenu à transférer.' })
+  @ArrayMaxSize(OFFER_LIMITS.maxItems, { message: `Un transfert compte au plus ${OFFER_LIMITS.maxItems} contenus.` })
+  @IsString({ each: true })
+  @Matches(ITEM_ID_PATTERN, { each: true, message: 'Identifiant de contenu invalide.' })
+  itemIds: string[];
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'imscc-1.3': '.imscc', 'imscc-1.2': '.imscc', 'imscc-1.1': '.imscc', 'imscc-1.0': '.imscc',
+  mbox: '.mbox', eml: '.eml', ical: '.ics', vcard: '.vcf', 'scolomfr-3.1': '.xml', h5p: '.h5p', 'moodle-mbz': '.mbz',
+};
+const MEDIA_EXTENSIONS: Record<string, string> = { 'application/pdf': '.pdf', 'image/png': '.png', 'image/jpeg': '.jpg', 'text/plain': '.txt' };
+
+function downloadName(title: string, format: string | null, mediaType: string | null): string {
+  const ext = (format && EXTENSIONS[format]) ?? (mediaType && MEDIA_EXTENSIONS[mediaType]) ?? '';
+  const base = title.normalize('NFKC').replace(/[\\/:*?"<>|\u0000-\u001f\u007f]+/g, '_').replace(/\s+/g, ' ').trim().slice(0, 150) || 'contenu';
+  return base + ext;
+}
+
+/** The JSON API behind the teacher transfer UI (session-authenticated; messages in French). */
+@ApiExcludeController()
+@Controller('api')
+export class TeacherController {
+  constructor(
+    private readonly departure: DepartureService,
+    private readonly arrival: ArrivalService,
+  ) {}
+
+  @Get('contents')
+  async contents(@CurrentUser() user: SessionUser) {
+    return { items: await this.departure.listContents(user) };
+  }
+
+  @Post('transfers')
+  @HttpCode(201)
+  create(@CurrentUser() user: SessionUser, @Body() body: CreateTransferRequest) {
+    return this.departure.createDraft(user, body.arrivalUai, body.itemIds);
+  }
+
+  @Get('transfers')
+  async list(@CurrentUser() user: SessionUser) {
+    return { items: await this.departure.list(user) };
+  }
+
+  @Get('transfers/:id')
+  get(@CurrentUser() user: SessionUser, @Param('id') id: string) {
+    return this.departure.view(user, id);
+  }
+
+  /** Asks the arrival ENT what it will accept (§8.3 flows 2-3). */
+  @Post('transfers/:id/analysis')
+  @HttpCode(200)
+  analyse(@CurrentUser() user: SessionUser, @Param('id') id: string) {
+    return this.departure.analyse(user, id);
+  }
+
+  @Post('transfers/:id/start')
+  @HttpCode(202)
+  start(@CurrentUser() user: SessionUser, @Param('id') id: string) {
+    return this.departure.start(user, id);
+  }
+
+  /** The signed documents, for the teacher or an auditor. */
+  @Get('transfers/:id/proof')
+  proof(@CurrentUser() user: SessionUser, @Param('id') id: string) {
+    return this.departure.receiptOf(user, id);
+  }
+
+  @Get('received')
+  async received(@CurrentUser() user: SessionUser) {
+    return { items: await this.arrival.list(user) };
+  }
+
+  @Get('received/:id')
+  receivedOne(@CurrentUser() user: SessionUser, @Param('id') id: string) {
+    return this.arrival.view(user, id);
+  }
+
+  @Get('received/:id/items/:itemId/download')
+  async download(@CurrentUser() user: SessionUser, @Param('id') id: string, @Param('itemId') itemId: string, @Res() res: Response) {
+    const { stream, item } = await this.arrival.download(user, id, itemId);
+    const name = downloadName(item.title, item.source_format, item.media_type);
+    res.setHeader('Content-Type', item.media_type ?? 'application/octet-stream');
+    if (item.size_bytes !== null) res.setHeader('Content-Length', String(item.size_bytes));
+    res.setHeader('Content-Disposition', `attachment; filename="${name.replace(/[^\x20-\x7e]/g, '_').replace(/"/g, '')}"; filename*=UTF-8''${encodeURIComponent(name)}`);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (item.sha256) res.setHeader('Digest', `sha-256=${Buffer.from(item.sha256, 'hex').toString('base64')}`);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  }
+}

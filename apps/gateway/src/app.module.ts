@@ -1,0 +1,110 @@
+import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { loggerParams } from '@ent/common';
+import { Database, JobWorker, migrate, openDatabase } from '@ent/persistence';
+import { ObjectStore } from '@ent/storage';
+import { AuthController } from './api/auth.controller';
+import { DiscoveryController } from './api/discovery.controller';
+import { HealthController } from './api/health.controller';
+import { PagesController } from './api/pages.controller';
+import { PeerController } from './api/peer.controller';
+import { TeacherController } from './api/teacher.controller';
+import { GATEWAY_CONFIG, GatewayConfig } from './config';
+import { ConnectorClient } from './connector/connector.client';
+import { IdpClient } from './identity/idp.client';
+import { OidcGuard } from './identity/oidc.guard';
+import { DATABASE, JOB_WORKER, OBJECT_STORE } from './infra/tokens';
+import { PeerAuthGuard } from './peers/peer-auth.guard';
+import { PeerClient } from './peers/peer.client';
+import { PeerRegistry } from './peers/peer-registry';
+import { SigningService } from './peers/signing.service';
+import { ArrivalService } from './transfers/arrival.service';
+import { DepartureService } from './transfers/departure.service';
+import { JobWake } from './transfers/job-wake';
+import { JOB_KINDS } from './transfers/states';
+import { TransferRepository } from './transfers/transfer.repository';
+
+/** Registers the background jobs and runs the worker for the life of the process. */
+class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Jobs');
+  constructor(
+    @Inject(JOB_WORKER) private readonly worker: JobWorker,
+    @Inject(DATABASE) private readonly db: Database,
+    private readonly departure: DepartureService,
+    private readonly arrival: ArrivalService,
+  ) {}
+
+  onApplicationBootstrap() {
+    this.worker.register(JOB_KINDS.stageItem, (j) => this.departure.stageItem(j), (j, e) => this.departure.stageItemGaveUp(j, e));
+    this.worker.register(JOB_KINDS.deliver, (j) => this.departure.deliver(j), (j, e) => this.departure.deliverGaveUp(j, e));
+    this.worker.register(JOB_KINDS.cleanup, (j) => this.departure.cleanup(j));
+    this.worker.register(JOB_KINDS.fetchObject, (j) => this.arrival.fetchObject(j), (j, e) => this.arrival.fetchGaveUp(j, e));
+    this.worker.register(JOB_KINDS.importItem, (j) => this.arrival.importItem(j), (j, e) => this.arrival.importGaveUp(j, e));
+    this.worker.register(JOB_KINDS.sendReceipt, (j) => this.arrival.sendReceipt(j));
+    this.worker.start();
+    this.logger.log({ workerId: this.worker.workerId }, 'job worker started');
+  }
+
+  async onApplicationShutdown() {
+    await this.worker.stop();
+    await this.db.close();
+  }
+}
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [LoggerModule.forRoot(loggerParams('gateway', config.logLevel))],
+      controllers: [DiscoveryController, PeerController, AuthController, TeacherController, HealthController, PagesController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        {
+          provide: DATABASE,
+          useFactory: async () => {
+            const db = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });
+            const applied = await migrate(db);
+            new Logger('Database').log({ kind: db.kind, applied }, 'database ready');
+            return db;
+          },
+        },
+        {
+          provide: OBJECT_STORE,
+          useFactory: async () => {
+            const store = new ObjectStore(config.s3);
+            try {
+              await store.ensureBucket();
+            } catch (err) {
+              // Started anyway: /health says S3 is down and jobs retry.
+              new Logger('ObjectStore').error({ err: (err as Error).message }, 'S3 bucket check failed');
+            }
+            return store;
+          },
+        },
+        {
+          provide: JOB_WORKER,
+          inject: [DATABASE],
+          useFactory: (db: Database) =>
+            new JobWorker(db, {
+              pollIntervalMs: config.jobPollMs,
+              onError: (job, err, final) =>
+                new Logger('Jobs').warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, final, err: (err as Error)?.message }, final ? 'job failed for good' : 'job failed, will retry'),
+            }),
+        },
+        TransferRepository,
+        ConnectorClient,
+        IdpClient,
+        PeerRegistry,
+        PeerClient,
+        PeerAuthGuard,
+        OidcGuard,
+        SigningService,
+        JobWake,
+        DepartureService,
+        ArrivalService,
+        JobsLifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,141 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidateNested,
+} from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { UAI_PATTERN } from '@ent/contract';
+import { ConfigError, loadEnvConfig, parseJsonEnv } from '@ent/common';
+
+const URL_OPTS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** One trusted peer gateway (the peer registry, ARCHITECTURE §6). */
+export class PeerEntry {
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/) entId: string;
+  @IsString() @MinLength(1) clientId: string;
+  @IsUrl(URL_OPTS) baseUrl: string;
+  @IsArray() @ArrayMinSize(1) @Matches(UAI_PATTERN, { each: true }) uais: string[];
+}
+
+const int = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+const list = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+
+/** Environment variables of the gateway; names are the variable names (see README, Configuration). */
+export class GatewayEnv {
+  @IsOptional() @IsString() GATEWAY_HOST = '127.0.0.1';
+  @Transform(int) @IsInt() @Min(1) @Max(65535) GATEWAY_PORT = 4001;
+  @IsOptional() @IsUrl(URL_OPTS) GATEWAY_PUBLIC_URL?: string;
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'ENT_ID must be a lower-case identifier such as "ent-a"' })
+  ENT_ID: string;
+  @Transform(list) @IsArray() @ArrayMinSize(1) @Matches(UAI_PATTERN, { each: true, message: 'GATEWAY_UAIS must list UAIs such as 0750001A' })
+  GATEWAY_UAIS: string[];
+
+  @IsOptional() @IsString() DATABASE_URL?: string;
+  @IsOptional() @IsString() PGLITE_DIR?: string;
+
+  @IsUrl(URL_OPTS, { message: 'S3_ENDPOINT must be an http(s) URL' }) S3_ENDPOINT: string;
+  @IsString() @MinLength(1) S3_ACCESS_KEY: string;
+  @IsString() @MinLength(1) S3_SECRET_KEY: string;
+  @IsString() S3_REGION = 'us-east-1';
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be a valid bucket name' }) S3_BUCKET: string;
+  @Transform(int) @IsInt() @Min(5) @Max(3600) S3_PRESIGN_TTL_SECONDS = 60;
+
+  @IsUrl(URL_OPTS, { message: 'OIDC_ISSUER must be the http(s) URL of the OpenID provider' }) OIDC_ISSUER: string;
+  @IsString() @MinLength(1) OIDC_CLIENT_ID: string;
+  @IsString() @MinLength(1) OIDC_CLIENT_SECRET: string;
+  @Matches(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/) IDENTITY_CLAIM = 'sub';
+
+  @IsUrl(URL_OPTS, { message: 'CONNECTOR_URL must be the http(s) URL of this ENT\'s connector' }) CONNECTOR_URL: string;
+  @IsString() @MinLength(16, { message: 'CONNECTOR_TOKEN must be at least 16 characters' }) CONNECTOR_TOKEN: string;
+
+  @IsOptional() @IsString() PEERS?: string;
+  @IsString() @MinLength(32, { message: 'SESSION_SECRET must be at least 32 characters' }) SESSION_SECRET: string;
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/) SESSION_COOKIE_NAME = 'ent_portability.sid';
+  @IsOptional() @IsString() SIGNING_JWKS?: string;
+
+  @Transform(int) @IsInt() @Min(1024) MAX_BODY_BYTES = 1_048_576;
+  @Transform(int) @IsInt() @Min(1) MAX_ITEM_BYTES = 2 * 1024 ** 3;
+  @Transform(int) @IsInt() @Min(60) OFFER_TTL_SECONDS = 14 * 24 * 3600;
+  @Transform(int) @IsInt() @Min(1) @Max(600_000) PEER_TIMEOUT_MS = 15_000;
+  @Transform(int) @IsInt() @Min(10) @Max(60_000) JOB_POLL_MS = 500;
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+}
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  publicUrl: string;
+  entId: string;
+  uais: string[];
+  database: { url?: string; pgliteDir?: string };
+  s3: { endPoint: string; accessKey: string; secretKey: string; region: string; bucket: string; presignTtlSeconds: number };
+  oidc: { issuer: string; clientId: string; clientSecret: string; identityClaim: string };
+  connector: { url: string; token: string };
+  peers: PeerEntry[];
+  session: { secret: string; cookieName: string };
+  signingJwks?: { keys: Record<string, unknown>[] };
+  limits: { maxBodyBytes: number; maxItemBytes: number; offerTtlSeconds: number; peerTimeoutMs: number };
+  jobPollMs: number;
+  logLevel: string;
+}
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const e = loadEnvConfig(GatewayEnv, env);
+  const peersRaw = parseJsonEnv<unknown[]>('PEERS', e.PEERS, []);
+  if (!Array.isArray(peersRaw)) throw new ConfigError(['PEERS: must be a JSON array of {entId, clientId, baseUrl, uais}']);
+  const peers = peersRaw.map((p) => plainToInstance(PeerEntry, p));
+  const peerProblems = peers.flatMap((p, i) =>
+    validateSync(p, { whitelist: true, forbidNonWhitelisted: true }).flatMap((err) =>
+      Object.values(err.constraints ?? {}).map((m) => `PEERS[${i}].${err.property}: ${m}`),
+    ),
+  );
+  if (peerProblems.length) throw new ConfigError(peerProblems);
+  const signingJwks = e.SIGNING_JWKS ? parseJsonEnv<{ keys: Record<string, unknown>[] }>('SIGNING_JWKS', e.SIGNING_JWKS, { keys: [] }) : undefined;
+  if (signingJwks && (!Array.isArray(signingJwks.keys) || signingJwks.keys.length === 0)) {
+    throw new ConfigError(['SIGNING_JWKS: must be a private JWKS {"keys":[...]} with at least one key']);
+  }
+  const publicUrl = (e.GATEWAY_PUBLIC_URL ?? `http://${e.GATEWAY_HOST}:${e.GATEWAY_PORT}`).replace(/\/+$/, '');
+  return {
+    host: e.GATEWAY_HOST,
+    port: e.GATEWAY_PORT,
+    publicUrl,
+    entId: e.ENT_ID,
+    uais: e.GATEWAY_UAIS,
+    database: { url: e.DATABASE_URL, pgliteDir: e.PGLITE_DIR },
+    s3: {
+      endPoint: e.S3_ENDPOINT,
+      accessKey: e.S3_ACCESS_KEY,
+      secretKey: e.S3_SECRET_KEY,
+      region: e.S3_REGION,
+      bucket: e.S3_BUCKET,
+      presignTtlSeconds: e.S3_PRESIGN_TTL_SECONDS,
+    },
+    oidc: { issuer: e.OIDC_ISSUER.replace(/\/+$/, ''), clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, identityClaim: e.IDENTITY_CLAIM },
+    connector: { url: e.CONNECTOR_URL.replace(/\/+$/, ''), token: e.CONNECTOR_TOKEN },
+    peers: peers.map((p) => ({ ...p, baseUrl: p.baseUrl.replace(/\/+$/, '') })),
+    session: { secret: e.SESSION_SECRET, cookieName: e.SESSION_COOKIE_NAME },
+    signingJwks,
+    limits: {
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxItemBytes: e.MAX_ITEM_BYTES,
+      offerTtlSeconds: e.OFFER_TTL_SECONDS,
+      peerTimeoutMs: e.PEER_TIMEOUT_MS,
+    },
+    jobPollMs: e.JOB_POLL_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

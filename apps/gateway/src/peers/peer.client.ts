@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import {
+  CapabilitiesDocument,
+  DeliveryAccepted,
+  Offer,
+  OfferAnswer,
+  PEER_SCOPES,
+  ReceiptAccepted,
+} from '@ent/contract';
+import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
+import { IdpClient } from '../identity/idp.client';
+
+/** A failed peer call; `retryable` says whether trying again may help (5xx, timeout, network). */
+export class PeerCallError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+    readonly problem?: unknown,
+  ) {
+    super(message);
+    this.name = 'PeerCallError';
+  }
+}
+
+/** Outbound side of the peer contract v1. Every call has a timeout and a fresh-enough token. */
+@Injectable()
+export class PeerClient {
+  constructor(
+    private readonly idp: IdpClient,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  capabilities(peer: PeerEntry): Promise<CapabilitiesDocument> {
+    return this.json(peer, 'GET', '/portability/v1/capabilities', PEER_SCOPES.capabilities);
+  }
+
+  sendOffer(peer: PeerEntry, offer: Offer): Promise<OfferAnswer> {
+    return this.json(peer, 'POST', '/portability/v1/offers', PEER_SCOPES.offer, offer);
+  }
+
+  deliver(peer: PeerEntry, offerId: string, manifest: string): Promise<DeliveryAccepted> {
+    return this.json(peer, 'POST', `/portability/v1/offers/${encodeURIComponent(offerId)}/deliveries`, PEER_SCOPES.deliver, { manifest });
+  }
+
+  sendReceipt(peer: PeerEntry, transferId: string, receipt: string): Promise<ReceiptAccepted> {
+    return this.json(peer, 'POST', `/portability/v1/transfers/${encodeURIComponent(transferId)}/receipt`, PEER_SCOPES.receipt, { receipt });
+  }
+
+  /**
+   * Fetches an object listed in a manifest: the departure answers with a
+   * redirect to a short-lived presigned URL, followed here without the token
+   * (the token is for the gateway, never for S3).
+   */
+  async fetchObject(peer: PeerEntry, contentUrl: string): Promise<{ stream: Readable; size?: number }> {
+    if (!contentUrl.startsWith(`${peer.baseUrl}/`)) {
+      throw new PeerCallError(`content URL ${contentUrl} is not on the departure gateway ${peer.baseUrl}`, undefined, false);
+    }
+    const token = await this.idp.accessToken(peer.baseUrl, PEER_SCOPES.fetch);
+    const first = await this.request(contentUrl, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
+    let res = first;
+    if (first.status >= 300 && first.status < 400) {
+      const location = first.headers.get('location');
+      if (!location) throw new PeerCallError('redirect without Location', first.status, false);
+      res = await this.request(new URL(location, contentUrl).toString(), { redirect: 'error' }, true);
+    }
+    if (!res.ok || !res.body) {
+      throw new PeerCallError(`object fetch answered ${res.status}`, res.status, res.status >= 500 || res.status === 429);
+    }
+    const length = res.headers.get('content-length');
+    return { stream: Readable.fromWeb(res.body as unknown as WebReadableStream), size: length ? Number(length) : undefined };
+  }
+
+  private async json<T>(peer: PeerEntry, method: string, path: string, scope: string, body?: unknown): Promise<T> {
+    const token = await this.idp.accessToken(peer.baseUrl, scope).catch((err: Error) => {
+      throw new PeerCallError(`could not obtain a token for ${peer.entId}: ${err.message}`, undefined, true);
+    });
+    const res = await this.request(`${peer.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!res.ok) {
+      const detail = (parsed as { detail?: string; title?: string } | undefined)?.detail ?? (parsed as { title?: string } | undefined)?.title ?? text.slice(0, 200);
+      throw new PeerCallError(`${peer.entId} ${method} ${path} answered ${res.status}: ${detail}`, res.status, res.status >= 500 || res.status === 429, parsed);
+    }
+    return parsed as T;
+  }
+
+  private async request(url: string, init: RequestInit, streaming = false): Promise<Response> {
+    try {
+      return await fetch(url, {
+        ...init,
+        // A stream may legitimately take long; only the wait for headers is bounded there.
+        signal: streaming ? undefined : AbortSignal.timeout(this.config.limits.peerTimeoutMs),
+      });
+    } catch (err) {
+      throw new PeerCallError(`${url}: ${(err as Error).message}`, undefined, true);
+    }
+  }
+}

@@ -1,0 +1,431 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import {
+  CapabilitiesDocument,
+  CONTRACT_VERSION,
+  DeliveryAccepted,
+  DeliveryManifest,
+  Offer,
+  OfferAnswer,
+  PROBLEM_TYPES,
+  Receipt,
+  ReceiptItemStatus,
+  SHA256_HEX_PATTERN,
+} from '@ent/contract';
+import { ProblemError } from '@ent/common';
+import { negotiate, NegotiationInputError } from '@ent/negotiation';
+import { enqueueJob, JobRow, PermanentJobError, Queryable } from '@ent/persistence';
+import { ChecksumMismatchError, ObjectStore, SizeLimitExceededError, SizeMismatchError } from '@ent/storage';
+import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
+import { ConnectorClient, ConnectorError } from '../connector/connector.client';
+import { SessionUser } from '../identity/session-user';
+import { OBJECT_STORE } from '../infra/tokens';
+import { PeerCallError, PeerClient } from '../peers/peer.client';
+import { PeerRegistry } from '../peers/peer-registry';
+import { MANIFEST_TYP, RECEIPT_TYP, SigningService } from '../peers/signing.service';
+import { offerDigest } from './departure.service';
+import { JobWake } from './job-wake';
+import { JOB_KINDS } from './states';
+import { ItemRow, TransferRepository, TransferRow } from './transfer.repository';
+import { toTransferView, TransferView } from './views';
+
+const ROLE = 'ARRIVAL' as const;
+
+interface FetchPayload {
+  transferId: string;
+  itemId: string;
+  role: 'content' | 'metadata';
+  contentUrl: string;
+  sizeBytes: number;
+  sha256: string;
+  mediaType: string;
+}
+
+/** The arrival side of §8.3: analyse the offer, pull the bytes, import when the owner logs in, sign a receipt. */
+@Injectable()
+export class ArrivalService {
+  private readonly logger = new Logger(ArrivalService.name);
+
+  constructor(
+    private readonly repo: TransferRepository,
+    private readonly connector: ConnectorClient,
+    private readonly peers: PeerRegistry,
+    private readonly peerClient: PeerClient,
+    private readonly signing: SigningService,
+    private readonly wake: JobWake,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /** What this ENT accepts: its connector's native imports, bounded by the gateway's own limits. */
+  async capabilities(): Promise<CapabilitiesDocument> {
+    const c = await this.connector.capabilities();
+    return {
+      contractVersion: CONTRACT_VERSION,
+      entId: this.config.entId,
+      categories: c.categories,
+      refusedCategories: c.refusedCategories,
+      maxItemBytes: Math.min(c.maxItemBytes, this.config.limits.maxItemBytes),
+      // This gateway runs no conversion yet: negotiation only proposes what it can do.
+      converters: [],
+    };
+  }
+
+  /** §8.3 flow 3: answer item by item. Idempotent on the offer id. */
+  async receiveOffer(peer: PeerEntry, offer: Offer): Promise<OfferAnswer> {
+    if (offer.departure.entId !== peer.entId) {
+      throw new ProblemError(403, PROBLEM_TYPES.forbidden, 'Departure mismatch', `The offer names departure ${offer.departure.entId} but the caller is ${peer.entId}.`);
+    }
+    if (!this.config.uais.includes(offer.arrival.uai)) {
+      throw new ProblemError(422, PROBLEM_TYPES.unknownArrival, 'Arrival not served here', `UAI ${offer.arrival.uai} is not served by this gateway.`);
+    }
+    const ids = offer.items.map((i) => i.itemId);
+    const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
+    if (duplicates.length) {
+      throw new ProblemError(400, PROBLEM_TYPES.validation, 'Duplicate item ids', `items: duplicate itemId ${[...new Set(duplicates)].join(', ')}`, {
+        errors: [{ field: 'items', messages: [`duplicate itemId ${duplicates[0]}`] }],
+      });
+    }
+    const digest = offerDigest(offer);
+    const existing = await this.repo.get(this.repo.db, offer.offerId, ROLE);
+    if (existing) return this.replayAnswer(existing, peer, digest);
+
+    let answer: OfferAnswer;
+    try {
+      answer = negotiate({ offer, capabilities: await this.capabilities(), converters: [], arrivalEntId: this.config.entId, now: new Date() });
+    } catch (err) {
+      if (err instanceof NegotiationInputError) throw new ProblemError(400, PROBLEM_TYPES.validation, 'Invalid offer', err.message);
+      throw err;
+    }
+    const inserted = await this.repo.transaction(async (tx) => {
+      const created = await this.repo.insertTransfer(tx, {
+        id: offer.offerId, role: ROLE, state: 'OFFER_RECEIVED', owner_identity: offer.owner.identity,
+        owner_display_name: offer.owner.displayName ?? null, departure_ent_id: peer.entId, departure_uai: offer.departure.uai,
+        arrival_ent_id: this.config.entId, arrival_uai: offer.arrival.uai, offer, offer_digest: digest,
+        expires_at: new Date(offer.expiresAt),
+      });
+      if (!created) return false;
+      const decisions = new Map(answer.items.map((d) => [d.itemId, d]));
+      for (const [position, item] of offer.items.entries()) {
+        const d = decisions.get(item.itemId)!;
+        const chosen = item.formats.find((f) => f.format === d.sourceFormat) ?? item.formats[0];
+        await this.repo.insertItem(tx, {
+          transfer_id: offer.offerId, role: ROLE, item_id: item.itemId, position, title: item.title, category: item.category,
+          state: d.decision === 'REFUSED' ? 'REFUSED' : 'OFFERED', decision: d.decision, source_format: d.sourceFormat ?? null,
+          target_format: d.targetFormat ?? null, media_type: chosen.mediaType, declared_size: chosen.sizeBytes,
+          metadata_format: d.decision === 'REFUSED' ? null : item.metadata?.[0]?.format ?? null,
+        });
+      }
+      await this.repo.transition(tx, offer.offerId, ROLE, ['OFFER_RECEIVED'], 'ANSWERED', 'ANSWER_SENT', {
+        decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])),
+      }, { answer });
+      return true;
+    });
+    if (!inserted) {
+      // A concurrent identical call won the race: answer what it stored.
+      return this.replayAnswer((await this.repo.get(this.repo.db, offer.offerId, ROLE))!, peer, digest);
+    }
+    return answer;
+  }
+
+  private replayAnswer(existing: TransferRow, peer: PeerEntry, digest: string): OfferAnswer {
+    if (existing.departure_ent_id !== peer.entId || existing.offer_digest !== digest) {
+      throw new ProblemError(409, PROBLEM_TYPES.conflict, 'Offer id already used', 'An offer with this id and different content was already received.');
+    }
+    return existing.answer!;
+  }
+
+  /** §8.3 flow 4: the signed manifest arrives; verify it, then pull every object. */
+  async receiveDelivery(peer: PeerEntry, offerId: string, jws: string): Promise<DeliveryAccepted> {
+    const t = await this.repo.get(this.repo.db, offerId, ROLE);
+    if (!t || t.departure_ent_id !== peer.entId) {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Unknown offer', 'No offer with this id was received from you.');
+    }
+    let manifest: DeliveryManifest;
+    try {
+      manifest = await this.signing.verifyFromPeer<DeliveryManifest>(jws, this.peers.jwksUri(peer), MANIFEST_TYP);
+    } catch (err) {
+      throw new ProblemError(400, PROBLEM_TYPES.invalidSignature, 'Invalid manifest signature', `The manifest does not verify against ${peer.entId}'s published keys: ${(err as Error).message}`);
+    }
+    if (t.manifest_jws) {
+      if (t.manifest_jws === jws) return { offerId, status: t.state, objects: manifest.objects.length };
+      throw new ProblemError(409, PROBLEM_TYPES.conflict, 'Already delivered', 'A different manifest was already received for this offer.');
+    }
+    if (t.state !== 'ANSWERED') {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Not expecting a delivery', `The offer is ${t.state}.`);
+    }
+    const items = await this.repo.items(this.repo.db, offerId, ROLE);
+    const problems = this.checkManifest(manifest, t, items, peer);
+    if (problems.length) {
+      throw new ProblemError(400, PROBLEM_TYPES.validation, 'Manifest does not match the answer', problems.join('; '), {
+        errors: [{ field: 'manifest', messages: problems }],
+      });
+    }
+    await this.repo.transaction(async (tx) => {
+      await this.repo.transition(tx, offerId, ROLE, ['ANSWERED'], 'FETCHING', 'MANIFEST_RECEIVED', { objects: manifest.objects.length }, { manifest_jws: jws });
+      const delivered = new Set(manifest.objects.map((o) => o.itemId));
+      for (const i of items.filter((x) => x.state === 'OFFERED')) {
+        if (delivered.has(i.item_id)) {
+          const content = manifest.objects.find((o) => o.itemId === i.item_id && o.role === 'content')!;
+          await this.repo.transitionItem(tx, offerId, ROLE, i.item_id, ['OFFERED'], 'TO_FETCH', 'ITEM_ANNOUNCED', { size_bytes: content.sizeBytes, sha256: content.sha256 });
+        } else {
+          // The departure could not stage it: it will never come.
+          await this.repo.transitionItem(tx, offerId, ROLE, i.item_id, ['OFFERED'], 'FAILED', 'ITEM_NOT_DELIVERED', { last_error: 'not in the delivery manifest' });
+        }
+      }
+      for (const o of manifest.objects) {
+        const payload: FetchPayload = { transferId: offerId, itemId: o.itemId, role: o.role, contentUrl: o.contentUrl, sizeBytes: o.sizeBytes, sha256: o.sha256, mediaType: o.mediaType };
+        await enqueueJob(tx, JOB_KINDS.fetchObject, { ...payload }, { key: `fetch:${offerId}:${o.itemId}:${o.role}` });
+      }
+    });
+    this.wake.wake();
+    return { offerId, status: 'FETCHING', objects: manifest.objects.length };
+  }
+
+  private checkManifest(m: DeliveryManifest, t: TransferRow, items: ItemRow[], peer: PeerEntry): string[] {
+    const problems: string[] = [];
+    if (m.offerId !== t.id) problems.push('offerId does not match');
+    if (m.departureEntId !== peer.entId) problems.push('departureEntId is not the caller');
+    if (m.arrivalEntId !== this.config.entId) problems.push('arrivalEntId is not this ENT');
+    if (!Array.isArray(m.objects) || m.objects.length === 0) return [...problems, 'objects must be a non-empty array'];
+    const byId = new Map(items.map((i) => [i.item_id, i]));
+    const seen = new Set<string>();
+    for (const [n, o] of m.objects.entries()) {
+      const item = byId.get(o.itemId);
+      const at = `objects[${n}]`;
+      if (!item || item.state !== 'OFFERED') problems.push(`${at}.itemId ${o.itemId} was not accepted`);
+      if (o.role !== 'content' && o.role !== 'metadata') problems.push(`${at}.role must be content or metadata`);
+      if (seen.has(`${o.itemId}/${o.role}`)) problems.push(`${at} is listed twice`);
+      seen.add(`${o.itemId}/${o.role}`);
+      if (item && o.role === 'content' && o.format !== item.source_format) problems.push(`${at}.format ${o.format} is not the accepted ${item.source_format}`);
+      if (item && o.role === 'metadata' && o.format !== item.metadata_format) problems.push(`${at}.format ${o.format} was not offered as metadata`);
+      if (!Number.isSafeInteger(o.sizeBytes) || o.sizeBytes < 0 || o.sizeBytes > this.config.limits.maxItemBytes) problems.push(`${at}.sizeBytes out of bounds`);
+      if (typeof o.sha256 !== 'string' || !SHA256_HEX_PATTERN.test(o.sha256)) problems.push(`${at}.sha256 must be 64 lower-case hex digits`);
+      if (typeof o.contentUrl !== 'string' || !o.contentUrl.startsWith(`${peer.baseUrl}/portability/v1/`)) problems.push(`${at}.contentUrl must be on the departure gateway`);
+    }
+    for (const i of items.filter((x) => x.state === 'OFFERED')) {
+      if (seen.has(`${i.item_id}/metadata`) && !seen.has(`${i.item_id}/content`)) problems.push(`item ${i.item_id} has metadata but no content`);
+    }
+    return problems;
+  }
+
+  /** Job: pull one object, verify size and SHA-256 on the way, keep our own copy. */
+  async fetchObject(job: JobRow<FetchPayload>): Promise<void> {
+    const p = job.payload;
+    const t = await this.repo.get(this.repo.db, p.transferId, ROLE);
+    const item = await this.repo.item(this.repo.db, p.transferId, ROLE, p.itemId);
+    if (!t || !item || item.state !== 'TO_FETCH') return;
+    const peer = this.peers.byEntId(t.departure_ent_id);
+    if (!peer) throw new PermanentJobError(`departure ${t.departure_ent_id} is no longer a registered peer`);
+    const key = `arrival/${p.transferId}/${p.itemId}/${p.role}`;
+    try {
+      const { stream } = await this.peerClient.fetchObject(peer, p.contentUrl);
+      await this.store.putStream(key, stream, { contentType: p.mediaType, expectedSize: p.sizeBytes, expectedSha256: p.sha256, maxBytes: p.sizeBytes });
+    } catch (err) {
+      if (err instanceof PeerCallError && !err.retryable) throw new PermanentJobError(err.message);
+      if (err instanceof ChecksumMismatchError || err instanceof SizeMismatchError || err instanceof SizeLimitExceededError) {
+        // Never imported: the object was removed; the next attempt fetches it again.
+        this.logger.warn({ transferId: p.transferId, itemId: p.itemId, err: err.message }, 'fetched object rejected');
+      }
+      throw err;
+    }
+    await this.repo.transaction(async (tx) => {
+      const locked = await this.repo.get(tx, p.transferId, ROLE, true);
+      const column = p.role === 'content' ? 'object_key' : 'metadata_key';
+      await tx.query(`UPDATE transfer_items SET ${column} = $4${p.role === 'metadata' ? ', metadata_size = $5, metadata_sha256 = $6' : ''}, updated_at = now()
+                      WHERE transfer_id = $1 AND role = $2 AND item_id = $3`,
+        p.role === 'metadata' ? [p.transferId, ROLE, p.itemId, key, p.sizeBytes, p.sha256] : [p.transferId, ROLE, p.itemId, key]);
+      await this.repo.appendEvent(tx, p.transferId, ROLE, p.itemId, 'OBJECT_FETCHED', null, null, { role: p.role, sizeBytes: p.sizeBytes, sha256: p.sha256 });
+      const current = (await this.repo.item(tx, p.transferId, ROLE, p.itemId))!;
+      if (current.object_key && (!current.metadata_format || current.metadata_key)) {
+        await this.repo.transitionItem(tx, p.transferId, ROLE, p.itemId, ['TO_FETCH'], 'FETCHED', 'ITEM_FETCHED');
+      }
+      await this.afterFetchProgress(tx, locked!);
+    });
+    this.wake.wake();
+  }
+
+  async fetchGaveUp(job: JobRow<FetchPayload>, error: string): Promise<void> {
+    const p = job.payload;
+    await this.repo.transaction(async (tx) => {
+      const locked = await this.repo.get(tx, p.transferId, ROLE, true);
+      await this.repo.transitionItem(tx, p.transferId, ROLE, p.itemId, ['TO_FETCH'], 'FAILED', 'ITEM_FETCH_FAILED', { last_error: error });
+      await this.afterFetchProgress(tx, locked!);
+    });
+    this.wake.wake();
+  }
+
+  /** Once nothing is left to fetch, wait for the owner — or import at once if they already logged in. */
+  private async afterFetchProgress(tx: Queryable, t: TransferRow) {
+    if (t.state !== 'FETCHING') return;
+    const items = await this.repo.items(tx, t.id, ROLE);
+    if (items.some((i) => i.state === 'TO_FETCH')) return;
+    await this.repo.transition(tx, t.id, ROLE, ['FETCHING'], 'AWAITING_OWNER', 'ALL_OBJECTS_FETCHED', {
+      fetched: items.filter((i) => i.state === 'FETCHED').length,
+    });
+    if (t.owner_seen_at) await this.beginImport(tx, t.id);
+  }
+
+  private async beginImport(tx: Queryable, id: string) {
+    await this.repo.transition(tx, id, ROLE, ['AWAITING_OWNER'], 'IMPORTING', 'IMPORT_STARTED');
+    const items = await this.repo.items(tx, id, ROLE);
+    for (const i of items.filter((x) => x.state === 'FETCHED')) {
+      await enqueueJob(tx, JOB_KINDS.importItem, { transferId: id, itemId: i.item_id }, { key: `import:${id}:${i.item_id}` });
+    }
+    await this.completeIfDone(tx, id);
+  }
+
+  /**
+   * §8.3 arrival: "when the teacher logs in, compatible items are imported".
+   * Transfers are attached to the account whose identity claim equals the
+   * offer's owner, and to nobody else.
+   */
+  async onOwnerLogin(user: SessionUser): Promise<number> {
+    const rows = await this.repo.listByOwner(ROLE, user.identity);
+    let started = 0;
+    for (const t of rows.filter((r) => !r.owner_seen_at)) {
+      await this.repo.transaction(async (tx) => {
+        const locked = (await this.repo.get(tx, t.id, ROLE, true))!;
+        if (!(await this.repo.markOwnerSeen(tx, t.id))) return;
+        await this.repo.appendEvent(tx, t.id, ROLE, null, 'OWNER_LOGGED_IN', null, null, {});
+        if (locked.state === 'AWAITING_OWNER') {
+          await this.beginImport(tx, t.id);
+          started++;
+        }
+      });
+    }
+    if (started) this.wake.wake();
+    return started;
+  }
+
+  /** Job: hand one item to the ENT (IMPORT/CONVERT) or keep it for manual download (MANUAL). */
+  async importItem(job: JobRow<{ transferId: string; itemId: string }>): Promise<void> {
+    const { transferId, itemId } = job.payload;
+    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    const item = await this.repo.item(this.repo.db, transferId, ROLE, itemId);
+    if (!t || !item || item.state !== 'FETCHED') return;
+    if (item.decision === 'MANUAL') {
+      await this.repo.transaction(async (tx) => {
+        await this.repo.get(tx, transferId, ROLE, true);
+        await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['FETCHED'], 'AWAITING_MANUAL_DOWNLOAD', 'ITEM_KEPT_FOR_MANUAL_DOWNLOAD');
+        await this.completeIfDone(tx, transferId);
+      });
+      this.wake.wake();
+      return;
+    }
+    if (item.decision !== 'IMPORT') {
+      throw new PermanentJobError(`decision ${item.decision} has no converter on this gateway`);
+    }
+    // The import key makes the ENT's import idempotent: a retry after a crash finds the same content.
+    const importKey = `${transferId}:${itemId}`;
+    let localId: string;
+    try {
+      const body = await this.store.getStream(item.object_key!);
+      const result = await this.connector.importContent(
+        t.owner_identity,
+        importKey,
+        { category: item.category, format: item.target_format!, mediaType: item.media_type ?? 'application/octet-stream', title: item.title },
+        body,
+      );
+      if (result.sha256 !== item.sha256) throw new Error(`ENT stored ${result.sha256}, expected ${item.sha256}`);
+      localId = result.localId;
+      if (item.metadata_key && item.metadata_format) {
+        await this.connector.importMetadata(t.owner_identity, importKey, item.metadata_format, await this.store.getStream(item.metadata_key));
+      }
+    } catch (err) {
+      if (err instanceof ConnectorError && !err.retryable) throw new PermanentJobError(err.message);
+      throw err;
+    }
+    await this.repo.transaction(async (tx) => {
+      await this.repo.get(tx, transferId, ROLE, true);
+      await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['FETCHED'], 'IMPORTED', 'ITEM_IMPORTED', { local_id: localId });
+      await this.completeIfDone(tx, transferId);
+    });
+    this.wake.wake();
+  }
+
+  async importGaveUp(job: JobRow<{ transferId: string; itemId: string }>, error: string): Promise<void> {
+    const { transferId, itemId } = job.payload;
+    await this.repo.transaction(async (tx) => {
+      await this.repo.get(tx, transferId, ROLE, true);
+      // The bytes stay in our bucket: the teacher can still download them by hand.
+      await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['FETCHED'], 'FAILED', 'ITEM_IMPORT_FAILED', { last_error: error });
+      await this.completeIfDone(tx, transferId);
+    });
+    this.wake.wake();
+  }
+
+  /** When every item has an outcome: DONE or PARTIAL, and a signed receipt to send back. */
+  private async completeIfDone(tx: Queryable, id: string) {
+    const t = (await this.repo.get(tx, id, ROLE))!;
+    if (t.state !== 'IMPORTING') return;
+    const items = await this.repo.items(tx, id, ROLE);
+    if (items.some((i) => ['OFFERED', 'TO_FETCH', 'FETCHED', 'IMPORTING'].includes(i.state))) return;
+    const receipt: Receipt = {
+      offerId: id,
+      arrivalEntId: this.config.entId,
+      departureEntId: t.departure_ent_id,
+      issuedAt: new Date().toISOString(),
+      items: items.map((i) => ({
+        itemId: i.item_id,
+        status: i.state as ReceiptItemStatus,
+        ...(i.local_id ? { localId: i.local_id } : {}),
+        ...(i.last_error ? { reason: i.last_error.slice(0, 500) } : {}),
+      })),
+    };
+    const jws = await this.signing.sign(receipt, RECEIPT_TYP);
+    const partial = items.some((i) => i.state === 'FAILED' || i.state === 'REFUSED');
+    await this.repo.transition(tx, id, ROLE, ['IMPORTING'], partial ? 'PARTIAL' : 'DONE', 'TRANSFER_COMPLETED', {
+      imported: items.filter((i) => i.state === 'IMPORTED').length,
+      manual: items.filter((i) => i.state === 'AWAITING_MANUAL_DOWNLOAD').length,
+      failed: items.filter((i) => i.state === 'FAILED').length,
+      refused: items.filter((i) => i.state === 'REFUSED').length,
+    }, { receipt_jws: jws });
+    await enqueueJob(tx, JOB_KINDS.sendReceipt, { transferId: id }, { key: `receipt:${id}` });
+  }
+
+  /** Job: send the stored receipt (the same bytes on every retry). */
+  async sendReceipt(job: JobRow<{ transferId: string }>): Promise<void> {
+    const t = await this.repo.get(this.repo.db, job.payload.transferId, ROLE);
+    if (!t?.receipt_jws) return;
+    const peer = this.peers.byEntId(t.departure_ent_id);
+    if (!peer) throw new PermanentJobError(`departure ${t.departure_ent_id} is no longer a registered peer`);
+    try {
+      await this.peerClient.sendReceipt(peer, t.id, t.receipt_jws);
+    } catch (err) {
+      if (err instanceof PeerCallError && !err.retryable) throw new PermanentJobError(err.message);
+      throw err;
+    }
+    await this.repo.transaction((tx) => this.repo.appendEvent(tx, t.id, ROLE, null, 'RECEIPT_SENT', null, null, {}));
+  }
+
+  async list(user: SessionUser): Promise<TransferView[]> {
+    const rows = await this.repo.listByOwner(ROLE, user.identity);
+    return Promise.all(rows.map(async (t) => toTransferView(t, await this.repo.items(this.repo.db, t.id, ROLE), undefined, `/api/received/${t.id}/items`)));
+  }
+
+  async view(user: SessionUser, id: string): Promise<TransferView> {
+    const t = await this.owned(user, id);
+    return toTransferView(t, await this.repo.items(this.repo.db, id, ROLE), await this.repo.events(id, ROLE), `/api/received/${t.id}/items`);
+  }
+
+  /** Manual download (§8.3: "téléchargement manuel via l'IHM de l'ENT d'arrivée"), owner only. */
+  async download(user: SessionUser, id: string, itemId: string): Promise<{ stream: Readable; item: ItemRow }> {
+    await this.owned(user, id);
+    const item = await this.repo.item(this.repo.db, id, ROLE, itemId);
+    if (!item || !item.object_key || !['AWAITING_MANUAL_DOWNLOAD', 'IMPORTED', 'FAILED'].includes(item.state)) {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Contenu indisponible', "Ce contenu n'est pas (ou pas encore) disponible au téléchargement.");
+    }
+    const stream = await this.store.getStream(item.object_key);
+    await this.repo.transaction((tx) => this.repo.appendEvent(tx, id, ROLE, itemId, 'ITEM_DOWNLOADED', null, null, {}));
+    return { stream, item };
+  }
+
+  private async owned(user: SessionUser, id: string): Promise<TransferRow> {
+    const t = /^[0-9a-f-]{36}$/.test(id) ? await this.repo.get(this.repo.db, id, ROLE) : undefined;
+    if (!t || t.owner_identity !== user.identity) {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Transfert introuvable', "Ce transfert n'existe pas ou ne vous appartient pas.");
+    }
+    return t;
+  }
+}

@@ -1,0 +1,393 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  CONTRACT_VERSION,
+  ConnectorContent,
+  DeliveryManifest,
+  ManifestObject,
+  Offer,
+  OfferAnswer,
+  PROBLEM_TYPES,
+  Receipt,
+} from '@ent/contract';
+import { ProblemError } from '@ent/common';
+import { enqueueJob, JobRow, PermanentJobError } from '@ent/persistence';
+import { ObjectStore } from '@ent/storage';
+import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
+import { ConnectorClient } from '../connector/connector.client';
+import { SessionUser } from '../identity/session-user';
+import { OBJECT_STORE } from '../infra/tokens';
+import { PeerCallError, PeerClient } from '../peers/peer.client';
+import { PeerRegistry } from '../peers/peer-registry';
+import { MANIFEST_TYP, RECEIPT_TYP, SigningService } from '../peers/signing.service';
+import { ItemState, JOB_KINDS } from './states';
+import { StateConflictError, TransferRepository, TransferRow } from './transfer.repository';
+import { toTransferView, TransferView } from './views';
+import { JobWake } from './job-wake';
+
+const ROLE = 'DEPARTURE' as const;
+
+export function offerDigest(offer: Offer): string {
+  return createHash('sha256').update(JSON.stringify(offer)).digest('hex');
+}
+
+/** The departure side of §8.3: the teacher's choice, the offer, staging, delivery, receipt, clean-up. */
+@Injectable()
+export class DepartureService {
+  private readonly logger = new Logger(DepartureService.name);
+
+  constructor(
+    private readonly repo: TransferRepository,
+    private readonly connector: ConnectorClient,
+    private readonly peers: PeerRegistry,
+    private readonly peerClient: PeerClient,
+    private readonly signing: SigningService,
+    private readonly wake: JobWake,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  listContents(user: SessionUser): Promise<ConnectorContent[]> {
+    return this.connector.listContents(user.identity);
+  }
+
+  /** §8.3 departure, step 1: the teacher names the arrival school and picks contents. */
+  async createDraft(user: SessionUser, arrivalUai: string, itemIds: string[]): Promise<TransferView> {
+    const departureUai = user.uais.find((u) => this.config.uais.includes(u));
+    if (!departureUai) {
+      throw new ProblemError(403, PROBLEM_TYPES.forbidden, 'Établissement non servi',
+        "Votre compte n'est rattaché à aucun établissement servi par cet ENT : le transfert doit être demandé depuis l'ENT de votre établissement de départ.");
+    }
+    if (this.config.uais.includes(arrivalUai)) {
+      throw new ProblemError(422, PROBLEM_TYPES.unknownArrival, 'Même ENT',
+        `L'établissement ${arrivalUai} est servi par cet ENT : aucun transfert n'est nécessaire.`);
+    }
+    const peer = this.peers.byUai(arrivalUai);
+    if (!peer) {
+      throw new ProblemError(422, PROBLEM_TYPES.unknownArrival, 'Établissement inconnu',
+        `Aucun ENT partenaire ne sert l'établissement ${arrivalUai}. Vérifiez le code UAI (7 chiffres et une lettre) ou contactez votre administrateur ENT.`);
+    }
+    const unique = [...new Set(itemIds)];
+    if (unique.length !== itemIds.length) {
+      throw new ProblemError(400, PROBLEM_TYPES.validation, 'Contenu en double', 'Un même contenu a été choisi deux fois.');
+    }
+    const contents = await this.connector.listContents(user.identity);
+    const byId = new Map(contents.map((c) => [c.id, c]));
+    const missing = unique.filter((id) => !byId.has(id));
+    if (missing.length) {
+      // Teachers only ever see and move their own contents.
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Contenu introuvable',
+        `Ces contenus n'existent pas dans votre espace : ${missing.join(', ')}.`);
+    }
+    const id = randomUUID();
+    const offer: Offer = {
+      offerId: id,
+      contractVersion: CONTRACT_VERSION,
+      departure: { entId: this.config.entId, uai: departureUai },
+      arrival: { uai: arrivalUai },
+      owner: { identityClaim: this.config.oidc.identityClaim, identity: user.identity, displayName: user.displayName },
+      expiresAt: new Date(Date.now() + this.config.limits.offerTtlSeconds * 1000).toISOString(),
+      items: unique.map((itemId) => {
+        const c = byId.get(itemId)!;
+        return {
+          itemId: c.id,
+          title: c.title,
+          category: c.category,
+          formats: c.formats.map((f) => ({ format: f.format, mediaType: f.mediaType, sizeBytes: f.sizeBytes })),
+          ...(c.metadataFormats?.length ? { metadata: c.metadataFormats.map((format) => ({ format })) } : {}),
+        };
+      }),
+    };
+    await this.repo.transaction(async (tx) => {
+      await this.repo.insertTransfer(tx, {
+        id,
+        role: ROLE,
+        state: 'DRAFT',
+        owner_identity: user.identity,
+        owner_display_name: user.displayName,
+        departure_ent_id: this.config.entId,
+        departure_uai: departureUai,
+        arrival_ent_id: peer.entId,
+        arrival_uai: arrivalUai,
+        offer,
+        offer_digest: offerDigest(offer),
+        expires_at: new Date(offer.expiresAt),
+      });
+      for (const [position, item] of offer.items.entries()) {
+        await this.repo.insertItem(tx, {
+          transfer_id: id, role: ROLE, item_id: item.itemId, position, title: item.title, category: item.category,
+          state: 'SELECTED', media_type: item.formats[0].mediaType, declared_size: item.formats[0].sizeBytes,
+          metadata_format: item.metadata?.[0]?.format ?? null,
+        });
+      }
+    });
+    return this.view(user, id);
+  }
+
+  /** §8.3 flows 2 → 3: send the offer, keep the arrival's answer, item by item. */
+  async analyse(user: SessionUser, id: string): Promise<TransferView> {
+    const t = await this.owned(user, id);
+    const peer = this.peerOf(t);
+    if (t.state === 'DRAFT') {
+      await this.repo.transaction((tx) => this.repo.transition(tx, id, ROLE, ['DRAFT'], 'OFFERED', 'OFFER_SENT', { arrivalEntId: peer.entId }));
+    } else if (t.state !== 'OFFERED') {
+      return this.view(user, id); // already answered: the answer is kept, not asked again
+    }
+    let answer: OfferAnswer;
+    try {
+      answer = await this.peerClient.sendOffer(peer, t.offer);
+    } catch (err) {
+      const e = err as PeerCallError;
+      this.logger.warn({ transferId: id, err: e.message }, 'offer not answered');
+      throw new ProblemError(502, PROBLEM_TYPES.peerUnavailable, "L'ENT d'arrivée ne répond pas",
+        `L'ENT d'arrivée (${peer.entId}) n'a pas pu analyser la demande. Réessayez dans quelques minutes. (${e.status ?? 'réseau'})`);
+    }
+    this.checkAnswer(t, answer);
+    await this.repo.transaction(async (tx) => {
+      await this.repo.transition(tx, id, ROLE, ['OFFERED'], 'ANSWERED', 'ANSWER_RECEIVED', {
+        decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])),
+      }, { answer });
+      for (const d of answer.items) {
+        await this.repo.transitionItem(tx, id, ROLE, d.itemId, ['SELECTED'], d.decision === 'REFUSED' ? 'REFUSED' : 'SELECTED', 'ITEM_DECIDED', {
+          decision: d.decision,
+          source_format: d.sourceFormat ?? null,
+          target_format: d.targetFormat ?? null,
+        }, { decision: d.decision, reasons: d.reasons.map((r) => r.code) });
+      }
+    });
+    return this.view(user, id);
+  }
+
+  private checkAnswer(t: TransferRow, answer: OfferAnswer) {
+    const offered = new Map(t.offer.items.map((i) => [i.itemId, i]));
+    const ok =
+      answer?.offerId === t.id &&
+      Array.isArray(answer.items) &&
+      answer.items.length === offered.size &&
+      answer.items.every((d) => {
+        const item = offered.get(d.itemId);
+        if (!item || !['IMPORT', 'CONVERT', 'MANUAL', 'REFUSED'].includes(d.decision)) return false;
+        return d.decision === 'REFUSED' || item.formats.some((f) => f.format === d.sourceFormat);
+      });
+    if (!ok) {
+      throw new ProblemError(502, PROBLEM_TYPES.peerUnavailable, "Réponse invalide de l'ENT d'arrivée",
+        "La réponse de l'ENT d'arrivée ne correspond pas à la demande ; le transfert n'a pas été lancé.");
+    }
+  }
+
+  /** The teacher confirms: stage every accepted item (§8.3 flow 4 begins). */
+  async start(user: SessionUser, id: string): Promise<TransferView> {
+    const t = await this.owned(user, id);
+    if (t.state !== 'ANSWERED') {
+      if (['STAGING', 'DELIVERED', 'RECEIPTED', 'CLEANED'].includes(t.state)) return this.view(user, id);
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Analyse nécessaire',
+        "Demandez d'abord l'analyse à l'ENT d'arrivée, puis lancez le transfert.");
+    }
+    const items = await this.repo.items(this.repo.db, id, ROLE);
+    const accepted = items.filter((i) => i.decision && i.decision !== 'REFUSED');
+    if (accepted.length === 0) {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Rien à transférer',
+        "L'ENT d'arrivée a refusé tous les contenus choisis : il n'y a rien à transférer.");
+    }
+    await this.repo.transaction(async (tx) => {
+      await this.repo.transition(tx, id, ROLE, ['ANSWERED'], 'STAGING', 'STAGING_STARTED', { items: accepted.length });
+      for (const item of accepted) {
+        await this.repo.transitionItem(tx, id, ROLE, item.item_id, ['SELECTED'], 'TO_STAGE', 'ITEM_QUEUED');
+        await enqueueJob(tx, JOB_KINDS.stageItem, { transferId: id, itemId: item.item_id }, { key: `stage:${id}:${item.item_id}` });
+      }
+    });
+    this.wake.wake();
+    return this.view(user, id);
+  }
+
+  /** Job: stream one item from the ENT into S3, hashing on the way. Idempotent (same key, same bytes). */
+  async stageItem(job: JobRow<{ transferId: string; itemId: string }>): Promise<void> {
+    const { transferId, itemId } = job.payload;
+    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    const item = await this.repo.item(this.repo.db, transferId, ROLE, itemId);
+    if (!t || !item || item.state !== 'TO_STAGE') return;
+    const base = `departure/${transferId}/${itemId}`;
+    const exported = await this.connector.exportContent(t.owner_identity, itemId, item.source_format!);
+    const content = await this.store.putStream(`${base}/content`, exported.stream, {
+      contentType: exported.mediaType,
+      maxBytes: this.config.limits.maxItemBytes,
+      ...(exported.size !== undefined ? { expectedSize: exported.size } : {}),
+    });
+    let metadata: { sizeBytes: number; sha256: string } | undefined;
+    if (item.metadata_format) {
+      const meta = await this.connector.exportMetadata(t.owner_identity, itemId, item.metadata_format);
+      metadata = await this.store.putStream(`${base}/metadata`, meta.stream, { contentType: meta.mediaType, maxBytes: 16 * 1024 * 1024 });
+    }
+    await this.repo.transaction(async (tx) => {
+      await this.repo.get(tx, transferId, ROLE, true);
+      const moved = await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['TO_STAGE'], 'STAGED', 'ITEM_STAGED', {
+        size_bytes: content.sizeBytes,
+        sha256: content.sha256,
+        object_key: `${base}/content`,
+        ...(metadata ? { metadata_size: metadata.sizeBytes, metadata_sha256: metadata.sha256, metadata_key: `${base}/metadata` } : {}),
+      }, { sizeBytes: content.sizeBytes, sha256: content.sha256 });
+      if (!moved) return;
+      const items = await this.repo.items(tx, transferId, ROLE);
+      if (items.every((i) => i.state === 'STAGED' || i.state === 'REFUSED' || i.state === 'FAILED')) {
+        await enqueueJob(tx, JOB_KINDS.deliver, { transferId }, { key: `deliver:${transferId}` });
+      }
+    });
+    this.wake.wake();
+  }
+
+  async stageItemGaveUp(job: JobRow<{ transferId: string; itemId: string }>, error: string): Promise<void> {
+    const { transferId, itemId } = job.payload;
+    await this.repo.transaction(async (tx) => {
+      await this.repo.get(tx, transferId, ROLE, true);
+      await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['TO_STAGE'], 'FAILED', 'ITEM_STAGING_FAILED', { last_error: error });
+      const items = await this.repo.items(tx, transferId, ROLE);
+      if (items.every((i) => ['STAGED', 'REFUSED', 'FAILED'].includes(i.state))) {
+        if (items.some((i) => i.state === 'STAGED')) {
+          await enqueueJob(tx, JOB_KINDS.deliver, { transferId }, { key: `deliver:${transferId}` });
+        } else {
+          await this.repo.transition(tx, transferId, ROLE, ['STAGING'], 'FAILED', 'TRANSFER_FAILED', { reason: 'no item could be staged' });
+        }
+      }
+    });
+  }
+
+  /** Job: sign the delivery manifest and hand it to the arrival (§8.3 flow 4). */
+  async deliver(job: JobRow<{ transferId: string }>): Promise<void> {
+    const { transferId } = job.payload;
+    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    if (!t || t.state !== 'STAGING') return;
+    const peer = this.peerOf(t);
+    const items = (await this.repo.items(this.repo.db, transferId, ROLE)).filter((i) => i.state === 'STAGED');
+    // Reuse the manifest signed by an earlier attempt so that a retry sends the same document.
+    let manifestJws = t.manifest_jws;
+    if (!manifestJws) {
+      const objects: ManifestObject[] = items.flatMap((i) => {
+        const url = `${this.config.publicUrl}/portability/v1/transfers/${transferId}/items/${encodeURIComponent(i.item_id)}`;
+        const list: ManifestObject[] = [
+          { itemId: i.item_id, role: 'content', format: i.source_format!, mediaType: i.media_type ?? 'application/octet-stream', sizeBytes: i.size_bytes!, sha256: i.sha256!, contentUrl: `${url}/content` },
+        ];
+        if (i.metadata_key) {
+          list.push({ itemId: i.item_id, role: 'metadata', format: i.metadata_format!, mediaType: 'application/xml', sizeBytes: i.metadata_size!, sha256: i.metadata_sha256!, contentUrl: `${url}/metadata` });
+        }
+        return list;
+      });
+      const manifest: DeliveryManifest = { offerId: transferId, departureEntId: this.config.entId, arrivalEntId: peer.entId, issuedAt: new Date().toISOString(), objects };
+      manifestJws = await this.signing.sign(manifest, MANIFEST_TYP);
+      await this.repo.db.query('UPDATE transfers SET manifest_jws = $3 WHERE id = $1 AND role = $2 AND manifest_jws IS NULL', [transferId, ROLE, manifestJws]);
+      manifestJws = (await this.repo.get(this.repo.db, transferId, ROLE))!.manifest_jws!;
+    }
+    try {
+      await this.peerClient.deliver(peer, transferId, manifestJws);
+    } catch (err) {
+      if (err instanceof PeerCallError && !err.retryable) throw new PermanentJobError(err.message);
+      throw err;
+    }
+    await this.repo.transaction(async (tx) => {
+      await this.repo.transition(tx, transferId, ROLE, ['STAGING'], 'DELIVERED', 'MANIFEST_DELIVERED', { objects: items.length });
+      for (const i of items) await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['STAGED'], 'DELIVERED', 'ITEM_DELIVERED');
+    });
+  }
+
+  async deliverGaveUp(job: JobRow<{ transferId: string }>, error: string): Promise<void> {
+    await this.repo.transaction((tx) =>
+      this.repo.transition(tx, job.payload.transferId, ROLE, ['STAGING'], 'FAILED', 'TRANSFER_FAILED', { reason: error }),
+    ).catch((err) => {
+      if (!(err instanceof StateConflictError)) throw err;
+    });
+  }
+
+  /** Peer endpoint: a short-lived presigned URL for one staged object, for the arrival named in the offer only. */
+  async objectUrl(peer: PeerEntry, transferId: string, itemId: string, role: 'content' | 'metadata'): Promise<string> {
+    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    if (!t || t.arrival_ent_id !== peer.entId) {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Unknown transfer', 'No transfer with this id is addressed to you.');
+    }
+    if (!['DELIVERED', 'RECEIPTED'].includes(t.state)) {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Not available', `Objects are available while the transfer is DELIVERED; it is ${t.state}.`);
+    }
+    const item = await this.repo.item(this.repo.db, transferId, ROLE, itemId);
+    const key = role === 'content' ? item?.object_key : item?.metadata_key;
+    if (!item || !key || item.state === 'CLEANED') {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Unknown object', 'This item has no staged object of that kind.');
+    }
+    return this.store.presignGet(key, this.config.s3.presignTtlSeconds);
+  }
+
+  /** Peer endpoint: the arrival's signed receipt. Verified before anything is deleted. */
+  async receiveReceipt(peer: PeerEntry, transferId: string, jws: string): Promise<{ offerId: string; status: string }> {
+    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    if (!t || t.arrival_ent_id !== peer.entId) {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Unknown transfer', 'No transfer with this id is addressed to you.');
+    }
+    let receipt: Receipt;
+    try {
+      receipt = await this.signing.verifyFromPeer<Receipt>(jws, this.peers.jwksUri(peer), RECEIPT_TYP);
+    } catch (err) {
+      throw new ProblemError(400, PROBLEM_TYPES.invalidSignature, 'Invalid receipt signature', `The receipt does not verify against ${peer.entId}'s published keys: ${(err as Error).message}`);
+    }
+    const items = await this.repo.items(this.repo.db, transferId, ROLE);
+    const known = new Set(items.map((i) => i.item_id));
+    if (receipt.offerId !== transferId || receipt.arrivalEntId !== peer.entId || receipt.departureEntId !== this.config.entId ||
+        !Array.isArray(receipt.items) || !receipt.items.every((r) => known.has(r.itemId))) {
+      throw new ProblemError(400, PROBLEM_TYPES.validation, 'Receipt does not match the transfer', 'The receipt names another transfer, party or unknown items.');
+    }
+    if (t.receipt_jws) {
+      if (t.receipt_jws === jws) return { offerId: transferId, status: t.state };
+      throw new ProblemError(409, PROBLEM_TYPES.conflict, 'Receipt already recorded', 'A different receipt was already recorded for this transfer.');
+    }
+    const status = new Map(receipt.items.map((r) => [r.itemId, r]));
+    await this.repo.transaction(async (tx) => {
+      await this.repo.transition(tx, transferId, ROLE, ['DELIVERED'], 'RECEIPTED', 'RECEIPT_RECEIVED', {
+        items: Object.fromEntries(receipt.items.map((r) => [r.itemId, r.status])),
+      }, { receipt_jws: jws });
+      for (const i of items.filter((x) => x.state === 'DELIVERED')) {
+        const r = status.get(i.item_id);
+        const to: ItemState = r?.status === 'IMPORTED' ? 'IMPORTED' : r?.status === 'AWAITING_MANUAL_DOWNLOAD' ? 'AWAITING_MANUAL_DOWNLOAD' : 'FAILED';
+        await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['DELIVERED'], to, 'ITEM_RECEIPTED', { local_id: r?.localId ?? null, last_error: r?.reason ?? null });
+      }
+      await enqueueJob(tx, JOB_KINDS.cleanup, { transferId }, { key: `cleanup:${transferId}` });
+    });
+    this.wake.wake();
+    return { offerId: transferId, status: 'RECEIPTED' };
+  }
+
+  /** Job: the receipt is in, so the staged copies go (ARCHITECTURE §5, retention). */
+  async cleanup(job: JobRow<{ transferId: string }>): Promise<void> {
+    const { transferId } = job.payload;
+    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    if (!t || t.state !== 'RECEIPTED') return;
+    const prefix = `departure/${transferId}/`;
+    const removed = await this.store.removePrefix(prefix);
+    await this.repo.transaction((tx) => this.repo.transition(tx, transferId, ROLE, ['RECEIPTED'], 'CLEANED', 'STAGED_OBJECTS_DELETED', { removed }));
+  }
+
+  async view(user: SessionUser, id: string, withEvents = true): Promise<TransferView> {
+    const t = await this.owned(user, id);
+    const items = await this.repo.items(this.repo.db, id, ROLE);
+    return toTransferView(t, items, withEvents ? await this.repo.events(id, ROLE) : undefined);
+  }
+
+  async list(user: SessionUser): Promise<TransferView[]> {
+    const rows = await this.repo.listByOwner(ROLE, user.identity);
+    return Promise.all(rows.map(async (t) => toTransferView(t, await this.repo.items(this.repo.db, t.id, ROLE))));
+  }
+
+  async receiptOf(user: SessionUser, id: string): Promise<{ jws: string | null; manifest: string | null }> {
+    const t = await this.owned(user, id);
+    return { jws: t.receipt_jws, manifest: t.manifest_jws };
+  }
+
+  private async owned(user: SessionUser, id: string): Promise<TransferRow> {
+    const t = /^[0-9a-f-]{36}$/.test(id) ? await this.repo.get(this.repo.db, id, ROLE) : undefined;
+    if (!t || t.owner_identity !== user.identity) {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Transfert introuvable', "Ce transfert n'existe pas ou ne vous appartient pas.");
+    }
+    return t;
+  }
+
+  private peerOf(t: TransferRow): PeerEntry {
+    const peer = this.peers.byEntId(t.arrival_ent_id);
+    if (!peer) throw new ProblemError(409, PROBLEM_TYPES.unknownArrival, 'ENT partenaire retiré', "L'ENT d'arrivée n'est plus dans la liste des partenaires de cet ENT.");
+    return peer;
+  }
+}

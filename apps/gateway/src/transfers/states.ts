@@ -1,0 +1,28 @@
+/** Lifecycles of ARCHITECTURE §4; every transition is written with an event in the same transaction. */
+export const DEPARTURE_STATES = ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'DELIVERED', 'RECEIPTED', 'CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED'] as const;
+export type DepartureState = (typeof DEPARTURE_STATES)[number];
+
+export const ARRIVAL_STATES = ['OFFER_RECEIVED', 'ANSWERED', 'FETCHING', 'AWAITING_OWNER', 'IMPORTING', 'DONE', 'PARTIAL', 'FAILED'] as const;
+export type ArrivalState = (typeof ARRIVAL_STATES)[number];
+
+export type TransferRole = 'DEPARTURE' | 'ARRIVAL';
+
+/** Item states, both roles. */
+export const ITEM_STATES = [
+  // departure
+  'SELECTED', 'TO_STAGE', 'STAGED', 'DELIVERED', 'CLEANED',
+  // arrival
+  'OFFERED', 'TO_FETCH', 'FETCHED', 'IMPORTING',
+  // both: terminal outcomes as reported by the receipt
+  'IMPORTED', 'AWAITING_MANUAL_DOWNLOAD', 'REFUSED', 'FAILED',
+] as const;
+export type ItemState = (typeof ITEM_STATES)[number];
+
+export const JOB_KINDS = {
+  stageItem: 'departure.stage-item',
+  deliver: 'departure.deliver',
+  cleanup: 'departure.cleanup',
+  fetchObject: 'arrival.fetch-object',
+  importItem: 'arrival.import-item',
+  sendReceipt: 'arrival.send-receipt',
+} as const;

@@ -1,0 +1,243 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Database, Queryable } from '@ent/persistence';
+import type { Offer, OfferAnswer } from '@ent/contract';
+import { DATABASE } from '../infra/tokens';
+import { ItemState, TransferRole } from './states';
+
+export interface TransferRow {
+  id: string;
+  role: TransferRole;
+  state: string;
+  owner_identity: string;
+  owner_display_name: string | null;
+  departure_ent_id: string;
+  departure_uai: string;
+  arrival_ent_id: string;
+  arrival_uai: string;
+  offer: Offer;
+  offer_digest: string;
+  answer: OfferAnswer | null;
+  manifest_jws: string | null;
+  receipt_jws: string | null;
+  owner_seen_at: Date | null;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ItemRow {
+  transfer_id: string;
+  role: TransferRole;
+  item_id: string;
+  position: number;
+  title: string;
+  category: string;
+  state: ItemState;
+  decision: string | null;
+  source_format: string | null;
+  target_format: string | null;
+  media_type: string | null;
+  declared_size: number | null;
+  metadata_format: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  object_key: string | null;
+  metadata_size: number | null;
+  metadata_sha256: string | null;
+  metadata_key: string | null;
+  local_id: string | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+export interface EventRow {
+  seq: number;
+  transfer_id: string;
+  role: TransferRole;
+  item_id: string | null;
+  type: string;
+  from_state: string | null;
+  to_state: string | null;
+  data: Record<string, unknown> | null;
+  at: Date;
+}
+
+export class StateConflictError extends Error {
+  constructor(
+    readonly transferId: string,
+    readonly expected: string[],
+    readonly actual: string | undefined,
+  ) {
+    super(`transfer ${transferId} is ${actual ?? 'missing'}, expected one of ${expected.join(', ')}`);
+  }
+}
+
+/**
+ * The only place that writes transfers, items and events. State changes are
+ * guarded (`WHERE state = ANY(expected)`), so a replayed job or a concurrent
+ * replica cannot move a transfer twice, and each one appends its event in the
+ * same transaction.
+ */
+@Injectable()
+export class TransferRepository {
+  constructor(@Inject(DATABASE) readonly db: Database) {}
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  async insertTransfer(
+    tx: Queryable,
+    t: Omit<TransferRow, 'created_at' | 'updated_at' | 'answer' | 'manifest_jws' | 'receipt_jws' | 'owner_seen_at'> & {
+      answer?: OfferAnswer | null;
+    },
+  ): Promise<boolean> {
+    const r = await tx.query(
+      `INSERT INTO transfers (id, role, state, owner_identity, owner_display_name, departure_ent_id, departure_uai,
+         arrival_ent_id, arrival_uai, offer, offer_digest, answer, expires_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+       ON CONFLICT (id, role) DO NOTHING`,
+      [
+        t.id, t.role, t.state, t.owner_identity, t.owner_display_name, t.departure_ent_id, t.departure_uai,
+        t.arrival_ent_id, t.arrival_uai, JSON.stringify(t.offer), t.offer_digest,
+        t.answer ? JSON.stringify(t.answer) : null, t.expires_at.toISOString(),
+      ],
+    );
+    if (r.rowCount > 0) await this.appendEvent(tx, t.id, t.role, null, 'TRANSFER_CREATED', null, t.state, {});
+    return r.rowCount > 0;
+  }
+
+  async insertItem(tx: Queryable, item: Partial<ItemRow> & Pick<ItemRow, 'transfer_id' | 'role' | 'item_id' | 'position' | 'title' | 'category' | 'state'>) {
+    await tx.query(
+      `INSERT INTO transfer_items (transfer_id, role, item_id, position, title, category, state, decision,
+         source_format, target_format, media_type, declared_size, metadata_format)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+      [
+        item.transfer_id, item.role, item.item_id, item.position, item.title, item.category, item.state,
+        item.decision ?? null, item.source_format ?? null, item.target_format ?? null, item.media_type ?? null,
+        item.declared_size ?? null, item.metadata_format ?? null,
+      ],
+    );
+  }
+
+  async get(q: Queryable, id: string, role: TransferRole, forUpdate = false): Promise<TransferRow | undefined> {
+    const r = await q.query<TransferRow>(
+      `SELECT * FROM transfers WHERE id = $1 AND role = $2 ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [id, role],
+    );
+    return r.rows[0];
+  }
+
+  async items(q: Queryable, id: string, role: TransferRole): Promise<ItemRow[]> {
+    const r = await q.query<ItemRow>(
+      'SELECT * FROM transfer_items WHERE transfer_id = $1 AND role = $2 ORDER BY position',
+      [id, role],
+    );
+    return r.rows;
+  }
+
+  async item(q: Queryable, id: string, role: TransferRole, itemId: string, forUpdate = false): Promise<ItemRow | undefined> {
+    const r = await q.query<ItemRow>(
+      `SELECT * FROM transfer_items WHERE transfer_id = $1 AND role = $2 AND item_id = $3 ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [id, role, itemId],
+    );
+    return r.rows[0];
+  }
+
+  async listByOwner(role: TransferRole, identity: string): Promise<TransferRow[]> {
+    const r = await this.db.query<TransferRow>(
+      'SELECT * FROM transfers WHERE role = $1 AND owner_identity = $2 ORDER BY created_at DESC LIMIT 200',
+      [role, identity],
+    );
+    return r.rows;
+  }
+
+  async events(id: string, role: TransferRole): Promise<EventRow[]> {
+    const r = await this.db.query<EventRow>(
+      'SELECT * FROM transfer_events WHERE transfer_id = $1 AND role = $2 ORDER BY seq',
+      [id, role],
+    );
+    return r.rows;
+  }
+
+  /** Guarded transition of a transfer; throws StateConflictError when it is not in an expected state. */
+  async transition(
+    tx: Queryable,
+    id: string,
+    role: TransferRole,
+    from: string[],
+    to: string,
+    eventType: string,
+    data: Record<string, unknown> = {},
+    set: Partial<Pick<TransferRow, 'answer' | 'manifest_jws' | 'receipt_jws'>> = {},
+  ): Promise<TransferRow> {
+    const r = await tx.query<TransferRow & { previous: string }>(
+      `UPDATE transfers t SET state = $4, updated_at = now(),
+              answer = COALESCE($5::jsonb, t.answer),
+              manifest_jws = COALESCE($6, t.manifest_jws),
+              receipt_jws = COALESCE($7, t.receipt_jws)
+       FROM (SELECT state AS previous FROM transfers WHERE id = $1 AND role = $2 FOR UPDATE) p
+       WHERE t.id = $1 AND t.role = $2 AND t.state = ANY($3::text[])
+       RETURNING t.*, p.previous`,
+      [id, role, from, to, set.answer ? JSON.stringify(set.answer) : null, set.manifest_jws ?? null, set.receipt_jws ?? null],
+    );
+    const row = r.rows[0];
+    if (!row) {
+      const current = await this.get(tx, id, role);
+      throw new StateConflictError(id, from, current?.state);
+    }
+    await this.appendEvent(tx, id, role, null, eventType, row.previous, to, data);
+    return row;
+  }
+
+  /** Guarded transition of one item, with its event. Returns false when the item was not in an expected state. */
+  async transitionItem(
+    tx: Queryable,
+    id: string,
+    role: TransferRole,
+    itemId: string,
+    from: ItemState[],
+    to: ItemState,
+    eventType: string,
+    set: Partial<Pick<ItemRow, 'size_bytes' | 'sha256' | 'object_key' | 'metadata_size' | 'metadata_sha256' | 'metadata_key' | 'local_id' | 'last_error' | 'decision' | 'source_format' | 'target_format'>> = {},
+    data: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    const cols = Object.keys(set) as (keyof typeof set)[];
+    const assignments = cols.map((c, i) => `${c} = $${i + 6}`);
+    const r = await tx.query<{ previous: string }>(
+      `UPDATE transfer_items i SET state = $5, updated_at = now()${assignments.length ? ', ' + assignments.join(', ') : ''}
+       FROM (SELECT state AS previous FROM transfer_items WHERE transfer_id = $1 AND role = $2 AND item_id = $3 FOR UPDATE) p
+       WHERE i.transfer_id = $1 AND i.role = $2 AND i.item_id = $3 AND i.state = ANY($4::text[])
+       RETURNING p.previous`,
+      [id, role, itemId, from, to, ...cols.map((c) => set[c] ?? null)],
+    );
+    if (r.rowCount === 0) return false;
+    await this.appendEvent(tx, id, role, itemId, eventType, r.rows[0].previous, to, data);
+    return true;
+  }
+
+  async markOwnerSeen(tx: Queryable, id: string): Promise<boolean> {
+    const r = await tx.query(
+      `UPDATE transfers SET owner_seen_at = now(), updated_at = now() WHERE id = $1 AND role = 'ARRIVAL' AND owner_seen_at IS NULL`,
+      [id],
+    );
+    return r.rowCount > 0;
+  }
+
+  async appendEvent(
+    tx: Queryable,
+    id: string,
+    role: TransferRole,
+    itemId: string | null,
+    type: string,
+    from: string | null,
+    to: string | null,
+    data: Record<string, unknown>,
+  ) {
+    await tx.query(
+      `INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data)
+       VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+      [id, role, itemId, type, from, to, JSON.stringify(data)],
+    );
+  }
+}

@@ -1,0 +1,4 @@
+export * from './env-config';
+export * from './problem.filter';
+export * from './validation';
+export * from './logging';

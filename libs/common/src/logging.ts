@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Params } from 'nestjs-pino';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+/**
+ * Structured JSON logs, one object per line, each carrying the request id
+ * (taken from X-Request-Id when well-formed, otherwise generated) so that a
+ * transfer can be followed across both gateways.
+ */
+export function loggerParams(app: string, level = 'info'): Params {
+  return {
+    pinoHttp: {
+      level,
+      base: { app },
+      genReqId: (req: IncomingMessage, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customProps: (req: IncomingMessage & { id?: unknown }) => ({ requestId: req.id }),
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+  };
+}

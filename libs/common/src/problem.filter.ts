@@ -1,0 +1,78 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, ProblemDetails } from '@ent/contract';
+
+/** A domain error that knows its problem type and HTTP status. */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extra: Partial<ProblemDetails> = {},
+  ) {
+    super(detail ?? title);
+    this.name = 'ProblemError';
+  }
+}
+
+const DEFAULT_TYPES: Record<number, { type: string; title: string }> = {
+  400: { type: PROBLEM_TYPES.validation, title: 'Bad request' },
+  401: { type: PROBLEM_TYPES.unauthenticated, title: 'Authentication required' },
+  403: { type: PROBLEM_TYPES.forbidden, title: 'Forbidden' },
+  404: { type: PROBLEM_TYPES.notFound, title: 'Not found' },
+  409: { type: PROBLEM_TYPES.conflict, title: 'Conflict' },
+  413: { type: PROBLEM_TYPES.payloadTooLarge, title: 'Payload too large' },
+};
+
+/**
+ * Maps every error to RFC 9457 problem+json. Unknown errors become a 500 with
+ * the request id, logged once with their stack; no internal detail leaks.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost) {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request & { id?: string }>();
+    const res = ctx.getResponse<Response>();
+    const problem = this.toProblem(exception, req);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+
+  toProblem(exception: unknown, req: Request & { id?: string }): ProblemDetails {
+    const base = { instance: req.originalUrl?.split('?')[0], requestId: req.id ? String(req.id) : undefined };
+    if (exception instanceof ProblemError) {
+      return { type: exception.type, title: exception.title, status: exception.status, detail: exception.detail, ...base, ...exception.extra };
+    }
+    // body-parser errors: malformed JSON, too large, bad encoding.
+    const anyErr = exception as { type?: string; status?: number; statusCode?: number; message?: string; expose?: boolean };
+    if (anyErr && typeof anyErr.type === 'string' && (anyErr.status ?? anyErr.statusCode)) {
+      const status = (anyErr.status ?? anyErr.statusCode) as number;
+      if (anyErr.type === 'entity.parse.failed') {
+        return { type: PROBLEM_TYPES.malformedJson, title: 'Malformed JSON', status: 400, detail: 'The request body is not valid JSON.', ...base };
+      }
+      if (anyErr.type === 'entity.too.large') {
+        return { type: PROBLEM_TYPES.payloadTooLarge, title: 'Payload too large', status: 413, detail: 'The request body exceeds the size limit.', ...base };
+      }
+      if (status >= 400 && status < 500) {
+        return { type: DEFAULT_TYPES[status]?.type ?? PROBLEM_TYPES.validation, title: 'Bad request', status, detail: anyErr.message, ...base };
+      }
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse() as { message?: unknown; problem?: ProblemDetails };
+      if (body && typeof body === 'object' && body.problem) return { ...body.problem, ...base };
+      const defaults = DEFAULT_TYPES[status] ?? { type: PROBLEM_TYPES.internal, title: HttpStatus[status] ?? 'Error' };
+      const detail = typeof body === 'string' ? body : Array.isArray(body?.message) ? body.message.join('; ') : (body?.message as string | undefined);
+      return { type: defaults.type, title: defaults.title, status, detail, ...base };
+    }
+    this.logger.error({ err: exception, requestId: base.requestId }, 'unhandled error');
+    return { type: PROBLEM_TYPES.internal, title: 'Internal error', status: 500, detail: `Unexpected error; quote request id ${base.requestId ?? 'n/a'}.`, ...base };
+  }
+}

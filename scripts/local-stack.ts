@@ -1,0 +1,220 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, WriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * The whole local stack as child processes: simulated Guichet Agents,
+ * two simulated ENTs and their two gateways. Used by `npm start` (with the
+ * embedded S3 and PGlite) and by the end-to-end tests (with the S3 server
+ * they are given). Secrets below are DEMO values, printed in the README.
+ */
+export const DEMO = {
+  uaiA: '0750001A',
+  uaiB: '0690002B',
+  connectorTokenA: 'demo-connector-token-ent-a',
+  connectorTokenB: 'demo-connector-token-ent-b',
+  clientA: { id: 'gateway-a', secret: 'gateway-a-secret' },
+  clientB: { id: 'gateway-b', secret: 'gateway-b-secret' },
+  clientC: { id: 'ent-c', secret: 'ent-c-secret' },
+  sessionSecretA: 'demo-session-secret-gateway-a-change-me-0001',
+  sessionSecretB: 'demo-session-secret-gateway-b-change-me-0002',
+} as const;
+
+export const DEFAULT_PORTS = { idp: 4000, gatewayA: 4001, gatewayB: 4002, entA: 4101, entB: 4102, s3: 4568 };
+export type StackPorts = typeof DEFAULT_PORTS;
+
+export interface S3Settings {
+  endPoint: string;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+}
+
+export interface StackOptions {
+  ports: StackPorts;
+  s3: S3Settings;
+  /** Bucket names get this prefix (tests use a unique one). */
+  bucketPrefix?: string;
+  dataDir: string;
+  /** Postgres URLs per gateway; absent = PGlite under dataDir. */
+  databaseUrls?: { a?: string; b?: string };
+  /** Where each process's output goes (one file per process); absent = this process's stdout, prefixed. */
+  logDir?: string;
+  jobPollMs?: number;
+  host?: string;
+  /** Extra environment per process name. */
+  env?: Partial<Record<ProcessName, Record<string, string>>>;
+}
+
+export type ProcessName = 'idp-sim' | 'ent-sim-a' | 'ent-sim-b' | 'gateway-a' | 'gateway-b';
+
+interface ProcessSpec {
+  name: ProcessName;
+  script: string;
+  env: Record<string, string>;
+  readyUrl: string;
+}
+
+export interface Stack {
+  urls: { idp: string; gatewayA: string; gatewayB: string; entA: string; entB: string };
+  options: StackOptions;
+  processes: Map<ProcessName, ChildProcess>;
+  /** Starts (again) a process that was stopped or killed, and waits until it answers. */
+  start(name: ProcessName): Promise<void>;
+  kill(name: ProcessName, signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// Run from scripts/ (ts, tests) or dist/scripts/ (compiled): the repo root holds package.json.
+const ROOT = existsSync(join(__dirname, '..', 'package.json')) ? resolve(__dirname, '..') : resolve(__dirname, '..', '..');
+
+export function stackSpecs(o: StackOptions): ProcessSpec[] {
+  const host = o.host ?? '127.0.0.1';
+  const url = (port: number) => `http://${host}:${port}`;
+  const idp = url(o.ports.idp);
+  const gwA = url(o.ports.gatewayA);
+  const gwB = url(o.ports.gatewayB);
+  const prefix = o.bucketPrefix ?? '';
+  const clients = [
+    { clientId: DEMO.clientA.id, clientSecret: DEMO.clientA.secret, redirectUris: [`${gwA}/auth/callback`], peerScopes: PEER_SCOPE_LIST },
+    { clientId: DEMO.clientB.id, clientSecret: DEMO.clientB.secret, redirectUris: [`${gwB}/auth/callback`], peerScopes: PEER_SCOPE_LIST },
+    { clientId: DEMO.clientC.id, clientSecret: DEMO.clientC.secret, redirectUris: [], peerScopes: PEER_SCOPE_LIST },
+  ];
+  const gateway = (side: 'a' | 'b'): Record<string, string> => {
+    const self = side === 'a' ? { url: gwA, port: o.ports.gatewayA, uai: DEMO.uaiA, client: DEMO.clientA, ent: url(o.ports.entA), token: DEMO.connectorTokenA, secret: DEMO.sessionSecretA }
+      : { url: gwB, port: o.ports.gatewayB, uai: DEMO.uaiB, client: DEMO.clientB, ent: url(o.ports.entB), token: DEMO.connectorTokenB, secret: DEMO.sessionSecretB };
+    const peer = side === 'a' ? { entId: 'ent-b', clientId: DEMO.clientB.id, baseUrl: gwB, uais: [DEMO.uaiB] } : { entId: 'ent-a', clientId: DEMO.clientA.id, baseUrl: gwA, uais: [DEMO.uaiA] };
+    const dbUrl = side === 'a' ? o.databaseUrls?.a : o.databaseUrls?.b;
+    return {
+      GATEWAY_HOST: host,
+      GATEWAY_PORT: String(self.port),
+      GATEWAY_PUBLIC_URL: self.url,
+      ENT_ID: `ent-${side}`,
+      GATEWAY_UAIS: self.uai,
+      ...(dbUrl ? { DATABASE_URL: dbUrl } : { PGLITE_DIR: join(o.dataDir, `gateway-${side}`, 'pg') }),
+      S3_ENDPOINT: o.s3.endPoint,
+      S3_ACCESS_KEY: o.s3.accessKey,
+      S3_SECRET_KEY: o.s3.secretKey,
+      S3_REGION: o.s3.region,
+      S3_BUCKET: `${prefix}gateway-${side}`,
+      OIDC_ISSUER: idp,
+      OIDC_CLIENT_ID: self.client.id,
+      OIDC_CLIENT_SECRET: self.client.secret,
+      CONNECTOR_URL: self.ent,
+      CONNECTOR_TOKEN: self.token,
+      PEERS: JSON.stringify([peer]),
+      SESSION_SECRET: self.secret,
+      SESSION_COOKIE_NAME: `gateway_${side}.sid`,
+      JOB_POLL_MS: String(o.jobPollMs ?? 500),
+    };
+  };
+  return [
+    {
+      name: 'idp-sim',
+      script: 'dist/apps/idp-sim/src/main.js',
+      env: { IDP_HOST: host, IDP_PORT: String(o.ports.idp), IDP_ISSUER: idp, IDP_CLIENTS: JSON.stringify(clients), IDP_RESOURCES: JSON.stringify([gwA, gwB]) },
+      readyUrl: `${idp}/.well-known/openid-configuration`,
+    },
+    {
+      name: 'ent-sim-a',
+      script: 'dist/apps/ent-sim/src/main.js',
+      env: { ENT_SIM_HOST: host, ENT_SIM_PORT: String(o.ports.entA), ENT_SIM_PROFILE: 'ent-a', ENT_SIM_CONNECTOR_TOKEN: DEMO.connectorTokenA, ENT_SIM_DATA_DIR: join(o.dataDir, 'ent-a') },
+      readyUrl: `${url(o.ports.entA)}/health`,
+    },
+    {
+      name: 'ent-sim-b',
+      script: 'dist/apps/ent-sim/src/main.js',
+      env: { ENT_SIM_HOST: host, ENT_SIM_PORT: String(o.ports.entB), ENT_SIM_PROFILE: 'ent-b', ENT_SIM_CONNECTOR_TOKEN: DEMO.connectorTokenB, ENT_SIM_DATA_DIR: join(o.dataDir, 'ent-b') },
+      readyUrl: `${url(o.ports.entB)}/health`,
+    },
+    { name: 'gateway-a', script: 'dist/apps/gateway/src/main.js', env: gateway('a'), readyUrl: `${gwA}/.well-known/ent-portability` },
+    { name: 'gateway-b', script: 'dist/apps/gateway/src/main.js', env: gateway('b'), readyUrl: `${gwB}/.well-known/ent-portability` },
+  ];
+}
+
+const PEER_SCOPE_LIST = ['portability:capabilities', 'portability:offer', 'portability:deliver', 'portability:fetch', 'portability:receipt'];
+
+async function waitReady(url: string, child: ChildProcess, name: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${name} did not answer ${url} within ${timeoutMs} ms`);
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  mkdirSync(options.dataDir, { recursive: true });
+  if (options.logDir) mkdirSync(options.logDir, { recursive: true });
+  const specs = new Map(stackSpecs(options).map((s) => [s.name, s]));
+  const processes = new Map<ProcessName, ChildProcess>();
+  const logs = new Map<ProcessName, WriteStream>();
+
+  const startOne = async (name: ProcessName) => {
+    const spec = specs.get(name)!;
+    const child = spawn(process.execPath, [join(ROOT, spec.script)], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? 'development', ...spec.env, ...(options.env?.[name] ?? {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    processes.set(name, child);
+    if (options.logDir) {
+      let log = logs.get(name);
+      if (!log) {
+        log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
+        logs.set(name, log);
+      }
+      child.stdout!.pipe(log, { end: false });
+      child.stderr!.pipe(log, { end: false });
+    } else {
+      const prefix = `[${name}] `;
+      const forward = (chunk: Buffer) => process.stdout.write(chunk.toString().split('\n').filter(Boolean).map((l) => prefix + l + '\n').join(''));
+      child.stdout!.on('data', forward);
+      child.stderr!.on('data', forward);
+    }
+    await waitReady(spec.readyUrl, child, name);
+  };
+
+  const kill = async (name: ProcessName, signal: NodeJS.Signals = 'SIGTERM') => {
+    const child = processes.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const stack: Stack = {
+    urls: {
+      idp: `http://${options.host ?? '127.0.0.1'}:${options.ports.idp}`,
+      gatewayA: `http://${options.host ?? '127.0.0.1'}:${options.ports.gatewayA}`,
+      gatewayB: `http://${options.host ?? '127.0.0.1'}:${options.ports.gatewayB}`,
+      entA: `http://${options.host ?? '127.0.0.1'}:${options.ports.entA}`,
+      entB: `http://${options.host ?? '127.0.0.1'}:${options.ports.entB}`,
+    },
+    options,
+    processes,
+    start: startOne,
+    kill,
+    stop: async () => {
+      for (const name of [...processes.keys()].reverse()) await kill(name);
+      for (const log of logs.values()) log.end();
+    },
+  };
+  try {
+    await startOne('idp-sim');
+    await Promise.all([startOne('ent-sim-a'), startOne('ent-sim-b')]);
+    await Promise.all([startOne('gateway-a'), startOne('gateway-b')]);
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  return stack;
+}
