@@ -1,20 +1,19 @@
 // Two projects: fast unit specs next to the code, and end-to-end suites under test/
 // that spawn the compiled apps (dist/) as child processes.
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
-  },
-  module: { type: 'commonjs' },
+// ts-jest in transpile-only mode: pure JavaScript (no native binary, so `npm ci` works on
+// every platform) and it emits the decorator metadata Nest's DI needs.
+const tsJest = ['ts-jest', {
+  isolatedModules: true,
+  tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true },
+  diagnostics: false,
 }];
 const moduleNameMapper = {
   '^@ent/(contract|negotiation|storage|persistence|formats|common)$': '<rootDir>/libs/$1/src',
 };
-// jose is ESM-only: let swc turn it into CommonJS for jest.
+// jose is ESM-only: let ts-jest turn it into CommonJS for jest.
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.(t|j)s$': swc },
+  transform: { '^.+\\.(t|j)s$': tsJest },
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
   moduleNameMapper,
 };

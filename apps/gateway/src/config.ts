@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMinSize,
@@ -64,6 +65,7 @@ export class GatewayEnv {
   @IsString() @MinLength(32, { message: 'SESSION_SECRET must be at least 32 characters' }) SESSION_SECRET: string;
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/) SESSION_COOKIE_NAME = 'ent_portability.sid';
   @IsOptional() @IsString() SIGNING_JWKS?: string;
+  @IsOptional() @IsString() SIGNING_JWKS_FILE?: string;
 
   @Transform(int) @IsInt() @Min(1024) MAX_BODY_BYTES = 1_048_576;
   @Transform(int) @IsInt() @Min(1) MAX_ITEM_BYTES = 2 * 1024 ** 3;
@@ -102,9 +104,20 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     ),
   );
   if (peerProblems.length) throw new ConfigError(peerProblems);
-  const signingJwks = e.SIGNING_JWKS ? parseJsonEnv<{ keys: Record<string, unknown>[] }>('SIGNING_JWKS', e.SIGNING_JWKS, { keys: [] }) : undefined;
+  let signingText = e.SIGNING_JWKS;
+  let signingVar = 'SIGNING_JWKS';
+  if (e.SIGNING_JWKS_FILE) {
+    if (e.SIGNING_JWKS) throw new ConfigError(['SIGNING_JWKS_FILE: set either SIGNING_JWKS or SIGNING_JWKS_FILE, not both']);
+    try {
+      signingText = readFileSync(e.SIGNING_JWKS_FILE, 'utf8');
+      signingVar = 'SIGNING_JWKS_FILE';
+    } catch (err) {
+      throw new ConfigError([`SIGNING_JWKS_FILE: cannot read ${e.SIGNING_JWKS_FILE} (${(err as Error).message})`]);
+    }
+  }
+  const signingJwks = signingText ? parseJsonEnv<{ keys: Record<string, unknown>[] }>(signingVar, signingText, { keys: [] }) : undefined;
   if (signingJwks && (!Array.isArray(signingJwks.keys) || signingJwks.keys.length === 0)) {
-    throw new ConfigError(['SIGNING_JWKS: must be a private JWKS {"keys":[...]} with at least one key']);
+    throw new ConfigError([`${signingVar}: must be a private JWKS {"keys":[...]} with at least one key`]);
   }
   const publicUrl = (e.GATEWAY_PUBLIC_URL ?? `http://${e.GATEWAY_HOST}:${e.GATEWAY_PORT}`).replace(/\/+$/, '');
   return {

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './hashing';
+export * from './keys';
+export * from './object-store';

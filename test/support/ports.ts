@@ -1,0 +1,23 @@
+import { createServer } from 'node:net';
+
+/**
+ * A TCP port that was free on 127.0.0.1 a moment ago. Another process may take it before the
+ * caller binds it: prefer listening on port 0 where the server allows it, and retry otherwise.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('could not read the address of a listening socket'));
+        return;
+      }
+      const { port } = address;
+      server.close((err) => (err ? reject(err) : resolve(port)));
+    });
+  });
+}
