@@ -3,18 +3,15 @@
 // ts-jest in transpile-only mode: pure JavaScript (no native binary, so `npm ci` works on
 // every platform) and it emits the decorator metadata Nest's DI needs.
 const tsJest = ['ts-jest', {
-  isolatedModules: true,
-  tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true },
+  tsconfig: { isolatedModules: true, module: 'commonjs', target: 'es2022', esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true },
   diagnostics: false,
 }];
 const moduleNameMapper = {
   '^@ent/(contract|negotiation|storage|persistence|formats|common)$': '<rootDir>/libs/$1/src',
 };
-// jose is ESM-only: let ts-jest turn it into CommonJS for jest.
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.(t|j)s$': tsJest },
-  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  transform: { '^.+\\.ts$': tsJest },
   moduleNameMapper,
 };
 module.exports = {

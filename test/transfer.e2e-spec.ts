@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Client } from 'minio';
-import { compactVerify, createRemoteJWKSet, decodeProtectedHeader } from 'jose';
 import { PROBLEM_TYPES } from '@ent/contract';
+import { verifyCompactJws } from './support/jws';
 import { bootStack, clientCredentialsToken, DEMO, StackSession, TeacherClient, waitUntil } from './support/stack-session';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -116,10 +116,10 @@ describe('§8.3 transfer between two simulated ENTs (real OIDC, database, S3)', 
       return t.state === 'CLEANED' && t;
     });
     const proof = await atA.json('GET', `/api/transfers/${draft.id}/proof`);
-    expect(decodeProtectedHeader(proof.jws).typ).toBe('ent-portability-receipt+jws');
-    const jwksB = createRemoteJWKSet(new URL(`${urls.gatewayB}/.well-known/ent-portability/jwks.json`));
-    const verified = await compactVerify(proof.jws, jwksB);
-    const receipt = JSON.parse(new TextDecoder().decode(verified.payload));
+    const { header, payload: receipt } = await verifyCompactJws(proof.jws, `${urls.gatewayB}/.well-known/ent-portability/jwks.json`);
+    expect(header.typ).toBe('ent-portability-receipt+jws');
+    // A receipt signed by anyone else does not verify against B's keys.
+    await expect(verifyCompactJws(proof.jws, `${urls.gatewayA}/.well-known/ent-portability/jwks.json`)).rejects.toThrow();
     expect(receipt).toMatchObject({ offerId: draft.id, arrivalEntId: 'ent-b', departureEntId: 'ent-a' });
     expect(Object.fromEntries(receipt.items.map((i: any) => [i.itemId, i.status]))).toEqual({
       [course.id]: 'IMPORTED',

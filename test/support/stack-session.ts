@@ -30,15 +30,21 @@ export async function bootStack(name: string, extra: Partial<StackOptions> = {})
   };
   const dataDir = mkdtempSync(join(tmpdir(), `ent-stack-${name}-`));
   const prefix = `${uniqueBucket(name)}-`.slice(0, 40);
-  const stack = await startStack({
-    ports,
-    s3,
-    bucketPrefix: prefix,
-    dataDir,
-    logDir: join(dataDir, 'logs'),
-    jobPollMs: 100,
-    ...extra,
-  });
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      ports,
+      s3,
+      bucketPrefix: prefix,
+      dataDir,
+      logDir: join(dataDir, 'logs'),
+      jobPollMs: 100,
+      ...extra,
+    });
+  } catch (err) {
+    await s3.stop();
+    throw new Error(`${(err as Error).message} (logs in ${join(dataDir, 'logs')})`);
+  }
   return {
     stack,
     s3,

@@ -5,12 +5,24 @@ import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
 import { Logger } from 'nestjs-pino';
-import { createValidationPipe, ProblemFilter } from '@ent/common';
+import { PROBLEM_TYPES } from '@ent/contract';
+import { createValidationPipe, ProblemError, ProblemFilter, requestIdMiddleware } from '@ent/common';
 import type { Database } from '@ent/persistence';
 import { GatewayModule } from './app.module';
 import { GatewayConfig } from './config';
 import { PgSessionStore } from './infra/pg-session.store';
 import { DATABASE } from './infra/tokens';
+
+/** Turns body-parser failures into problems before Nest rewrites them as generic 400s. */
+function bodyParserErrors(err: { type?: string } | undefined, _req: express.Request, _res: express.Response, next: express.NextFunction) {
+  if (err?.type === 'entity.parse.failed') {
+    return next(new ProblemError(400, PROBLEM_TYPES.malformedJson, 'Malformed JSON', 'The request body is not valid JSON.'));
+  }
+  if (err?.type === 'entity.too.large') {
+    return next(new ProblemError(413, PROBLEM_TYPES.payloadTooLarge, 'Payload too large', 'The request body exceeds the size limit.'));
+  }
+  return next(err);
+}
 
 /** Builds the gateway (not listening): used by main.ts and by the OpenAPI generator. */
 export async function createGatewayApp(config: GatewayConfig, options: { logger?: boolean } = {}): Promise<NestExpressApplication> {
@@ -22,8 +34,10 @@ export async function createGatewayApp(config: GatewayConfig, options: { logger?
   if (options.logger !== false) app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   if (config.publicUrl.startsWith('https://')) app.set('trust proxy', 1);
+  app.use(requestIdMiddleware);
   // Bounded JSON bodies; anything else is not accepted as a body by the JSON endpoints.
   app.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(bodyParserErrors);
   const store = new PgSessionStore(app.get<Database>(DATABASE));
   app.use(
     session({

@@ -35,3 +35,21 @@ export interface ProblemDetails {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class ProblemFieldError {
+  @ApiProperty({ example: 'items[0].category' }) field: string;
+  @ApiProperty({ type: [String] }) messages: string[];
+}
+
+/** RFC 9457 problem document, as every error of both contracts is answered. */
+export class Problem implements ProblemDetails {
+  @ApiProperty({ description: 'Stable problem type URI; switch on it.', example: PROBLEM_TYPES.validation }) type: string;
+  @ApiProperty() title: string;
+  @ApiProperty() status: number;
+  @ApiPropertyOptional() detail?: string;
+  @ApiPropertyOptional() instance?: string;
+  @ApiPropertyOptional({ description: 'Correlation id, also in the X-Request-Id header and the logs.' }) requestId?: string;
+  @ApiPropertyOptional({ type: [ProblemFieldError] }) errors?: ProblemFieldError[];
+}

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Pool, PoolClient, types as pgTypes } from 'pg';
 
@@ -102,6 +103,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await pool.query('SELECT 1');
     return new PostgresDatabase(pool);
   }
+  if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
   const db = await PGlite.create(options.pgliteDir, {
     parsers: { [INT8_OID]: parseInt8, [NUMERIC_OID]: (v: string) => Number(v) },
   });

@@ -7,7 +7,9 @@ import {
   ApiOperation,
   ApiParam,
   ApiResponse,
+  ApiExtraModels,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
@@ -18,6 +20,7 @@ import {
   Offer,
   OfferAnswer,
   PEER_SCOPES,
+  Problem,
   PROBLEM_TYPES,
   ReceiptAccepted,
   ReceiptRequest,
@@ -27,10 +30,15 @@ import { PeerAuthGuard, PeerRequest, RequiresPeerScope } from '../peers/peer-aut
 import { ArrivalService } from '../transfers/arrival.service';
 import { DepartureService } from '../transfers/departure.service';
 
+const problem = (status: number, description: string) => ({
+  status,
+  description,
+  content: { 'application/problem+json': { schema: { $ref: getSchemaPath(Problem) } } },
+});
 const PROBLEMS = [
-  { status: 400, description: 'problem+json: invalid body (each offending field named in `errors`)' },
-  { status: 401, description: 'problem+json: missing, unverifiable or expired token' },
-  { status: 403, description: 'problem+json: token for another audience, without the scope, or from an unknown peer' },
+  problem(400, 'Invalid body: each offending field is named in `errors` (unknown fields are rejected)'),
+  problem(401, 'Missing, unverifiable or expired token'),
+  problem(403, 'Token for another audience, without the scope of the operation, or from an unknown peer'),
 ];
 
 function itemIdParam(value: string): string {
@@ -40,6 +48,7 @@ function itemIdParam(value: string): string {
 
 /** Peer contract v1 (gateway ↔ gateway), the "contrat d'interface unique" of §8.3. */
 @ApiTags('peer')
+@ApiExtraModels(Problem)
 @ApiBearerAuth()
 @UseGuards(PeerAuthGuard)
 @Controller('portability/v1')
@@ -64,7 +73,7 @@ export class PeerController {
   @ApiOperation({ summary: '§8.3 flows 2→3: the list of contents with their formats in, the item-by-item answer out. Idempotent on offerId.' })
   @ApiOkResponse({ type: OfferAnswer })
   @ApiResponse(PROBLEMS[0]) @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
-  @ApiResponse({ status: 409, description: 'problem+json: the offer id was used for a different offer' })
+  @ApiResponse(problem(409, 'The offer id was already used for a different offer'))
   offer(@Req() req: PeerRequest, @Body() offer: Offer): Promise<OfferAnswer> {
     return this.arrival.receiveOffer(req.peer, offer);
   }
@@ -76,6 +85,8 @@ export class PeerController {
   @ApiParam({ name: 'offerId', format: 'uuid' })
   @ApiAcceptedResponse({ type: DeliveryAccepted })
   @ApiResponse(PROBLEMS[0]) @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
+  @ApiResponse(problem(404, 'No offer with this id was received from the caller'))
+  @ApiResponse(problem(409, 'A different manifest was already received, or the offer is not expecting one'))
   deliveries(@Req() req: PeerRequest, @Param('offerId', new ParseUUIDPipe()) offerId: string, @Body() body: DeliveryRequest): Promise<DeliveryAccepted> {
     return this.arrival.receiveDelivery(req.peer, offerId, body.manifest);
   }
@@ -86,6 +97,8 @@ export class PeerController {
   @ApiParam({ name: 'transferId', format: 'uuid' })
   @ApiFoundResponse({ description: 'Location: presigned URL, valid for a short time, for this object only' })
   @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
+  @ApiResponse(problem(404, 'No such transfer addressed to the caller, or no such object'))
+  @ApiResponse(problem(409, 'The transfer is not (or no longer) delivered'))
   async content(@Req() req: PeerRequest, @Param('transferId', new ParseUUIDPipe()) transferId: string, @Param('itemId') itemId: string, @Res() res: Response) {
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(302, await this.departure.objectUrl(req.peer, transferId, itemIdParam(itemId), 'content'));
@@ -108,6 +121,8 @@ export class PeerController {
   @ApiParam({ name: 'transferId', format: 'uuid' })
   @ApiOkResponse({ type: ReceiptAccepted })
   @ApiResponse(PROBLEMS[0]) @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
+  @ApiResponse(problem(404, 'No such transfer addressed to the caller'))
+  @ApiResponse(problem(409, 'A different receipt was already recorded'))
   receipt(@Req() req: PeerRequest, @Param('transferId', new ParseUUIDPipe()) transferId: string, @Body() body: ReceiptRequest): Promise<ReceiptAccepted> {
     return this.departure.receiveReceipt(req.peer, transferId, body.receipt);
   }

@@ -1,0 +1,65 @@
+import { ConfigError } from '@ent/common';
+import { ENT_SIM_DEFAULTS, loadEntSimConfig } from './config';
+
+const TOKEN = 'a-connector-token-of-32-characters';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadEntSimConfig(env, '/srv');
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('loadEntSimConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadEntSimConfig({ ENT_SIM_PROFILE: 'ent-b', ENT_SIM_CONNECTOR_TOKEN: TOKEN }, '/srv')).toEqual({
+      port: 4101,
+      host: '127.0.0.1',
+      profile: 'ent-b',
+      connectorToken: TOKEN,
+      dataDir: '/srv/.data/ent-b',
+      maxItemBytes: ENT_SIM_DEFAULTS.maxItemBytes,
+    });
+    expect(ENT_SIM_DEFAULTS.maxItemBytes).toBe(2 * 1024 ** 3);
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadEntSimConfig(
+        {
+          ENT_SIM_PORT: '0',
+          ENT_SIM_HOST: '::1',
+          ENT_SIM_PROFILE: 'ent-a',
+          ENT_SIM_CONNECTOR_TOKEN: TOKEN,
+          ENT_SIM_DATA_DIR: 'var/a',
+          ENT_SIM_MAX_ITEM_BYTES: '1048576',
+        },
+        '/srv',
+      ),
+    ).toMatchObject({ port: 0, host: '::1', profile: 'ent-a', dataDir: '/srv/var/a', maxItemBytes: 1048576 });
+  });
+
+  it.each([
+    [{ ENT_SIM_PORT: '70000' }, 'ENT_SIM_PORT'],
+    [{ ENT_SIM_PORT: '12ab' }, 'ENT_SIM_PORT'],
+    [{ ENT_SIM_HOST: 'bad host!' }, 'ENT_SIM_HOST'],
+    [{ ENT_SIM_PROFILE: 'ent-c' }, 'ENT_SIM_PROFILE'],
+    [{ ENT_SIM_PROFILE: '' }, 'ENT_SIM_PROFILE'],
+    [{ ENT_SIM_CONNECTOR_TOKEN: '' }, 'ENT_SIM_CONNECTOR_TOKEN'],
+    [{ ENT_SIM_CONNECTOR_TOKEN: 'short' }, 'ENT_SIM_CONNECTOR_TOKEN'],
+    [{ ENT_SIM_CONNECTOR_TOKEN: 'has a space in it, so no good' }, 'ENT_SIM_CONNECTOR_TOKEN'],
+    [{ ENT_SIM_MAX_ITEM_BYTES: '0' }, 'ENT_SIM_MAX_ITEM_BYTES'],
+    [{ ENT_SIM_MAX_ITEM_BYTES: '-5' }, 'ENT_SIM_MAX_ITEM_BYTES'],
+  ])('names the bad variable (%j)', (patch, variable) => {
+    const problems = problemsOf({ ENT_SIM_PROFILE: 'ent-a', ENT_SIM_CONNECTOR_TOKEN: TOKEN, ...patch });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${variable}: `));
+  });
+
+  it('reports every problem at once', () => {
+    expect(problemsOf({}).map((p) => p.split(':')[0]).sort()).toEqual(['ENT_SIM_CONNECTOR_TOKEN', 'ENT_SIM_PROFILE']);
+  });
+});

@@ -1,0 +1,87 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigError } from '@ent/common';
+
+/**
+ * Configuration of the simulated ENT, read only from the environment and
+ * validated at boot. Every problem names its variable; main.ts exits with
+ * code 1 on any of them.
+ *
+ * | variable                  | default            |
+ * |---------------------------|--------------------|
+ * | ENT_SIM_PORT              | 4101               |
+ * | ENT_SIM_HOST              | 127.0.0.1          |
+ * | ENT_SIM_PROFILE           | (required) ent-a or ent-b |
+ * | ENT_SIM_CONNECTOR_TOKEN   | (required)         |
+ * | ENT_SIM_DATA_DIR          | .data/<profile>    |
+ * | ENT_SIM_MAX_ITEM_BYTES    | 2147483648 (2 GiB) |
+ */
+export const ENT_SIM_PROFILES = ['ent-a', 'ent-b'] as const;
+export type EntSimProfileName = (typeof ENT_SIM_PROFILES)[number];
+
+export interface EntSimConfig {
+  port: number;
+  host: string;
+  profile: EntSimProfileName;
+  connectorToken: string;
+  /** Absolute path. */
+  dataDir: string;
+  maxItemBytes: number;
+}
+
+export const ENT_SIM_DEFAULTS = {
+  port: 4101,
+  host: '127.0.0.1',
+  maxItemBytes: 2 * 1024 * 1024 * 1024,
+} as const;
+
+/** RFC 6750 b64token, at least 16 characters. */
+const TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]{16,512}=*$/;
+const HOST_PATTERN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+)$/;
+
+export const ENT_SIM_CONFIG = Symbol('ENT_SIM_CONFIG');
+
+/** Reads and validates the ENT_SIM_* variables; throws a ConfigError listing every bad one. */
+export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): EntSimConfig {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+      problems.push(`${name}: must be an integer, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    const n = Number(raw);
+    if (n < min || n > max) problems.push(`${name}: must be between ${min} and ${max}, got ${raw}`);
+    return n;
+  };
+
+  const port = integer('ENT_SIM_PORT', ENT_SIM_DEFAULTS.port, 0, 65535);
+  const host = read('ENT_SIM_HOST') ?? ENT_SIM_DEFAULTS.host;
+  if (!HOST_PATTERN.test(host)) problems.push(`ENT_SIM_HOST: not a host name or IP address: ${JSON.stringify(host)}`);
+
+  const profileRaw = read('ENT_SIM_PROFILE');
+  let profile: EntSimProfileName = 'ent-a';
+  if (profileRaw === undefined) problems.push(`ENT_SIM_PROFILE: is required (one of ${ENT_SIM_PROFILES.join(', ')})`);
+  else if (!(ENT_SIM_PROFILES as readonly string[]).includes(profileRaw)) {
+    problems.push(`ENT_SIM_PROFILE: must be one of ${ENT_SIM_PROFILES.join(', ')}, got ${JSON.stringify(profileRaw)}`);
+  } else profile = profileRaw as EntSimProfileName;
+
+  const token = env['ENT_SIM_CONNECTOR_TOKEN'];
+  if (token === undefined || token === '') problems.push('ENT_SIM_CONNECTOR_TOKEN: is required');
+  else if (!TOKEN_PATTERN.test(token)) {
+    problems.push('ENT_SIM_CONNECTOR_TOKEN: must be at least 16 characters of [A-Za-z0-9-._~+/] (RFC 6750 token syntax)');
+  }
+
+  const maxItemBytes = integer('ENT_SIM_MAX_ITEM_BYTES', ENT_SIM_DEFAULTS.maxItemBytes, 1, Number.MAX_SAFE_INTEGER);
+
+  const dataRaw = read('ENT_SIM_DATA_DIR') ?? join('.data', profile);
+  if (dataRaw.includes('\0')) problems.push('ENT_SIM_DATA_DIR: contains a NUL character');
+  const dataDir = isAbsolute(dataRaw) ? dataRaw : resolve(cwd, dataRaw);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes };
+}

@@ -1,0 +1,55 @@
+import { promises as fs } from 'node:fs';
+import { FormatError, readCommonCartridgeManifest } from '@ent/formats';
+import { problems } from '../problems';
+
+async function head(path: string, n: number): Promise<Buffer> {
+  const fh = await fs.open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+const MAGIC: Record<string, { bytes: Buffer; name: string }> = {
+  'application/pdf': { bytes: Buffer.from('%PDF-'), name: 'a PDF' },
+  'image/png': { bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), name: 'a PNG image' },
+  'image/jpeg': { bytes: Buffer.from([0xff, 0xd8, 0xff]), name: 'a JPEG image' },
+};
+
+/**
+ * What a real ENT would check before accepting an import: the bytes are what
+ * the format says. Throws a 422 problem otherwise.
+ */
+export async function checkImportedContent(path: string, size: number, format: string, mediaType: string): Promise<void> {
+  if (size === 0) throw problems.invalidContent('the body is empty');
+  const m = /^imscc-(1\.[0-3])$/.exec(format);
+  if (m) {
+    let summary;
+    try {
+      summary = await readCommonCartridgeManifest({ path });
+    } catch (err) {
+      if (err instanceof FormatError) throw problems.invalidContent(`not a readable Common Cartridge: ${err.message}`);
+      throw err;
+    }
+    if (summary.version !== m[1]) {
+      throw problems.invalidContent(`the package is a Common Cartridge ${summary.version}, not ${m[1]} as announced`);
+    }
+    if (summary.missingFiles.length > 0) {
+      throw problems.invalidContent(`the package lacks ${summary.missingFiles.length} file(s) its manifest lists, e.g. ${summary.missingFiles[0]}`);
+    }
+    return;
+  }
+  const start = await head(path, 16);
+  if (format === 'ical' && !start.toString('utf8').replace(/^\uFEFF/, '').startsWith('BEGIN:VCALENDAR')) {
+    throw problems.invalidContent('an iCalendar object starts with BEGIN:VCALENDAR');
+  }
+  if (format === 'mbox' && !start.toString('latin1').startsWith('From ')) {
+    throw problems.invalidContent('an mbox file starts with a "From " line');
+  }
+  if (format === 'binary' && MAGIC[mediaType] && !start.subarray(0, MAGIC[mediaType].bytes.length).equals(MAGIC[mediaType].bytes)) {
+    throw problems.invalidContent(`the bytes are not ${MAGIC[mediaType].name} (${mediaType})`);
+  }
+}

@@ -1,0 +1,52 @@
+import type { ConnectorCategoryImport, ContentCategory } from '@ent/contract';
+
+/** Format ids of the registry that the simulated ENTs use. */
+export const FORMATS = {
+  imscc13: { format: 'imscc-1.3', mediaType: 'application/vnd.ims.imsccv1p3' },
+  imscc11: { format: 'imscc-1.1', mediaType: 'application/vnd.ims.imsccv1p1' },
+  ical: { format: 'ical', mediaType: 'text/calendar' },
+  mbox: { format: 'mbox', mediaType: 'application/mbox' },
+  pdf: { format: 'binary', mediaType: 'application/pdf' },
+} as const;
+
+export const METADATA_FORMATS = {
+  scolomfr31: { format: 'scolomfr-3.1', mediaType: 'application/xml' },
+} as const;
+
+/** Known media types of the non-binary formats (used when an import does not give one). */
+export const MEDIA_TYPE_OF_FORMAT: Record<string, string> = {
+  'imscc-1.3': FORMATS.imscc13.mediaType,
+  'imscc-1.1': FORMATS.imscc11.mediaType,
+  ical: FORMATS.ical.mediaType,
+  mbox: FORMATS.mbox.mediaType,
+};
+
+export interface SeedExport {
+  format: string;
+  mediaType: string;
+  bytes: Buffer;
+}
+
+export interface SeedContent {
+  id: string;
+  ownerId: string;
+  title: string;
+  category: ContentCategory;
+  updatedAt: string;
+  /** Export formats, preferred first; the bytes are what the ENT will serve, byte for byte. */
+  exports: SeedExport[];
+  /** Metadata records by metadata format id. */
+  metadata?: Record<string, Buffer>;
+}
+
+export interface EntProfile {
+  entId: string;
+  /** Establishment served by this ENT (for logs and docs). */
+  uai: string;
+  establishment: string;
+  categories: ConnectorCategoryImport[];
+  refusedCategories: ContentCategory[];
+  /** Upper bound of an imported item in this ENT; the effective limit is min(this, ENT_SIM_MAX_ITEM_BYTES). */
+  maxItemBytes?: number;
+  seed(): Promise<SeedContent[]>;
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENT_A } from '../profiles/ent-a';
+import { ENT_B } from '../profiles/ent-b';
+import { SeedContent } from '../profiles/profile';
+import { ContentStore } from './content-store';
+
+const dirs: string[] = [];
+const tempDir = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+const tinySeed = async (): Promise<SeedContent[]> => [
+  {
+    id: 'c1',
+    ownerId: 'u1',
+    title: 'Un',
+    category: 'STOCKAGE_PARTAGE',
+    updatedAt: '2025-09-01T00:00:00.000Z',
+    exports: [{ format: 'binary', mediaType: 'application/pdf', bytes: Buffer.from('%PDF-1.4 un') }],
+  },
+];
+
+describe('ContentStore', () => {
+  it('seeds once, stores the exact bytes, and reopens without reseeding', async () => {
+    const dir = tempDir('entsim-store-');
+    const seed = jest.fn(tinySeed);
+    const a = await ContentStore.open(dir, 'ent-x', seed);
+    expect(seed).toHaveBeenCalledTimes(1);
+    const [c] = a.list('u1');
+    expect(c.formats[0]).toMatchObject({ sizeBytes: 11, sha256: sha(Buffer.from('%PDF-1.4 un')) });
+    expect(readFileSync(a.blobPath(c.formats[0].sha256)).toString()).toBe('%PDF-1.4 un');
+    expect(a.list('u2')).toEqual([]);
+    expect(a.get('u2', 'c1')).toBeUndefined();
+
+    const b = await ContentStore.open(dir, 'ent-x', seed);
+    expect(seed).toHaveBeenCalledTimes(1);
+    expect(b.list('u1')).toEqual(a.list('u1'));
+  });
+
+  it('serialises mutations and replaces the index atomically (no temp file left)', async () => {
+    const dir = tempDir('entsim-store-');
+    const s = await ContentStore.open(dir, 'ent-x', tinySeed);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        s.mutate((idx) => {
+          idx.contents.push({ ...idx.contents[0], id: `n${i}`, importKey: `k${i}`, origin: 'import' });
+        }),
+      ),
+    );
+    expect(s.list('u1')).toHaveLength(21);
+    const onDisk = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+    expect(onDisk.contents).toHaveLength(21);
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+    expect(s.findImport('u1', 'k7')?.id).toBe('n7');
+  });
+
+  it('keeps the in-memory index unchanged when a mutation throws', async () => {
+    const dir = tempDir('entsim-store-');
+    const s = await ContentStore.open(dir, 'ent-x', tinySeed);
+    await expect(
+      s.mutate((idx) => {
+        idx.contents = [];
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(s.list('u1')).toHaveLength(1);
+    await s.mutate(() => undefined);
+    expect(s.list('u1')).toHaveLength(1);
+  });
+
+  it('refuses a data directory that belongs to another ENT, and cleans temp leftovers', async () => {
+    const dir = tempDir('entsim-store-');
+    await ContentStore.open(dir, 'ent-x', tinySeed);
+    await expect(ContentStore.open(dir, 'ent-y', tinySeed)).rejects.toThrow(/ent-x/);
+    writeFileSync(join(dir, 'tmp', 'upload-123'), 'partial');
+    await ContentStore.open(dir, 'ent-x', tinySeed);
+    expect(existsSync(join(dir, 'tmp', 'upload-123'))).toBe(false);
+  });
+
+  it.each([
+    ['ent-a', ENT_A],
+    ['ent-b', ENT_B],
+  ])('seeds the %s profile deterministically (same bytes on two fresh stores)', async (_name, profile) => {
+    const one = await ContentStore.open(tempDir('entsim-seed-'), profile.entId, () => profile.seed());
+    const two = await ContentStore.open(tempDir('entsim-seed-'), profile.entId, () => profile.seed());
+    const owners = profile.entId === 'ent-a' ? ['marie.dupont', 'lucas.moreau', 'claire.bernard'] : ['paul.martin'];
+    for (const owner of owners) {
+      const a = one.list(owner);
+      expect(a.length).toBeGreaterThan(0);
+      expect(two.list(owner)).toEqual(a);
+      for (const c of a) for (const f of c.formats) expect(readFileSync(one.blobPath(f.sha256)).length).toBe(f.sizeBytes);
+    }
+  });
+});

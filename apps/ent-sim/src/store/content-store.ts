@@ -1,0 +1,216 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { ContentCategory } from '@ent/contract';
+import type { SeedContent } from '../profiles/profile';
+
+export interface StoredBlobRef {
+  sha256: string;
+  sizeBytes: number;
+}
+
+export interface StoredFormat extends StoredBlobRef {
+  format: string;
+  mediaType: string;
+}
+
+export interface StoredMetadata extends StoredBlobRef {
+  mediaType: string;
+}
+
+export interface StoredContent {
+  id: string;
+  ownerId: string;
+  title: string;
+  category: ContentCategory;
+  updatedAt: string;
+  formats: StoredFormat[];
+  metadata: Record<string, StoredMetadata>;
+  /** Set on contents created by an import. */
+  importKey?: string;
+  origin: 'seed' | 'import';
+}
+
+interface IndexFile {
+  version: 1;
+  entId: string;
+  createdAt: string;
+  contents: StoredContent[];
+}
+
+const INDEX = 'index.json';
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export interface StoreLogger {
+  log(message: string, context?: string): void;
+  warn(message: string, context?: string): void;
+}
+
+/**
+ * The simulated ENT's own store, on disk: bytes as content-addressed files
+ * (`blobs/ab/abcd…`), the catalogue in `index.json`, always replaced
+ * atomically (temp file, fsync, rename, fsync of the directory). Mutations are
+ * serialised in-process; one process owns a data directory.
+ */
+export class ContentStore {
+  private index: IndexFile;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly dir: string,
+    index: IndexFile,
+  ) {
+    this.index = index;
+  }
+
+  /** Opens the store, seeding it on first start (no index yet). */
+  static async open(dir: string, entId: string, seed: () => Promise<SeedContent[]>, logger?: StoreLogger): Promise<ContentStore> {
+    await fs.mkdir(join(dir, 'blobs'), { recursive: true });
+    await fs.mkdir(join(dir, 'tmp'), { recursive: true });
+    // Leftovers of interrupted uploads or writes.
+    for (const name of await fs.readdir(join(dir, 'tmp'))) await fs.rm(join(dir, 'tmp', name), { force: true, recursive: true });
+
+    let index: IndexFile | undefined;
+    try {
+      index = JSON.parse(await fs.readFile(join(dir, INDEX), 'utf8')) as IndexFile;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new Error(`cannot read ${join(dir, INDEX)}: ${(err as Error).message}`);
+      }
+    }
+    if (index) {
+      if (index.version !== 1 || !Array.isArray(index.contents)) throw new Error(`${join(dir, INDEX)} has an unknown layout`);
+      if (index.entId !== entId) {
+        throw new Error(`${dir} holds the data of ${index.entId}, not ${entId}: use another ENT_SIM_DATA_DIR`);
+      }
+      const store = new ContentStore(dir, index);
+      const missing = await store.missingBlobs();
+      if (missing.length > 0) logger?.warn(`${missing.length} stored object(s) are missing from ${dir}/blobs`, 'ContentStore');
+      logger?.log(`opened store ${dir} (${index.contents.length} contents)`, 'ContentStore');
+      return store;
+    }
+
+    const store = new ContentStore(dir, { version: 1, entId, createdAt: new Date().toISOString(), contents: [] });
+    const seeded = await seed();
+    const contents: StoredContent[] = [];
+    for (const s of seeded) {
+      const formats: StoredFormat[] = [];
+      for (const e of s.exports) formats.push({ format: e.format, mediaType: e.mediaType, ...(await store.putBlob(e.bytes)) });
+      const metadata: Record<string, StoredMetadata> = {};
+      for (const [format, bytes] of Object.entries(s.metadata ?? {})) {
+        metadata[format] = { mediaType: 'application/xml', ...(await store.putBlob(bytes)) };
+      }
+      contents.push({ id: s.id, ownerId: s.ownerId, title: s.title, category: s.category, updatedAt: s.updatedAt, formats, metadata, origin: 'seed' });
+    }
+    await store.mutate((idx) => {
+      idx.contents = contents;
+    });
+    logger?.log(`seeded store ${dir} with ${contents.length} contents`, 'ContentStore');
+    return store;
+  }
+
+  get entId(): string {
+    return this.index.entId;
+  }
+
+  list(ownerId: string): StoredContent[] {
+    return this.index.contents.filter((c) => c.ownerId === ownerId);
+  }
+
+  /** A content of this owner (never another owner's: same answer as for an unknown id). */
+  get(ownerId: string, id: string): StoredContent | undefined {
+    return this.index.contents.find((c) => c.id === id && c.ownerId === ownerId);
+  }
+
+  findImport(ownerId: string, importKey: string): StoredContent | undefined {
+    return this.index.contents.find((c) => c.ownerId === ownerId && c.importKey === importKey);
+  }
+
+  blobPath(sha256: string): string {
+    if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+    return join(this.dir, 'blobs', sha256.slice(0, 2), sha256);
+  }
+
+  /** A fresh path in the store's tmp directory (same file system as the blobs, so rename is atomic). */
+  tempPath(prefix: string): string {
+    return join(this.dir, 'tmp', `${prefix}-${process.pid}-${randomBytes(8).toString('hex')}`);
+  }
+
+  async putBlob(bytes: Buffer): Promise<StoredBlobRef> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const tmp = this.tempPath('blob');
+    await writeDurably(tmp, bytes);
+    await this.commitBlob(tmp, sha256);
+    return { sha256, sizeBytes: bytes.length };
+  }
+
+  /** Moves a fully written temp file into the blob store under its hash (no-op if the blob exists). */
+  async commitBlob(tmpPath: string, sha256: string): Promise<void> {
+    const target = this.blobPath(sha256);
+    await fs.mkdir(join(this.dir, 'blobs', sha256.slice(0, 2)), { recursive: true });
+    try {
+      await fs.access(target, fsConstants.F_OK);
+      await fs.rm(tmpPath, { force: true });
+    } catch {
+      await fs.rename(tmpPath, target);
+    }
+  }
+
+  /**
+   * Applies `fn` to a copy of the index and persists it atomically; the
+   * in-memory index changes only once the file is safely replaced. Calls are
+   * serialised, so `fn` sees every earlier mutation.
+   */
+  mutate<T>(fn: (index: IndexFile) => T): Promise<T> {
+    const run = async () => {
+      const draft = JSON.parse(JSON.stringify(this.index)) as IndexFile;
+      const result = fn(draft);
+      const tmp = this.tempPath('index');
+      await writeDurably(tmp, Buffer.from(JSON.stringify(draft, null, 2) + '\n', 'utf8'));
+      await fs.rename(tmp, join(this.dir, INDEX));
+      await fsyncDir(this.dir);
+      this.index = draft;
+      return result;
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async missingBlobs(): Promise<string[]> {
+    const missing: string[] = [];
+    for (const c of this.index.contents) {
+      for (const ref of [...c.formats, ...Object.values(c.metadata)]) {
+        try {
+          const st = await fs.stat(this.blobPath(ref.sha256));
+          if (st.size !== ref.sizeBytes) missing.push(ref.sha256);
+        } catch {
+          missing.push(ref.sha256);
+        }
+      }
+    }
+    return missing;
+  }
+}
+
+async function writeDurably(path: string, bytes: Buffer): Promise<void> {
+  const fh = await fs.open(path, 'wx', 0o600);
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Some file systems refuse to fsync a directory; the rename is still atomic.
+  } finally {
+    await fh?.close();
+  }
+}

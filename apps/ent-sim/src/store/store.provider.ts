@@ -1,0 +1,30 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ENT_SIM_CONFIG, EntSimConfig } from '../config';
+import { EntProfile } from '../profiles/profile';
+import { ENT_PROFILE } from '../tokens';
+import { ContentStore } from './content-store';
+
+/**
+ * Opens (and on first start seeds) the disk store when the application
+ * initialises, not when it is merely built: building the app to generate the
+ * OpenAPI document touches no data directory.
+ */
+@Injectable()
+export class StoreProvider implements OnModuleInit {
+  private readonly logger = new Logger('ContentStore');
+  private opened?: ContentStore;
+
+  constructor(
+    @Inject(ENT_SIM_CONFIG) private readonly config: EntSimConfig,
+    @Inject(ENT_PROFILE) private readonly profile: EntProfile,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.opened = await ContentStore.open(this.config.dataDir, this.profile.entId, () => this.profile.seed(), this.logger);
+  }
+
+  get store(): ContentStore {
+    if (!this.opened) throw new Error('the content store is not open yet (application not initialised)');
+    return this.opened;
+  }
+}

@@ -1,0 +1,1 @@
+export const ENT_PROFILE = Symbol('ENT_PROFILE');

@@ -1,0 +1,60 @@
+import { ConfigError } from '@ent/common';
+import { loadGatewayConfig } from './config';
+
+const valid = {
+  ENT_ID: 'ent-a',
+  GATEWAY_UAIS: '0750001A, 0750002B',
+  S3_ENDPOINT: 'http://127.0.0.1:7480',
+  S3_ACCESS_KEY: 'k',
+  S3_SECRET_KEY: 's',
+  S3_BUCKET: 'gateway-a',
+  OIDC_ISSUER: 'http://127.0.0.1:4000/',
+  OIDC_CLIENT_ID: 'gateway-a',
+  OIDC_CLIENT_SECRET: 'secret',
+  CONNECTOR_URL: 'http://127.0.0.1:4101',
+  CONNECTOR_TOKEN: '0123456789abcdef',
+  SESSION_SECRET: 'x'.repeat(32),
+  PEERS: JSON.stringify([{ entId: 'ent-b', clientId: 'gateway-b', baseUrl: 'http://127.0.0.1:4002/', uais: ['0690002B'] }]),
+};
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadGatewayConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('gateway configuration', () => {
+  it('loads a valid environment with defaults and normalised URLs', () => {
+    const c = loadGatewayConfig(valid);
+    expect(c.uais).toEqual(['0750001A', '0750002B']);
+    expect(c.port).toBe(4001);
+    expect(c.publicUrl).toBe('http://127.0.0.1:4001');
+    expect(c.oidc.issuer).toBe('http://127.0.0.1:4000');
+    expect(c.oidc.identityClaim).toBe('sub');
+    expect(c.peers[0].baseUrl).toBe('http://127.0.0.1:4002');
+    expect(c.database.url).toBeUndefined();
+    expect(c.limits.maxBodyBytes).toBe(1_048_576);
+  });
+
+  it.each([
+    ['ENT_ID', { ENT_ID: undefined }],
+    ['GATEWAY_UAIS', { GATEWAY_UAIS: '750001A' }],
+    ['GATEWAY_PORT', { GATEWAY_PORT: '99999' }],
+    ['S3_ENDPOINT', { S3_ENDPOINT: 'not a url' }],
+    ['SESSION_SECRET', { SESSION_SECRET: 'short' }],
+    ['CONNECTOR_TOKEN', { CONNECTOR_TOKEN: 'short' }],
+    ['OIDC_ISSUER', { OIDC_ISSUER: undefined }],
+    ['PEERS', { PEERS: '[{' }],
+    ['PEERS[0].uais', { PEERS: JSON.stringify([{ entId: 'ent-b', clientId: 'b', baseUrl: 'http://x:1', uais: ['nope'] }]) }],
+    ['SIGNING_JWKS', { SIGNING_JWKS: '{"keys":[]}' }],
+    ['SIGNING_JWKS_FILE', { SIGNING_JWKS_FILE: '/nonexistent/jwks.json' }],
+  ])('names %s when it is wrong', (name, override) => {
+    const found = problems({ ...valid, ...override });
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.some((p) => p.startsWith(`${name}:`) || p.startsWith(`${name}.`))).toBe(true);
+  });
+});

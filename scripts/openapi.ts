@@ -1,0 +1,129 @@
+/*
+ * Generates the two published contracts from the code, as OpenAPI 3.1:
+ *   docs/openapi/peer-v1.json       gateway ↔ gateway (peer contract v1)
+ *   docs/openapi/connector-v1.json  gateway ↔ its own ENT (connector contract v1)
+ * `node dist/scripts/openapi.js` writes them; `--check` fails when the committed
+ * files differ from what the code says (a contract change must show in review).
+ */
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { createGatewayApp } from '../apps/gateway/src/app.factory';
+import { loadGatewayConfig } from '../apps/gateway/src/config';
+import { createEntSimApp } from '../apps/ent-sim/src/app';
+import { loadEntSimConfig } from '../apps/ent-sim/src/config';
+
+const ROOT = existsSync(join(__dirname, '..', 'package.json')) ? resolve(__dirname, '..') : resolve(__dirname, '..', '..');
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** OpenAPI 3.0 (what @nestjs/swagger emits) → 3.1: `nullable` becomes a type union. */
+function to31(node: Json): Json {
+  if (Array.isArray(node)) return node.map(to31);
+  if (node && typeof node === 'object') {
+    const out: { [k: string]: Json } = {};
+    for (const [k, v] of Object.entries(node)) out[k] = to31(v);
+    if (out.nullable === true) {
+      delete out.nullable;
+      if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    }
+    return out;
+  }
+  return node;
+}
+
+/** Sorted keys (arrays keep their order): the same code gives the same bytes. */
+function sortKeys(node: Json): Json {
+  if (Array.isArray(node)) return node.map(sortKeys);
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.keys(node).sort().map((k) => [k, sortKeys((node as { [k: string]: Json })[k])]));
+  }
+  return node;
+}
+
+function finish(doc: object): string {
+  const d = to31(JSON.parse(JSON.stringify(doc))) as { [k: string]: Json };
+  d.openapi = '3.1.0';
+  return JSON.stringify(sortKeys(d), null, 2) + '\n';
+}
+
+async function peerDocument(): Promise<string> {
+  const config = loadGatewayConfig({
+    ENT_ID: 'ent-example',
+    GATEWAY_UAIS: '0000000A',
+    GATEWAY_PUBLIC_URL: 'https://gateway.ent.example',
+    S3_ENDPOINT: 'http://127.0.0.1:9',
+    S3_ACCESS_KEY: 'unused',
+    S3_SECRET_KEY: 'unused',
+    S3_BUCKET: 'unused',
+    OIDC_ISSUER: 'https://idp.example',
+    OIDC_CLIENT_ID: 'unused',
+    OIDC_CLIENT_SECRET: 'unused',
+    CONNECTOR_URL: 'http://127.0.0.1:9',
+    CONNECTOR_TOKEN: 'unused-unused-unused',
+    SESSION_SECRET: 'unused-unused-unused-unused-unused-unused',
+    LOG_LEVEL: 'silent',
+  });
+  const app = await createGatewayApp(config, { logger: false });
+  try {
+    const builder = new DocumentBuilder()
+      .setTitle('ENT portability — peer contract')
+      .setVersion('1')
+      .setDescription(readFileSync(join(ROOT, 'docs', 'contract', 'peer-contract-intro.md'), 'utf8'))
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Client-credentials access token from the shared IdP (typ at+jwt), audience = the called gateway, one scope per operation.' })
+      .build();
+    return finish(SwaggerModule.createDocument(app as INestApplication, builder, { operationIdFactory: (c, m) => `${c.replace(/Controller$/, '')}_${m}` }));
+  } finally {
+    await app.close();
+  }
+}
+
+async function connectorDocument(): Promise<string> {
+  const app = await createEntSimApp(loadEntSimConfig({ ENT_SIM_PROFILE: 'ent-a', ENT_SIM_CONNECTOR_TOKEN: 'unused-unused-unused', ENT_SIM_DATA_DIR: join(ROOT, 'dist', '.openapi-ent-sim') }), { logger: false });
+  try {
+    const builder = new DocumentBuilder()
+      .setTitle('ENT portability — connector contract')
+      .setVersion('1')
+      .setDescription(readFileSync(join(ROOT, 'docs', 'contract', 'connector-contract-intro.md'), 'utf8'))
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Static secret shared by the ENT and its gateway (CONNECTOR_TOKEN).' })
+      .build();
+    const doc = SwaggerModule.createDocument(app as INestApplication, builder, { operationIdFactory: (c, m) => `${c.replace(/Controller$/, '')}_${m}` });
+    // Only the connector routes are contract; the simulator's own endpoints are not.
+    doc.paths = Object.fromEntries(Object.entries(doc.paths).filter(([p]) => p.startsWith('/connector/v1/')));
+    return finish(doc);
+  } finally {
+    await app.close();
+  }
+}
+
+export async function generate(): Promise<Record<string, string>> {
+  return { 'peer-v1.json': await peerDocument(), 'connector-v1.json': await connectorDocument() };
+}
+
+async function main() {
+  const check = process.argv.includes('--check');
+  const dirArg = process.argv.indexOf('--dir');
+  const dir = dirArg > 0 ? resolve(process.argv[dirArg + 1]) : join(ROOT, 'docs', 'openapi');
+  const docs = await generate();
+  if (check) {
+    const stale = Object.entries(docs).filter(([name, text]) => !existsSync(join(dir, name)) || readFileSync(join(dir, name), 'utf8') !== text);
+    if (stale.length) {
+      process.stderr.write(`OpenAPI documents out of date: ${stale.map(([n]) => n).join(', ')}. Run \`npm run openapi\` and commit.\n`);
+      process.exit(1);
+    }
+    process.stdout.write('OpenAPI documents are up to date.\n');
+    process.exit(0);
+  }
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(docs)) writeFileSync(join(dir, name), text);
+  process.stdout.write(`wrote ${Object.keys(docs).map((n) => join(dir, n)).join(', ')}\n`);
+  process.exit(0);
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`${err.stack ?? err}\n`);
+    process.exit(2);
+  });
+}
