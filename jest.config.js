@@ -7,7 +7,7 @@ const tsJest = ['ts-jest', {
   diagnostics: false,
 }];
 const moduleNameMapper = {
-  '^@ent/(contract|negotiation|storage|persistence|formats|common)$': '<rootDir>/libs/$1/src',
+  '^@ent/(contract|negotiation|storage|persistence|formats|common|dnma)$': '<rootDir>/libs/$1/src',
 };
 const common = {
   testEnvironment: 'node',

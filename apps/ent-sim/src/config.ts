@@ -14,6 +14,7 @@ import { ConfigError } from '@ent/common';
  * | ENT_SIM_CONNECTOR_TOKEN   | (required)         |
  * | ENT_SIM_DATA_DIR          | .data/<profile>    |
  * | ENT_SIM_MAX_ITEM_BYTES    | 2147483648 (2 GiB) |
+ * | ENT_SIM_LATENCY_MS        | 0 (tests: simulated slowness) |
  */
 export const ENT_SIM_PROFILES = ['ent-a', 'ent-b'] as const;
 export type EntSimProfileName = (typeof ENT_SIM_PROFILES)[number];
@@ -26,6 +27,12 @@ export interface EntSimConfig {
   /** Absolute path. */
   dataDir: string;
   maxItemBytes: number;
+  /**
+   * Simulated slowness (tests only): how long an export waits before its first byte, and an
+   * import between receiving the body and committing it. Lets fault-injection tests kill a
+   * gateway while it is staging or importing.
+   */
+  latencyMs: number;
 }
 
 export const ENT_SIM_DEFAULTS = {
@@ -77,11 +84,12 @@ export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): E
   }
 
   const maxItemBytes = integer('ENT_SIM_MAX_ITEM_BYTES', ENT_SIM_DEFAULTS.maxItemBytes, 1, Number.MAX_SAFE_INTEGER);
+  const latencyMs = integer('ENT_SIM_LATENCY_MS', 0, 0, 600_000);
 
   const dataRaw = read('ENT_SIM_DATA_DIR') ?? join('.data', profile);
   if (dataRaw.includes('\0')) problems.push('ENT_SIM_DATA_DIR: contains a NUL character');
   const dataDir = isAbsolute(dataRaw) ? dataRaw : resolve(cwd, dataRaw);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes };
+  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs };
 }

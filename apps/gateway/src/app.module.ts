@@ -1,7 +1,8 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { loggerParams } from '@ent/common';
-import { Database, JobWorker, migrate, openDatabase } from '@ent/persistence';
+import { Dnma, DNMA_MIGRATIONS } from '@ent/dnma';
+import { Database, JobWorker, migrate, MIGRATIONS, openDatabase } from '@ent/persistence';
 import { ObjectStore } from '@ent/storage';
 import { AuthController } from './api/auth.controller';
 import { DiscoveryController } from './api/discovery.controller';
@@ -13,7 +14,8 @@ import { GATEWAY_CONFIG, GatewayConfig } from './config';
 import { ConnectorClient } from './connector/connector.client';
 import { IdpClient } from './identity/idp.client';
 import { OidcGuard } from './identity/oidc.guard';
-import { DATABASE, JOB_WORKER, OBJECT_STORE } from './infra/tokens';
+import { DnmaPageInterceptor } from './infra/dnma-page.interceptor';
+import { DATABASE, DNMA, JOB_WORKER, OBJECT_STORE } from './infra/tokens';
 import { PeerAuthGuard } from './peers/peer-auth.guard';
 import { PeerClient } from './peers/peer.client';
 import { PeerRegistry } from './peers/peer-registry';
@@ -30,6 +32,7 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(JOB_WORKER) private readonly worker: JobWorker,
     @Inject(DATABASE) private readonly db: Database,
+    @Inject(DNMA) private readonly dnma: Dnma | null,
     private readonly departure: DepartureService,
     private readonly arrival: ArrivalService,
   ) {}
@@ -42,11 +45,13 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     this.worker.register(JOB_KINDS.importItem, (j) => this.arrival.importItem(j), (j, e) => this.arrival.importGaveUp(j, e));
     this.worker.register(JOB_KINDS.sendReceipt, (j) => this.arrival.sendReceipt(j));
     this.worker.start();
-    this.logger.log({ workerId: this.worker.workerId }, 'job worker started');
+    this.dnma?.start();
+    this.logger.log({ workerId: this.worker.workerId, dnma: Boolean(this.dnma) }, 'job worker started');
   }
 
   async onApplicationShutdown() {
     await this.worker.stop();
+    await this.dnma?.stop();
     await this.db.close();
   }
 }
@@ -64,7 +69,8 @@ export class GatewayModule {
           provide: DATABASE,
           useFactory: async () => {
             const db = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });
-            const applied = await migrate(db);
+            // The DNMA tables exist even when measurement is off: switching it on needs no migration.
+            const applied = await migrate(db, [...MIGRATIONS, ...DNMA_MIGRATIONS]);
             new Logger('Database').log({ kind: db.kind, applied }, 'database ready');
             return db;
           },
@@ -87,11 +93,22 @@ export class GatewayModule {
           inject: [DATABASE],
           useFactory: (db: Database) =>
             new JobWorker(db, {
-              pollIntervalMs: config.jobPollMs,
+              pollIntervalMs: config.jobs.pollMs,
+              leaseMs: config.jobs.leaseMs,
+              backoffBaseMs: config.jobs.backoffBaseMs,
+              backoffMaxMs: config.jobs.backoffMaxMs,
+              maxAttempts: config.jobs.maxAttempts,
               onError: (job, err, final) =>
                 new Logger('Jobs').warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, final, err: (err as Error)?.message }, final ? 'job failed for good' : 'job failed, will retry'),
             }),
         },
+        {
+          provide: DNMA,
+          inject: [DATABASE],
+          useFactory: (db: Database) =>
+            config.dnma ? new Dnma(db, config.dnma.config, { logger: new Logger('Dnma'), ...config.dnma.workers }) : null,
+        },
+        DnmaPageInterceptor,
         TransferRepository,
         ConnectorClient,
         IdpClient,

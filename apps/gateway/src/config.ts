@@ -18,6 +18,7 @@ import {
 import { plainToInstance } from 'class-transformer';
 import { UAI_PATTERN } from '@ent/contract';
 import { ConfigError, loadEnvConfig, parseJsonEnv } from '@ent/common';
+import { DnmaConfig, DnmaConfigError, dnmaConfigFromEnv, DnmaWorkerSettings, dnmaWorkerSettingsFromEnv } from '@ent/dnma';
 
 const URL_OPTS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -72,6 +73,11 @@ export class GatewayEnv {
   @Transform(int) @IsInt() @Min(60) OFFER_TTL_SECONDS = 14 * 24 * 3600;
   @Transform(int) @IsInt() @Min(1) @Max(600_000) PEER_TIMEOUT_MS = 15_000;
   @Transform(int) @IsInt() @Min(10) @Max(60_000) JOB_POLL_MS = 500;
+  @Transform(int) @IsInt() @Min(300) @Max(3_600_000) JOB_LEASE_MS = 60_000;
+  @Transform(int) @IsInt() @Min(10) @Max(3_600_000) JOB_BACKOFF_BASE_MS = 1_000;
+  @Transform(int) @IsInt() @Min(100) @Max(86_400_000) JOB_BACKOFF_MAX_MS = 300_000;
+  @Transform(int) @IsInt() @Min(1) @Max(100) JOB_MAX_ATTEMPTS = 10;
+  @Transform(int) @IsInt() @Min(0) FETCH_MAX_BYTES_PER_SECOND = 0;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
 }
 
@@ -89,7 +95,11 @@ export interface GatewayConfig {
   session: { secret: string; cookieName: string };
   signingJwks?: { keys: Record<string, unknown>[] };
   limits: { maxBodyBytes: number; maxItemBytes: number; offerTtlSeconds: number; peerTimeoutMs: number };
-  jobPollMs: number;
+  jobs: { pollMs: number; leaseMs: number; backoffBaseMs: number; backoffMaxMs: number; maxAttempts: number };
+  /** 0 = unlimited: caps how fast the arrival pulls objects, to spare the school's network. */
+  fetchMaxBytesPerSecond: number;
+  /** Audience measurement (DNMA RFTI); undefined when DNMA_MATOMO_URL is unset. */
+  dnma?: { config: DnmaConfig; workers: DnmaWorkerSettings };
   logLevel: string;
 }
 
@@ -119,6 +129,14 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   if (signingJwks && (!Array.isArray(signingJwks.keys) || signingJwks.keys.length === 0)) {
     throw new ConfigError([`${signingVar}: must be a private JWKS {"keys":[...]} with at least one key`]);
   }
+  let dnma: GatewayConfig['dnma'];
+  try {
+    const dnmaConfig = dnmaConfigFromEnv(env);
+    if (dnmaConfig) dnma = { config: dnmaConfig, workers: dnmaWorkerSettingsFromEnv(env) };
+  } catch (err) {
+    if (err instanceof DnmaConfigError) throw new ConfigError([`${err.field}: ${err.problem}`]);
+    throw err;
+  }
   const publicUrl = (e.GATEWAY_PUBLIC_URL ?? `http://${e.GATEWAY_HOST}:${e.GATEWAY_PORT}`).replace(/\/+$/, '');
   return {
     host: e.GATEWAY_HOST,
@@ -146,7 +164,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       offerTtlSeconds: e.OFFER_TTL_SECONDS,
       peerTimeoutMs: e.PEER_TIMEOUT_MS,
     },
-    jobPollMs: e.JOB_POLL_MS,
+    jobs: { pollMs: e.JOB_POLL_MS, leaseMs: e.JOB_LEASE_MS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, backoffMaxMs: e.JOB_BACKOFF_MAX_MS, maxAttempts: e.JOB_MAX_ATTEMPTS },
+    fetchMaxBytesPerSecond: e.FETCH_MAX_BYTES_PER_SECOND,
+    dnma,
     logLevel: e.LOG_LEVEL,
   };
 }

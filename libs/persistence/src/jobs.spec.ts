@@ -86,6 +86,25 @@ describe('job queue (PGlite)', () => {
     expect(ran).toBe(1);
   });
 
+  it('renews the lease of a long job, so no other worker takes it meanwhile', async () => {
+    await db.transaction((tx) => enqueueJob(tx, 'slow', {}, { key: 'slow' }));
+    worker = new JobWorker(db, { pollIntervalMs: 10, leaseMs: 150 });
+    const other = new JobWorker(db, { pollIntervalMs: 10, leaseMs: 150 });
+    let runs = 0;
+    const slow = async () => {
+      runs++;
+      await new Promise((r) => setTimeout(r, 600));
+    };
+    worker.register('slow', slow);
+    other.register('slow', slow);
+    worker.start();
+    await waitFor(async () => runs === 1);
+    other.start();
+    await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE state = 'DONE'`)).rowCount === 1);
+    await other.stop();
+    expect(runs).toBe(1);
+  });
+
   it('keeps the event table append-only', async () => {
     await db.query(
       `INSERT INTO transfer_events (transfer_id, role, type) VALUES ('00000000-0000-4000-8000-000000000001', 'DEPARTURE', 'X')`,

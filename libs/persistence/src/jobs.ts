@@ -7,7 +7,7 @@ export interface JobRow<P = Record<string, unknown>> {
   dedupe_key: string;
   payload: P;
   attempts: number;
-  max_attempts: number;
+  max_attempts: number | null;
 }
 
 export interface EnqueueOptions {
@@ -37,9 +37,9 @@ export async function enqueueJob(
 ): Promise<boolean> {
   const r = await tx.query(
     `INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts)
-     VALUES ($1, $2, $3, COALESCE($4::timestamptz, now()), $5)
+     VALUES ($1, $2, $3, COALESCE($4::timestamptz, now()), $5::int)
      ON CONFLICT (dedupe_key) DO NOTHING`,
-    [kind, options.key, JSON.stringify(payload), options.runAt?.toISOString() ?? null, options.maxAttempts ?? 8],
+    [kind, options.key, JSON.stringify(payload), options.runAt?.toISOString() ?? null, options.maxAttempts ?? null],
   );
   return r.rowCount > 0;
 }
@@ -50,11 +50,16 @@ export type GiveUpHandler = (job: JobRow<any>, error: string) => Promise<void>;
 
 export interface JobWorkerOptions {
   pollIntervalMs?: number;
-  /** A job whose worker died is taken again once its lease has run out. */
+  /**
+   * A job whose worker died is taken again once its lease has run out. A live worker renews
+   * the lease of its running jobs every leaseMs/3, so a long job is never taken twice.
+   */
   leaseMs?: number;
   concurrency?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Attempts before a job fails for good, unless it was enqueued with its own. */
+  maxAttempts?: number;
   onError?: (job: JobRow, err: unknown, final: boolean) => void;
 }
 
@@ -79,10 +84,11 @@ export class JobWorker {
   ) {
     this.opts = {
       pollIntervalMs: options.pollIntervalMs ?? 500,
-      leaseMs: options.leaseMs ?? 5 * 60_000,
+      leaseMs: options.leaseMs ?? 60_000,
       concurrency: options.concurrency ?? 2,
       backoffBaseMs: options.backoffBaseMs ?? 1_000,
       backoffMaxMs: options.backoffMaxMs ?? 5 * 60_000,
+      maxAttempts: options.maxAttempts ?? 10,
       onError: options.onError,
     };
   }
@@ -155,6 +161,14 @@ export class JobWorker {
 
   private async run(job: JobRow): Promise<void> {
     const handler = this.handlers.get(job.kind)!;
+    const heartbeat = setInterval(() => {
+      void this.db
+        .query(
+          `UPDATE jobs SET locked_until = now() + ($3::int * interval '1 millisecond') WHERE id = $1 AND locked_by = $2 AND state = 'RUNNING'`,
+          [job.id, this.workerId, this.opts.leaseMs],
+        )
+        .catch(() => undefined);
+    }, Math.max(50, Math.floor(this.opts.leaseMs / 3)));
     try {
       await handler.handle(job);
       await this.db.query(
@@ -164,7 +178,7 @@ export class JobWorker {
       );
     } catch (err) {
       const permanent = err instanceof PermanentJobError;
-      const final = permanent || job.attempts >= job.max_attempts;
+      const final = permanent || job.attempts >= (job.max_attempts ?? this.opts.maxAttempts);
       const message = err instanceof Error ? err.message : String(err);
       // Exponential backoff with full jitter.
       const ceiling = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (job.attempts - 1));
@@ -179,6 +193,8 @@ export class JobWorker {
       if (final && handler.giveUp) {
         await handler.giveUp(job, message).catch((e) => this.opts.onError?.(job, e, true));
       }
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 }

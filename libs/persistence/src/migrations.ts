@@ -99,7 +99,7 @@ CREATE TABLE jobs (
   payload jsonb NOT NULL,
   state text NOT NULL DEFAULT 'PENDING' CHECK (state IN ('PENDING', 'RUNNING', 'DONE', 'FAILED')),
   attempts int NOT NULL DEFAULT 0,
-  max_attempts int NOT NULL DEFAULT 8,
+  max_attempts int, -- NULL: the worker's default
   run_at timestamptz NOT NULL DEFAULT now(),
   locked_by text,
   locked_until timestamptz,

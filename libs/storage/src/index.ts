@@ -2,3 +2,4 @@ export * from './errors';
 export * from './hashing';
 export * from './keys';
 export * from './object-store';
+export * from './throttle';

@@ -75,6 +75,7 @@ export class ConnectorController {
   @problem(404, 'Unknown content (or not this user\'s).')
   @problem(406, 'The content is not offered in this format.')
   async export(@Param() p: ContentParams, @Query() q: FormatQuery, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+    await this.connector.simulatedLatency();
     return this.send(this.connector.exportBlob(p.userId, p.contentId, q.format), res);
   }
 

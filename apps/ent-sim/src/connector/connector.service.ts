@@ -62,6 +62,11 @@ export class ConnectorService {
     private readonly stores: StoreProvider,
   ) {}
 
+  /** ENT_SIM_LATENCY_MS: a slow ENT, for fault-injection tests. */
+  simulatedLatency(): Promise<void> {
+    return this.config.latencyMs > 0 ? new Promise((r) => setTimeout(r, this.config.latencyMs)) : Promise.resolve();
+  }
+
   /** The item size limit: the ENT's own, bounded by ENT_SIM_MAX_ITEM_BYTES. */
   get maxItemBytes(): number {
     return Math.min(this.profile.maxItemBytes ?? Number.MAX_SAFE_INTEGER, this.config.maxItemBytes);
@@ -183,6 +188,7 @@ export class ConnectorService {
     try {
       const { sizeBytes, sha256 } = await receiveBodyToFile(req, tmp, this.maxItemBytes);
       await checkImportedContent(tmp, sizeBytes, q.format, mediaType);
+      await this.simulatedLatency();
       await store.commitBlob(tmp, sha256);
       const localId = `imp-${createHash('sha256').update(`${userId}\u0000${importKey}`).digest('hex').slice(0, 24)}`;
       const result = await store.mutate((index) => {

@@ -5,7 +5,8 @@ import type { Database } from '@ent/persistence';
 import { ObjectStore } from '@ent/storage';
 import { ConnectorClient } from '../connector/connector.client';
 import { IdpClient } from '../identity/idp.client';
-import { DATABASE, OBJECT_STORE } from '../infra/tokens';
+import type { Dnma } from '@ent/dnma';
+import { DATABASE, DNMA, OBJECT_STORE } from '../infra/tokens';
 
 /** Liveness and dependencies: 200 when all are reachable, 503 otherwise, with the detail. */
 @ApiExcludeController()
@@ -16,6 +17,7 @@ export class HealthController {
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     private readonly idp: IdpClient,
     private readonly connector: ConnectorClient,
+    @Inject(DNMA) private readonly dnma: Dnma | null,
   ) {}
 
   @Get()
@@ -33,6 +35,8 @@ export class HealthController {
       connector: { ok: connector },
     };
     const ok = database && s3 && idp && connector;
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks });
+    // Informational: a Matomo backlog is queued safely and must not make the gateway unhealthy.
+    const dnma = this.dnma ? await this.dnma.metrics.snapshot().catch(() => null) : undefined;
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', checks, ...(dnma !== undefined ? { dnma } : {}) });
   }
 }

@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { TrackedPage } from '../infra/dnma-page.interceptor';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -15,6 +16,7 @@ export class PagesController {
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
 
   @Get()
+  @TrackedPage('home')
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Content-Security-Policy', "default-src 'self'; style-src 'unsafe-inline'")
   home(@Req() req: Request) {

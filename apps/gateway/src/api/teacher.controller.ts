@@ -4,6 +4,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Matches } from 'class-va
 import type { Response } from 'express';
 import { ITEM_ID_PATTERN, OFFER_LIMITS, UAI_PATTERN } from '@ent/contract';
 import { CurrentUser, SessionUser } from '../identity/session-user';
+import { TrackedPage } from '../infra/dnma-page.interceptor';
 import { ArrivalService } from '../transfers/arrival.service';
 import { DepartureService } from '../transfers/departure.service';
 
@@ -41,11 +42,13 @@ export class TeacherController {
   ) {}
 
   @Get('contents')
+  @TrackedPage('contents')
   async contents(@CurrentUser() user: SessionUser) {
     return { items: await this.departure.listContents(user) };
   }
 
   @Post('transfers')
+  @TrackedPage('transfer-new')
   @HttpCode(201)
   create(@CurrentUser() user: SessionUser, @Body() body: CreateTransferRequest) {
     return this.departure.createDraft(user, body.arrivalUai, body.itemIds);
@@ -57,12 +60,14 @@ export class TeacherController {
   }
 
   @Get('transfers/:id')
+  @TrackedPage('transfer-status')
   get(@CurrentUser() user: SessionUser, @Param('id') id: string) {
     return this.departure.view(user, id);
   }
 
   /** Asks the arrival ENT what it will accept (§8.3 flows 2-3). */
   @Post('transfers/:id/analysis')
+  @TrackedPage('transfer-analysis')
   @HttpCode(200)
   analyse(@CurrentUser() user: SessionUser, @Param('id') id: string) {
     return this.departure.analyse(user, id);
@@ -81,6 +86,7 @@ export class TeacherController {
   }
 
   @Get('received')
+  @TrackedPage('received')
   async received(@CurrentUser() user: SessionUser) {
     return { items: await this.arrival.list(user) };
   }
@@ -91,6 +97,7 @@ export class TeacherController {
   }
 
   @Get('received/:id/items/:itemId/download')
+  @TrackedPage('received-download')
   async download(@CurrentUser() user: SessionUser, @Param('id') id: string, @Param('itemId') itemId: string, @Res() res: Response) {
     const { stream, item } = await this.arrival.download(user, id, itemId);
     const name = downloadName(item.title, item.source_format, item.media_type);

@@ -15,7 +15,7 @@ import {
 import { ProblemError } from '@ent/common';
 import { negotiate, NegotiationInputError } from '@ent/negotiation';
 import { enqueueJob, JobRow, PermanentJobError, Queryable } from '@ent/persistence';
-import { ChecksumMismatchError, ObjectStore, SizeLimitExceededError, SizeMismatchError } from '@ent/storage';
+import { ChecksumMismatchError, createThrottle, ObjectStore, SizeLimitExceededError, SizeMismatchError } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { ConnectorClient, ConnectorError } from '../connector/connector.client';
 import { SessionUser } from '../identity/session-user';
@@ -219,7 +219,9 @@ export class ArrivalService {
     if (!peer) throw new PermanentJobError(`departure ${t.departure_ent_id} is no longer a registered peer`);
     const key = `arrival/${p.transferId}/${p.itemId}/${p.role}`;
     try {
-      const { stream } = await this.peerClient.fetchObject(peer, p.contentUrl);
+      const fetched = await this.peerClient.fetchObject(peer, p.contentUrl);
+      const stream = this.config.fetchMaxBytesPerSecond > 0 ? fetched.stream.pipe(createThrottle(this.config.fetchMaxBytesPerSecond)) : fetched.stream;
+      fetched.stream.once('error', (err) => stream.destroy(err));
       await this.store.putStream(key, stream, { contentType: p.mediaType, expectedSize: p.sizeBytes, expectedSha256: p.sha256, maxBytes: p.sizeBytes });
     } catch (err) {
       if (err instanceof PeerCallError && !err.retryable) throw new PermanentJobError(err.message);

@@ -1,0 +1,14 @@
+export * from './rfti';
+export * from './plan';
+export * from './config';
+export * from './hit';
+export * from './migrations';
+export * from './runtime-types';
+export * from './transport';
+export * from './tracker';
+export * from './sender';
+export * from './replayer';
+export * from './metrics';
+export * from './dnma';
+export { Poller } from './poller';
+export * from './testing/matomo-sim';
