@@ -144,7 +144,11 @@ export class ConnectorService {
   async importContent(userId: string, importKey: string, q: ImportQuery, req: IncomingMessage): Promise<ConnectorImportResult> {
     const mediaType = this.admissible(q);
     const existing = await this.existingImport(userId, importKey);
-    if (existing) return existing;
+    if (existing) {
+      req.resume(); // the bytes are not needed: drain them so the connection can be reused
+      this.logger.log(`import replayed ${existing.localId} for ${userId} (key ${importKey}, nothing stored)`);
+      return existing;
+    }
 
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.maxItemBytes) {

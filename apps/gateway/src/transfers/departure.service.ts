@@ -302,8 +302,10 @@ export class DepartureService {
     if (!t || t.arrival_ent_id !== peer.entId) {
       throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Unknown transfer', 'No transfer with this id is addressed to you.');
     }
-    if (!['DELIVERED', 'RECEIPTED'].includes(t.state)) {
-      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Not available', `Objects are available while the transfer is DELIVERED; it is ${t.state}.`);
+    // Available from the moment the manifest is signed: the arrival may start pulling before
+    // the departure has recorded that its delivery call returned.
+    if (!t.manifest_jws || !['STAGING', 'DELIVERED', 'RECEIPTED'].includes(t.state)) {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Not available', `Objects are available once delivered and until cleaned up; the transfer is ${t.state}.`);
     }
     const item = await this.repo.item(this.repo.db, transferId, ROLE, itemId);
     const key = role === 'content' ? item?.object_key : item?.metadata_key;

@@ -1,0 +1,50 @@
+import { Client } from 'pg';
+import type { ThrowawayPostgres } from './postgres';
+
+/** Creates one database per gateway on a throwaway Postgres server. */
+export async function createGatewayDatabases(pg: ThrowawayPostgres, names: string[]): Promise<Record<string, string>> {
+  const admin = new Client({ connectionString: pg.url });
+  await admin.connect();
+  const urls: Record<string, string> = {};
+  try {
+    for (const name of names) {
+      await admin.query(`CREATE DATABASE ${name}`);
+      const u = new URL(pg.url);
+      u.pathname = `/${name}`;
+      urls[name] = u.toString();
+    }
+  } finally {
+    await admin.end();
+  }
+  return urls;
+}
+
+/** Read-only look into a gateway's database, to see where a transfer stands. */
+export class GatewayDb {
+  private constructor(private readonly client: Client) {}
+
+  static async open(url: string): Promise<GatewayDb> {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    return new GatewayDb(client);
+  }
+
+  async transferState(id: string, role: 'DEPARTURE' | 'ARRIVAL'): Promise<string | undefined> {
+    const r = await this.client.query('SELECT state FROM transfers WHERE id = $1 AND role = $2', [id, role]);
+    return r.rows[0]?.state;
+  }
+
+  async jobs(prefix: string): Promise<{ kind: string; state: string; attempts: number; dedupe_key: string }[]> {
+    const r = await this.client.query('SELECT kind, state, attempts, dedupe_key FROM jobs WHERE dedupe_key LIKE $1 ORDER BY id', [`${prefix}%`]);
+    return r.rows;
+  }
+
+  async events(id: string, role: 'DEPARTURE' | 'ARRIVAL'): Promise<{ type: string; item_id: string | null; from_state: string | null; to_state: string | null }[]> {
+    const r = await this.client.query('SELECT type, item_id, from_state, to_state FROM transfer_events WHERE transfer_id = $1 AND role = $2 ORDER BY seq', [id, role]);
+    return r.rows;
+  }
+
+  async close() {
+    await this.client.end();
+  }
+}
