@@ -48,7 +48,7 @@ export interface StackOptions {
 
 export type ProcessName = 'idp-sim' | 'ent-sim-a' | 'ent-sim-b' | 'gateway-a' | 'gateway-b';
 
-interface ProcessSpec {
+export interface ProcessSpec {
   name: ProcessName;
   script: string;
   env: Record<string, string>;

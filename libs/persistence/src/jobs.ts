@@ -172,7 +172,7 @@ export class JobWorker {
     try {
       await handler.handle(job);
       await this.db.query(
-        `UPDATE jobs SET state = 'DONE', locked_by = NULL, locked_until = NULL, last_error = NULL, updated_at = now()
+        `UPDATE jobs SET state = 'DONE', locked_by = NULL, locked_until = NULL, last_error = NULL, completed_by = $2, updated_at = now()
          WHERE id = $1 AND locked_by = $2`,
         [job.id, this.workerId],
       );

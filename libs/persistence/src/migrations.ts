@@ -129,6 +129,13 @@ CREATE TABLE signing_keys (
 );
 `,
   },
+  {
+    id: '004_jobs_completed_by',
+    sql: `
+-- Which worker finished a job: lets operators (and the replica tests) see how work was shared.
+ALTER TABLE jobs ADD COLUMN completed_by text;
+`,
+  },
 ];
 
 const MIGRATION_LOCK = 727_001;
