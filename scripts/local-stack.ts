@@ -42,6 +42,8 @@ export interface StackOptions {
   logDir?: string;
   jobPollMs?: number;
   host?: string;
+  /** Public URLs when a gateway sits behind a reverse proxy (default: its own address). */
+  publicUrls?: { a?: string; b?: string };
   /** Extra environment per process name. */
   env?: Partial<Record<ProcessName, Record<string, string>>>;
 }
@@ -72,8 +74,8 @@ export function stackSpecs(o: StackOptions): ProcessSpec[] {
   const host = o.host ?? '127.0.0.1';
   const url = (port: number) => `http://${host}:${port}`;
   const idp = url(o.ports.idp);
-  const gwA = url(o.ports.gatewayA);
-  const gwB = url(o.ports.gatewayB);
+  const gwA = o.publicUrls?.a ?? url(o.ports.gatewayA);
+  const gwB = o.publicUrls?.b ?? url(o.ports.gatewayB);
   const prefix = o.bucketPrefix ?? '';
   const clients = [
     { clientId: DEMO.clientA.id, clientSecret: DEMO.clientA.secret, redirectUris: [`${gwA}/auth/callback`], peerScopes: PEER_SCOPE_LIST },
@@ -127,8 +129,8 @@ export function stackSpecs(o: StackOptions): ProcessSpec[] {
       env: { ENT_SIM_HOST: host, ENT_SIM_PORT: String(o.ports.entB), ENT_SIM_PROFILE: 'ent-b', ENT_SIM_CONNECTOR_TOKEN: DEMO.connectorTokenB, ENT_SIM_DATA_DIR: join(o.dataDir, 'ent-b') },
       readyUrl: `${url(o.ports.entB)}/health`,
     },
-    { name: 'gateway-a', script: 'dist/apps/gateway/src/main.js', env: gateway('a'), readyUrl: `${gwA}/.well-known/ent-portability` },
-    { name: 'gateway-b', script: 'dist/apps/gateway/src/main.js', env: gateway('b'), readyUrl: `${gwB}/.well-known/ent-portability` },
+    { name: 'gateway-a', script: 'dist/apps/gateway/src/main.js', env: gateway('a'), readyUrl: `${url(o.ports.gatewayA)}/.well-known/ent-portability` },
+    { name: 'gateway-b', script: 'dist/apps/gateway/src/main.js', env: gateway('b'), readyUrl: `${url(o.ports.gatewayB)}/.well-known/ent-portability` },
   ];
 }
 

@@ -18,7 +18,7 @@ export interface StackSession {
   close(): Promise<void>;
 }
 
-export async function bootStack(name: string, extra: Partial<StackOptions> = {}): Promise<StackSession> {
+export async function bootStack(name: string, extra: Omit<Partial<StackOptions>, 'ports'> & { ports?: Partial<StackOptions['ports']> } = {}): Promise<StackSession> {
   const s3 = await testS3();
   const ports = {
     idp: await freePort(),
@@ -27,19 +27,20 @@ export async function bootStack(name: string, extra: Partial<StackOptions> = {})
     entA: await freePort(),
     entB: await freePort(),
     s3: 0,
+    ...extra.ports,
   };
   const dataDir = mkdtempSync(join(tmpdir(), `ent-stack-${name}-`));
   const prefix = `${uniqueBucket(name)}-`.slice(0, 40);
   let stack: Stack;
   try {
     stack = await startStack({
-      ports,
       s3,
       bucketPrefix: prefix,
       dataDir,
       logDir: join(dataDir, 'logs'),
       jobPollMs: 100,
       ...extra,
+      ports,
     });
   } catch (err) {
     await s3.stop();

@@ -1,0 +1,54 @@
+import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
+
+/**
+ * A reverse proxy on 127.0.0.1 in front of a gateway that can be told to answer
+ * a status of its own (503, 413…) for requests whose path matches, to play a
+ * peer that is briefly unavailable or full.
+ */
+export class FlakyProxy {
+  failing: { pattern: RegExp; status: number } | undefined;
+  readonly seen: { method: string; path: string; status: number }[] = [];
+  private server!: Server;
+  port = 0;
+
+  constructor(public target: { host: string; port: number } = { host: "127.0.0.1", port: 0 }) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(port = 0): Promise<void> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((ok) => this.server.listen(port, '127.0.0.1', ok));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((ok) => this.server.close(() => ok()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse) {
+    const path = req.url ?? '/';
+    if (this.failing && this.failing.pattern.test(path)) {
+      const status = this.failing.status;
+      this.seen.push({ method: req.method ?? '', path, status });
+      req.resume();
+      res.writeHead(status, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ type: 'about:blank', title: 'Injected by the test proxy', status }));
+      return;
+    }
+    const upstream = request(
+      { host: this.target.host, port: this.target.port, method: req.method, path, headers: req.headers },
+      (up) => {
+        this.seen.push({ method: req.method ?? '', path, status: up.statusCode ?? 0 });
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      res.writeHead(502).end();
+    });
+    req.pipe(upstream);
+  }
+}
