@@ -95,7 +95,8 @@ describe('two replicas per ENT on one Postgres server', () => {
         const c = new Client({ connectionString: url });
         await c.connect();
         try {
-          const jobs = (await c.query(`SELECT state, attempts, completed_by FROM jobs`)).rows;
+          // Expiry jobs wait for the offers' expiry (14 days): they are not part of this run.
+          const jobs = (await c.query(`SELECT state, attempts, completed_by FROM jobs WHERE kind NOT LIKE '%.expire'`)).rows;
           expect(jobs.length).toBeGreaterThan(0);
           expect(jobs.every((j) => j.state === 'DONE' && j.attempts === 1)).toBe(true);
           // Both replicas of the ENT did part of the work.

@@ -44,6 +44,8 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     this.worker.register(JOB_KINDS.fetchObject, (j) => this.arrival.fetchObject(j), (j, e) => this.arrival.fetchGaveUp(j, e));
     this.worker.register(JOB_KINDS.importItem, (j) => this.arrival.importItem(j), (j, e) => this.arrival.importGaveUp(j, e));
     this.worker.register(JOB_KINDS.sendReceipt, (j) => this.arrival.sendReceipt(j));
+    this.worker.register(JOB_KINDS.expireDeparture, (j) => this.departure.expire(j));
+    this.worker.register(JOB_KINDS.expireArrival, (j) => this.arrival.expire(j));
     this.worker.start();
     this.dnma?.start();
     this.logger.log({ workerId: this.worker.workerId, dnma: Boolean(this.dnma) }, 'job worker started');

@@ -70,7 +70,7 @@ export class GatewayEnv {
 
   @Transform(int) @IsInt() @Min(1024) MAX_BODY_BYTES = 1_048_576;
   @Transform(int) @IsInt() @Min(1) MAX_ITEM_BYTES = 2 * 1024 ** 3;
-  @Transform(int) @IsInt() @Min(60) OFFER_TTL_SECONDS = 14 * 24 * 3600;
+  @Transform(int) @IsInt() @Min(5) OFFER_TTL_SECONDS = 14 * 24 * 3600;
   @Transform(int) @IsInt() @Min(1) @Max(600_000) PEER_TIMEOUT_MS = 15_000;
   @Transform(int) @IsInt() @Min(10) @Max(60_000) JOB_POLL_MS = 500;
   @Transform(int) @IsInt() @Min(300) @Max(3_600_000) JOB_LEASE_MS = 60_000;

@@ -4,6 +4,7 @@ import {
   CompactSign,
   compactVerify,
   createRemoteJWKSet,
+  errors as joseErrors,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -80,14 +81,29 @@ export class SigningService implements OnModuleInit {
       .sign(key.privateKey);
   }
 
-  /** Verifies a JWS from a peer against the JWKS that peer publishes; returns the payload. */
+  /**
+   * Verifies a JWS from a peer against the JWKS that peer publishes; returns the payload.
+   * A key id we have not seen makes us fetch the peer's JWKS again once (the peer rotated
+   * its keys); only authenticated peers reach this, so it cannot be used to flood them.
+   */
   async verifyFromPeer<T>(jws: string, peerJwksUri: string, typ: string): Promise<T> {
+    const remote = () => createRemoteJWKSet(new URL(peerJwksUri), { timeoutDuration: this.config.limits.peerTimeoutMs });
     let keySet = this.peerKeySets.get(peerJwksUri);
     if (!keySet) {
-      keySet = createRemoteJWKSet(new URL(peerJwksUri), { timeoutDuration: this.config.limits.peerTimeoutMs });
+      keySet = remote();
       this.peerKeySets.set(peerJwksUri, keySet);
     }
-    const { payload, protectedHeader } = await compactVerify(jws, keySet, { algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'] });
+    const algorithms = ['ES256', 'RS256', 'PS256', 'EdDSA'];
+    let verified;
+    try {
+      verified = await compactVerify(jws, keySet, { algorithms });
+    } catch (err) {
+      if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
+      keySet = remote();
+      this.peerKeySets.set(peerJwksUri, keySet);
+      verified = await compactVerify(jws, keySet, { algorithms });
+    }
+    const { payload, protectedHeader } = verified;
     if (protectedHeader.typ !== typ) throw new Error(`unexpected JWS typ ${protectedHeader.typ ?? '(none)'}, expected ${typ}`);
     return JSON.parse(new TextDecoder().decode(payload)) as T;
   }

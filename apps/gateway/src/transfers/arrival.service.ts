@@ -116,6 +116,7 @@ export class ArrivalService {
           metadata_format: d.decision === 'REFUSED' ? null : item.metadata?.[0]?.format ?? null,
         });
       }
+      await enqueueJob(tx, JOB_KINDS.expireArrival, { transferId: offer.offerId }, { key: `expire:${offer.offerId}`, runAt: new Date(offer.expiresAt) });
       await this.repo.transition(tx, offer.offerId, ROLE, ['OFFER_RECEIVED'], 'ANSWERED', 'ANSWER_SENT', {
         decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])),
       }, { answer });
@@ -153,6 +154,9 @@ export class ArrivalService {
     }
     if (t.state !== 'ANSWERED') {
       throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Not expecting a delivery', `The offer is ${t.state}.`);
+    }
+    if (new Date(t.expires_at).getTime() <= Date.now()) {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Offer expired', `The offer expired at ${new Date(t.expires_at).toISOString()}.`);
     }
     const items = await this.repo.items(this.repo.db, offerId, ROLE);
     const problems = this.checkManifest(manifest, t, items, peer);
@@ -231,8 +235,10 @@ export class ArrivalService {
       }
       throw err;
     }
-    await this.repo.transaction(async (tx) => {
+    const kept = await this.repo.transaction(async (tx) => {
       const locked = await this.repo.get(tx, p.transferId, ROLE, true);
+      const still = await this.repo.item(tx, p.transferId, ROLE, p.itemId);
+      if (locked?.state !== 'FETCHING' || still?.state !== 'TO_FETCH') return false; // expired meanwhile
       const column = p.role === 'content' ? 'object_key' : 'metadata_key';
       await tx.query(`UPDATE transfer_items SET ${column} = $4${p.role === 'metadata' ? ', metadata_size = $5, metadata_sha256 = $6' : ''}, updated_at = now()
                       WHERE transfer_id = $1 AND role = $2 AND item_id = $3`,
@@ -243,8 +249,28 @@ export class ArrivalService {
         await this.repo.transitionItem(tx, p.transferId, ROLE, p.itemId, ['TO_FETCH'], 'FETCHED', 'ITEM_FETCHED');
       }
       await this.afterFetchProgress(tx, locked!);
+      return true;
     });
+    if (!kept) {
+      await this.store.remove(key).catch(() => undefined);
+      return;
+    }
     this.wake.wake();
+  }
+
+  /** Job, at the offer's expiry: what has not been fetched by then will not be; partial copies go. */
+  async expire(job: JobRow<{ transferId: string }>): Promise<void> {
+    const { transferId } = job.payload;
+    const expired = await this.repo.transaction(async (tx) => {
+      const t = await this.repo.get(tx, transferId, ROLE, true);
+      if (!t || !['OFFER_RECEIVED', 'ANSWERED', 'FETCHING'].includes(t.state)) return false;
+      for (const i of await this.repo.items(tx, transferId, ROLE)) {
+        await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['OFFERED', 'TO_FETCH', 'FETCHED'], 'FAILED', 'ITEM_EXPIRED', { last_error: 'offer expired before delivery' });
+      }
+      await this.repo.transition(tx, transferId, ROLE, [t.state], 'FAILED', 'OFFER_EXPIRED', { expiresAt: new Date(t.expires_at).toISOString() });
+      return true;
+    });
+    if (expired) await this.store.removePrefix(`arrival/${transferId}/`);
   }
 
   async fetchGaveUp(job: JobRow<FetchPayload>, error: string): Promise<void> {

@@ -113,6 +113,8 @@ export class DepartureService {
         offer_digest: offerDigest(offer),
         expires_at: new Date(offer.expiresAt),
       });
+      // Retention (ARCHITECTURE §5): past the offer's expiry, staged data goes.
+      await enqueueJob(tx, JOB_KINDS.expireDeparture, { transferId: id }, { key: `expire:${id}`, runAt: new Date(offer.expiresAt) });
       for (const [position, item] of offer.items.entries()) {
         await this.repo.insertItem(tx, {
           transfer_id: id, role: ROLE, item_id: item.itemId, position, title: item.title, category: item.category,
@@ -205,7 +207,7 @@ export class DepartureService {
     const { transferId, itemId } = job.payload;
     const t = await this.repo.get(this.repo.db, transferId, ROLE);
     const item = await this.repo.item(this.repo.db, transferId, ROLE, itemId);
-    if (!t || !item || item.state !== 'TO_STAGE') return;
+    if (!t || t.state !== 'STAGING' || !item || item.state !== 'TO_STAGE') return;
     const base = `departure/${transferId}/${itemId}`;
     const exported = await this.connector.exportContent(t.owner_identity, itemId, item.source_format!);
     const content = await this.store.putStream(`${base}/content`, exported.stream, {
@@ -218,20 +220,26 @@ export class DepartureService {
       const meta = await this.connector.exportMetadata(t.owner_identity, itemId, item.metadata_format);
       metadata = await this.store.putStream(`${base}/metadata`, meta.stream, { contentType: meta.mediaType, maxBytes: 16 * 1024 * 1024 });
     }
-    await this.repo.transaction(async (tx) => {
-      await this.repo.get(tx, transferId, ROLE, true);
+    const kept = await this.repo.transaction(async (tx) => {
+      const locked = await this.repo.get(tx, transferId, ROLE, true);
+      if (locked?.state !== 'STAGING') return false; // expired or cancelled meanwhile
       const moved = await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['TO_STAGE'], 'STAGED', 'ITEM_STAGED', {
         size_bytes: content.sizeBytes,
         sha256: content.sha256,
         object_key: `${base}/content`,
         ...(metadata ? { metadata_size: metadata.sizeBytes, metadata_sha256: metadata.sha256, metadata_key: `${base}/metadata` } : {}),
       }, { sizeBytes: content.sizeBytes, sha256: content.sha256 });
-      if (!moved) return;
+      if (!moved) return true;
       const items = await this.repo.items(tx, transferId, ROLE);
       if (items.every((i) => i.state === 'STAGED' || i.state === 'REFUSED' || i.state === 'FAILED')) {
         await enqueueJob(tx, JOB_KINDS.deliver, { transferId }, { key: `deliver:${transferId}` });
       }
+      return true;
     });
+    if (!kept) {
+      await this.store.removePrefix(`${base}/`);
+      return;
+    }
     this.wake.wake();
   }
 
@@ -294,6 +302,20 @@ export class DepartureService {
     ).catch((err) => {
       if (!(err instanceof StateConflictError)) throw err;
     });
+  }
+
+  /** Job, at the offer's expiry: a transfer not receipted by then expires and its staged data goes. */
+  async expire(job: JobRow<{ transferId: string }>): Promise<void> {
+    const { transferId } = job.payload;
+    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    if (!t || ['RECEIPTED', 'CLEANED', 'CANCELLED', 'EXPIRED'].includes(t.state)) return;
+    if (t.state !== 'FAILED') {
+      await this.repo.transaction((tx) =>
+        this.repo.transition(tx, transferId, ROLE, ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'DELIVERED'], 'EXPIRED', 'OFFER_EXPIRED', { expiresAt: new Date(t.expires_at).toISOString() }),
+      );
+    }
+    const removed = await this.store.removePrefix(`departure/${transferId}/`);
+    await this.repo.transaction((tx) => this.repo.appendEvent(tx, transferId, ROLE, null, 'STAGED_OBJECTS_DELETED', null, null, { removed, reason: 'expired' }));
   }
 
   /** Peer endpoint: a short-lived presigned URL for one staged object, for the arrival named in the offer only. */

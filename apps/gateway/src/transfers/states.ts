@@ -25,4 +25,6 @@ export const JOB_KINDS = {
   fetchObject: 'arrival.fetch-object',
   importItem: 'arrival.import-item',
   sendReceipt: 'arrival.send-receipt',
+  expireDeparture: 'departure.expire',
+  expireArrival: 'arrival.expire',
 } as const;
