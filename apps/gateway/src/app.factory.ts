@@ -6,7 +6,7 @@ import session from 'express-session';
 import passport from 'passport';
 import { Logger } from 'nestjs-pino';
 import { PROBLEM_TYPES } from '@ent/contract';
-import { createValidationPipe, ProblemError, ProblemFilter, requestIdMiddleware } from '@ent/common';
+import { createValidationPipe, ProblemError, ProblemFilter, rateLimit, requestIdMiddleware } from '@ent/common';
 import type { Database } from '@ent/persistence';
 import { GatewayModule } from './app.module';
 import { GatewayConfig } from './config';
@@ -35,6 +35,9 @@ export async function createGatewayApp(config: GatewayConfig, options: { logger?
   app.disable('x-powered-by');
   if (config.publicUrl.startsWith('https://')) app.set('trust proxy', 1);
   app.use(requestIdMiddleware);
+  // Public endpoints: peers (per calling address) and the login redirect.
+  app.use(rateLimit({ max: config.rateLimits.peerPerMinute, windowMs: 60_000, applies: (req) => req.path.startsWith('/portability/') }));
+  app.use(rateLimit({ max: config.rateLimits.loginPerMinute, windowMs: 60_000, applies: (req) => req.path === '/auth/login' }));
   // Bounded JSON bodies; anything else is not accepted as a body by the JSON endpoints.
   app.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(bodyParserErrors);

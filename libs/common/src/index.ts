@@ -2,3 +2,4 @@ export * from './env-config';
 export * from './problem.filter';
 export * from './validation';
 export * from './logging';
+export * from './rate-limit';

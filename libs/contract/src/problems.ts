@@ -18,6 +18,7 @@ export const PROBLEM_TYPES = {
   invalidSignature: 'urn:ent-portability:problem:invalid-signature',
   peerUnavailable: 'urn:ent-portability:problem:peer-unavailable',
   unknownArrival: 'urn:ent-portability:problem:unknown-arrival',
+  rateLimited: 'urn:ent-portability:problem:rate-limited',
   internal: 'urn:ent-portability:problem:internal',
 } as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[keyof typeof PROBLEM_TYPES];
