@@ -96,6 +96,13 @@ export class TeacherController {
     return this.arrival.view(user, id);
   }
 
+  /** After freeing space in the arrival ENT (the import paused on "destination full"). */
+  @Post('received/:id/resume')
+  @HttpCode(202)
+  resume(@CurrentUser() user: SessionUser, @Param('id') id: string) {
+    return this.arrival.resume(user, id);
+  }
+
   @Get('received/:id/items/:itemId/download')
   @TrackedPage('received-download')
   async download(@CurrentUser() user: SessionUser, @Param('id') id: string, @Param('itemId') itemId: string, @Res() res: Response) {

@@ -361,6 +361,17 @@ export class ArrivalService {
         await this.connector.importMetadata(t.owner_identity, importKey, item.metadata_format, await this.store.getStream(item.metadata_key));
       }
     } catch (err) {
+      if (err instanceof ConnectorError && err.status === 413) {
+        // "Destination full": retrying cannot help until the teacher frees space. Pause and say so.
+        await this.repo.transaction(async (tx) => {
+          const locked = await this.repo.get(tx, transferId, ROLE, true);
+          await this.repo.appendEvent(tx, transferId, ROLE, itemId, 'DESTINATION_FULL', null, null, { detail: err.message.slice(0, 300) });
+          if (locked?.state === 'IMPORTING') {
+            await this.repo.transition(tx, transferId, ROLE, ['IMPORTING'], 'PAUSED', 'IMPORT_PAUSED', { reason: 'DESTINATION_FULL', itemId });
+          }
+        });
+        return;
+      }
       if (err instanceof ConnectorError && !err.retryable) throw new PermanentJobError(err.message);
       throw err;
     }
@@ -381,6 +392,25 @@ export class ArrivalService {
       await this.completeIfDone(tx, transferId);
     });
     this.wake.wake();
+  }
+
+  /** The teacher has freed space in the arrival ENT: import what is left. */
+  async resume(user: SessionUser, id: string): Promise<TransferView> {
+    const t = await this.owned(user, id);
+    if (t.state !== 'PAUSED') {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Rien à reprendre', "Ce transfert n'est pas en pause : il n'y a rien à reprendre.");
+    }
+    await this.repo.transaction(async (tx) => {
+      await this.repo.transition(tx, id, ROLE, ['PAUSED'], 'IMPORTING', 'IMPORT_RESUMED');
+      // Inside the transaction (PGlite has one connection: a query beside it would wait forever).
+      const round = (await tx.query(`SELECT 1 FROM transfer_events WHERE transfer_id = $1 AND role = $2 AND type = 'IMPORT_RESUMED'`, [id, ROLE])).rowCount;
+      for (const i of (await this.repo.items(tx, id, ROLE)).filter((x) => x.state === 'FETCHED')) {
+        await enqueueJob(tx, JOB_KINDS.importItem, { transferId: id, itemId: i.item_id }, { key: `import:${id}:${i.item_id}:resume-${round}` });
+      }
+      await this.completeIfDone(tx, id);
+    });
+    this.wake.wake();
+    return this.view(user, id);
   }
 
   /** When every item has an outcome: DONE or PARTIAL, and a signed receipt to send back. */

@@ -2,7 +2,8 @@
 export const DEPARTURE_STATES = ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'DELIVERED', 'RECEIPTED', 'CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED'] as const;
 export type DepartureState = (typeof DEPARTURE_STATES)[number];
 
-export const ARRIVAL_STATES = ['OFFER_RECEIVED', 'ANSWERED', 'FETCHING', 'AWAITING_OWNER', 'IMPORTING', 'DONE', 'PARTIAL', 'FAILED'] as const;
+/** PAUSED: the arrival ENT is full (413 / quota); the teacher frees space and resumes. */
+export const ARRIVAL_STATES = ['OFFER_RECEIVED', 'ANSWERED', 'FETCHING', 'AWAITING_OWNER', 'IMPORTING', 'PAUSED', 'DONE', 'PARTIAL', 'FAILED'] as const;
 export type ArrivalState = (typeof ARRIVAL_STATES)[number];
 
 export type TransferRole = 'DEPARTURE' | 'ARRIVAL';

@@ -33,7 +33,16 @@ export interface TransferView {
   items: ItemView[];
   events?: { seq: number; at: string; type: string; itemId: string | null; from: string | null; to: string | null; data: unknown }[];
   hasReceipt: boolean;
+  /** What the teacher should know or do, in French (e.g. the arrival ENT is full). */
+  notice?: string;
 }
+
+const NOTICES: Record<string, string> = {
+  PAUSED: "Votre espace sur l'ENT d'arrivée est plein : libérez de la place, puis relancez l'import. Rien n'est perdu, les contenus reçus sont conservés.",
+  EXPIRED: "L'offre a expiré avant la fin du transfert : les copies préparées ont été supprimées. Vous pouvez relancer un transfert.",
+  FAILED: "Le transfert n'a pas pu aboutir. Le détail de chaque contenu est indiqué ci-dessous.",
+  PARTIAL: "Certains contenus n'ont pas pu être importés : ils restent téléchargeables manuellement ou sont signalés ci-dessous.",
+};
 
 export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventRow[], downloadBase?: string): TransferView {
   const decisions = new Map((t.answer?.items ?? []).map((d) => [d.itemId, d]));
@@ -50,6 +59,7 @@ export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventR
     updatedAt: new Date(t.updated_at).toISOString(),
     expiresAt: new Date(t.expires_at).toISOString(),
     hasReceipt: Boolean(t.receipt_jws),
+    ...(NOTICES[t.state] ? { notice: NOTICES[t.state] } : {}),
     items: items.map((i) => ({
       itemId: i.item_id,
       title: i.title,

@@ -1,0 +1,67 @@
+import { bootStack, DEMO, StackSession, TeacherClient, waitUntil } from './support/stack-session';
+
+/*
+ * "Destination full": the arrival ENT refuses an import with 413 (quota). The
+ * transfer pauses and tells the teacher instead of retrying; once space is
+ * freed, the teacher resumes and the rest is imported, once.
+ */
+jest.setTimeout(300_000);
+
+describe('destination full (413 from the arrival ENT)', () => {
+  let env: StackSession;
+  beforeAll(async () => {
+    env = await bootStack('full');
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('pauses with a French notice, then resumes on request and completes', async () => {
+    const atA = await TeacherClient.login(env.stack.urls.gatewayA, 'marie.dupont', 'demo-marie');
+    const contents = (await atA.json('GET', '/api/contents')).items as any[];
+    const course = contents.find((c) => c.category === 'PARCOURS_PEDAGOGIQUE');
+    const pdf = contents.find((c) => c.category === 'STOCKAGE_PARTAGE');
+    expect(course.formats[0].sizeBytes).toBeGreaterThan(3000);
+    expect(pdf.formats[0].sizeBytes).toBeLessThan(3000);
+    const draft = await atA.json('POST', '/api/transfers', { arrivalUai: DEMO.uaiB, itemIds: [course.id, pdf.id] });
+    await atA.json('POST', `/api/transfers/${draft.id}/analysis`);
+    await atA.json('POST', `/api/transfers/${draft.id}/start`);
+    await waitUntil('delivered', async () => (await atA.json('GET', `/api/transfers/${draft.id}`)).state === 'DELIVERED');
+
+    // ENT B's space shrinks to 3 000 bytes per item after it answered the offer.
+    await env.stack.kill('ent-sim-b');
+    env.stack.options.env = { ...env.stack.options.env, 'ent-sim-b': { ENT_SIM_MAX_ITEM_BYTES: '3000' } };
+    await env.stack.start('ent-sim-b');
+
+    const atB = await TeacherClient.login(env.stack.urls.gatewayB, 'marie.dupont', 'demo-marie');
+    const paused = await waitUntil('PAUSED', async () => {
+      const t = await atB.json('GET', `/api/received/${draft.id}`);
+      return t.state === 'PAUSED' && t.items.every((i: any) => i.state !== 'FETCHED' || i.itemId === course.id) && t;
+    });
+    expect(paused.notice).toMatch(/plein/);
+    expect(paused.items.find((i: any) => i.itemId === pdf.id).state).toBe('IMPORTED');
+    expect(paused.items.find((i: any) => i.itemId === course.id).state).toBe('FETCHED');
+    // Not retried: one refusal, one pause.
+    await new Promise((r) => setTimeout(r, 1500));
+    const still = await atB.json('GET', `/api/received/${draft.id}`);
+    expect(still.state).toBe('PAUSED');
+    expect(still.events.filter((e: any) => e.type === 'DESTINATION_FULL')).toHaveLength(1);
+    // Resuming before anything changed is allowed; resuming a transfer that is not paused is not.
+    await env.stack.kill('ent-sim-b');
+    env.stack.options.env = { ...env.stack.options.env, 'ent-sim-b': {} };
+    await env.stack.start('ent-sim-b');
+    const resumed = await atB.json('POST', `/api/received/${draft.id}/resume`);
+    expect(resumed.state).toBe('IMPORTING');
+    const done = await waitUntil('DONE', async () => {
+      const t = await atB.json('GET', `/api/received/${draft.id}`);
+      return t.state === 'DONE' && t;
+    });
+    expect(done.items.map((i: any) => i.state)).toEqual(['IMPORTED', 'IMPORTED']);
+    expect(done.notice).toBeUndefined();
+    const again = await atB.request('POST', `/api/received/${draft.id}/resume`);
+    expect(again.status).toBe(409);
+    const list = (await (await fetch(`${env.stack.urls.entB}/connector/v1/users/marie.dupont/contents`, { headers: { authorization: `Bearer ${DEMO.connectorTokenB}` } })).json()) as any;
+    expect(list.items.filter((c: any) => c.importKey === `${draft.id}:${course.id}`)).toHaveLength(1);
+    await waitUntil('departure cleaned', async () => (await atA.json('GET', `/api/transfers/${draft.id}`)).state === 'CLEANED');
+  });
+});
