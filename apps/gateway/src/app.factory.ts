@@ -6,7 +6,7 @@ import session from 'express-session';
 import passport from 'passport';
 import { Logger } from 'nestjs-pino';
 import { PROBLEM_TYPES } from '@ent/contract';
-import { createValidationPipe, ProblemError, ProblemFilter, rateLimit, requestIdMiddleware } from '@ent/common';
+import { createValidationPipe, jsonShapeProblem, ProblemError, ProblemFilter, rateLimit, requestIdMiddleware } from '@ent/common';
 import type { Database } from '@ent/persistence';
 import { GatewayModule } from './app.module';
 import { GatewayConfig } from './config';
@@ -22,6 +22,14 @@ function bodyParserErrors(err: { type?: string } | undefined, _req: express.Requ
     return next(new ProblemError(413, PROBLEM_TYPES.payloadTooLarge, 'Payload too large', 'The request body exceeds the size limit.'));
   }
   return next(err);
+}
+
+/** Refuses over-deep or prototype-polluting JSON before validation (problem+json 400). */
+function jsonShapeGuard(req: express.Request, _res: express.Response, next: express.NextFunction) {
+  const problem = req.body !== undefined ? jsonShapeProblem(req.body) : undefined;
+  if (!problem) return next();
+  const field = problem.split(':')[0];
+  return next(new ProblemError(400, PROBLEM_TYPES.validation, 'Request validation failed', problem, { errors: [{ field, messages: [problem.slice(field.length + 2)] }] }));
 }
 
 /** Builds the gateway (not listening): used by main.ts and by the OpenAPI generator. */
@@ -41,6 +49,7 @@ export async function createGatewayApp(config: GatewayConfig, options: { logger?
   // Bounded JSON bodies; anything else is not accepted as a body by the JSON endpoints.
   app.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(bodyParserErrors);
+  app.use(jsonShapeGuard);
   const store = new PgSessionStore(app.get<Database>(DATABASE));
   app.use(
     session({

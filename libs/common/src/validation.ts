@@ -34,3 +34,29 @@ export function createValidationPipe(): ValidationPipe {
     },
   });
 }
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Checks a parsed JSON body before any recursive code sees it: bounded depth
+ * (deep nesting would otherwise exhaust the stack of the validators) and no
+ * prototype-polluting keys (which the validation pipe would strip silently
+ * instead of refusing). Iterative on purpose.
+ */
+export function jsonShapeProblem(body: unknown, maxDepth = 32): string | undefined {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value: body, depth: 0, path: '' }];
+  while (stack.length) {
+    const { value, depth, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= maxDepth) return `${path || 'body'}: nesting deeper than ${maxDepth} levels`;
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push({ value: v, depth: depth + 1, path: `${path}[${i}]` }));
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return `${path ? path + '.' : ''}${key}: this key is not allowed`;
+      stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, path: path ? `${path}.${key}` : key });
+    }
+  }
+  return undefined;
+}

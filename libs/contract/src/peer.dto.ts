@@ -4,9 +4,11 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsDefined,
   IsIn,
   IsInt,
   IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -35,6 +37,10 @@ import {
   SHA256_HEX_PATTERN,
   UAI_PATTERN,
 } from './enums';
+
+/** Free text (titles, names, identities) carries no control character: U+0000 cannot even be stored. */
+export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
+const noControls = (field: string) => Matches(NO_CONTROL_CHARS, { message: `${field} must not contain control characters` });
 
 /** Upper bounds enforced on every offer (also published in discovery `limits`). */
 export const OFFER_LIMITS = {
@@ -147,6 +153,7 @@ export class OfferItem {
   @IsString()
   @MinLength(1)
   @MaxLength(OFFER_LIMITS.maxTitleLength)
+  @noControls('title')
   title: string;
 
   @ApiProperty({ enum: CONTENT_CATEGORIES })
@@ -197,12 +204,14 @@ export class OfferOwner {
   @IsString()
   @MinLength(1)
   @MaxLength(255)
+  @noControls('identity')
   identity: string;
 
   @ApiPropertyOptional({ description: 'Shown to the teacher at arrival only.' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @noControls('displayName')
   displayName?: string;
 }
 
@@ -217,16 +226,22 @@ export class Offer {
   contractVersion: string;
 
   @ApiProperty({ type: OfferParty })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => OfferParty)
   departure: OfferParty;
 
   @ApiProperty({ type: ArrivalParty })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ArrivalParty)
   arrival: ArrivalParty;
 
   @ApiProperty({ type: OfferOwner })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => OfferOwner)
   owner: OfferOwner;

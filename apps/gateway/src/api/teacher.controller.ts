@@ -28,7 +28,8 @@ const MEDIA_EXTENSIONS: Record<string, string> = { 'application/pdf': '.pdf', 'i
 
 function downloadName(title: string, format: string | null, mediaType: string | null): string {
   const ext = (format && EXTENSIONS[format]) ?? (mediaType && MEDIA_EXTENSIONS[mediaType]) ?? '';
-  const base = title.normalize('NFKC').replace(/[\\/:*?"<>|\u0000-\u001f\u007f]+/g, '_').replace(/\s+/g, ' ').trim().slice(0, 150) || 'contenu';
+  // No path characters, no controls, no bidi overrides (a "gpj.exe" trick), no quotes.
+  const base = title.normalize('NFKC').replace(/[\\/:*?"<>|\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069\u200e\u200f]+/g, '_').replace(/\s+/g, ' ').trim().slice(0, 150) || 'contenu';
   return base + ext;
 }
 

@@ -5,6 +5,7 @@ import {
   CONTRACT_VERSION,
   DeliveryAccepted,
   DeliveryManifest,
+  ITEM_ID_PATTERN,
   Offer,
   OfferAnswer,
   PROBLEM_TYPES,
@@ -78,6 +79,18 @@ export class ArrivalService {
     }
     if (!this.config.uais.includes(offer.arrival.uai)) {
       throw new ProblemError(422, PROBLEM_TYPES.unknownArrival, 'Arrival not served here', `UAI ${offer.arrival.uai} is not served by this gateway.`);
+    }
+    // The arrival binds transfers to accounts by its own identity claim: an offer naming another
+    // claim would attach the content to whoever happens to have that value there.
+    if (offer.owner.identityClaim !== this.config.oidc.identityClaim) {
+      throw new ProblemError(400, PROBLEM_TYPES.validation, 'Identity claim mismatch', `owner.identityClaim must be ${this.config.oidc.identityClaim}`, {
+        errors: [{ field: 'owner.identityClaim', messages: [`must be ${this.config.oidc.identityClaim}`] }],
+      });
+    }
+    if (new Date(offer.expiresAt).getTime() <= Date.now()) {
+      throw new ProblemError(400, PROBLEM_TYPES.validation, 'Offer already expired', 'expiresAt must be in the future', {
+        errors: [{ field: 'expiresAt', messages: ['must be in the future'] }],
+      });
     }
     const ids = offer.items.map((i) => i.itemId);
     const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
@@ -470,6 +483,9 @@ export class ArrivalService {
   /** Manual download (§8.3: "téléchargement manuel via l'IHM de l'ENT d'arrivée"), owner only. */
   async download(user: SessionUser, id: string, itemId: string): Promise<{ stream: Readable; item: ItemRow }> {
     await this.owned(user, id);
+    if (!ITEM_ID_PATTERN.test(itemId)) {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Contenu indisponible', "Ce contenu n'existe pas dans ce transfert.");
+    }
     const item = await this.repo.item(this.repo.db, id, ROLE, itemId);
     if (!item || !item.object_key || !['AWAITING_MANUAL_DOWNLOAD', 'IMPORTED', 'FAILED'].includes(item.state)) {
       throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Contenu indisponible', "Ce contenu n'est pas (ou pas encore) disponible au téléchargement.");
