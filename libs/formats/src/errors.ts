@@ -18,6 +18,12 @@ export class FormatError extends Error {
   constructor(
     readonly code: FormatErrorCode,
     message: string,
+    /**
+     * Optional finer cause within `code`, stable too (e.g. `ZIP_UNSAFE_ENTRY_NAME`
+     * + `PATH_TRAVERSAL` | `SYMLINK` | `BIDI_CONTROL`…, `XML_FORBIDDEN_CONSTRUCT`
+     * + `EXTERNAL_ENTITY` | `ENTITY_DECLARATION`…). See docs/formats-commoncartridge.md.
+     */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'FormatError';

@@ -45,3 +45,41 @@ export {
 } from './scolomfr/scolomfr';
 export type { ScolomfrRecordInput, ScolomfrTerm } from './scolomfr/scolomfr';
 export { writeMinimalPdf, PDF_MEDIA_TYPE } from './pdf/minimal-pdf';
+// --- Common Cartridge: full reader, validator, converter; hostile-input helpers; CLI registry ---
+export { readCommonCartridge, openCommonCartridge, outlineItems, normalizeHref, formatIdOf } from './commoncartridge/cc-read';
+export type { CcReadOptions, OpenedCartridge } from './commoncartridge/cc-read';
+export { openCcPackage } from './commoncartridge/cc-package';
+export type { CcPackage, CcSourceInput } from './commoncartridge/cc-package';
+export { CC_TYPE_PATTERNS, classifyResourceType, canonicalResourceType } from './commoncartridge/cc-resource-types';
+export type { CcTypePattern, CcTypeMatch } from './commoncartridge/cc-resource-types';
+export { parseQti, writeQti, checkQtiProfile, QTI_NS } from './commoncartridge/cc-qti';
+export type { ParsedQti, ParsedQtiQuestion } from './commoncartridge/cc-qti';
+export { planCommonCartridge, writeCommonCartridgeToFile } from './commoncartridge/cc-writer';
+export type { CcWriteResult } from './commoncartridge/cc-writer';
+export { cartridgeToCourse, mediaTypeOf } from './commoncartridge/cc-to-course';
+export type { CcCourseMapping, CcMappingOptions } from './commoncartridge/cc-to-course';
+export { validateCommonCartridge13, validateOpenedCc13, checkCc13Profile } from './commoncartridge/cc-validate';
+export type { CcValidation, CcValidateOptions } from './commoncartridge/cc-validate';
+export { findCc13SchemaDir, xmllintStatus } from './commoncartridge/cc-xsd';
+export { convertCommonCartridge } from './commoncartridge/cc-convert';
+export type { CcConvertOptions, CcConvertResult } from './commoncartridge/cc-convert';
+export { extractZipSafely } from './zip/safe-extract';
+export type { ExtractResult } from './zip/safe-extract';
+export { writeDeterministicZipToFile } from './zip/deterministic-zip';
+export type { WrittenFile } from './zip/deterministic-zip';
+export { classifyEntryName, DEFAULT_MAX_PATH_DEPTH } from './zip/entry-names';
+export type { UnsafeName, UnsafeNameReason } from './zip/entry-names';
+export { decodeXmlBytes } from './xml/xml-decode';
+export {
+  detectAndInspect,
+  detectFormat,
+  convertFile,
+  conversionsFrom,
+  registerInspector,
+  registerConversion,
+  INSPECTORS,
+  CONVERSIONS,
+  commonCartridgeInspector,
+} from './inspect';
+export type { InspectReport, InspectFinding, InspectOptions, FormatInspector, FormatConversion, ConversionResult, DetectInput } from './inspect';
+export * from './metadata-index';

@@ -1,22 +1,22 @@
 import { FormatError } from '../errors';
 import { escapeXmlAttr, escapeXmlText, XmlWriter } from '../xml/xml-escape';
-import { writeDeterministicZip, ZipInputEntry } from '../zip/deterministic-zip';
-import { CcCourse, CcItem, CcWriteOptions } from './cc-types';
+import { writeDeterministicZip, writeDeterministicZipToFile, WrittenFile, ZipInputEntry } from '../zip/deterministic-zip';
+import { writeQti } from './cc-qti';
+import { canonicalResourceType } from './cc-resource-types';
+import {
+  CcAssignmentItem,
+  CcCourse,
+  CcItem,
+  CcLtiItem,
+  CcQuestion,
+  CcQuizItem,
+  CcWriteOptions,
+  CcWriteVersion,
+} from './cc-types';
 import { CC_FILEBASE_TOKEN, CC_PROFILES, CC_SCHEMA_NAME, CcVersionProfile } from './cc-versions';
 
 const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 const REF_PATTERN = /\{\{ref:([^{}\s]{1,200})\}\}/g;
-
-interface PlannedResource {
-  id: string;
-  itemId: string;
-  section: number;
-  item: CcItem;
-  /** Package path of the resource's main file. */
-  path: string;
-  /** Resource ids this one depends on (files referenced from a page or forum). */
-  dependencies: string[];
-}
 
 /** ASCII slug for file names inside the package (accents folded, other characters dropped). */
 export function slugify(value: string, fallback: string): string {
@@ -36,7 +36,7 @@ export function slugify(value: string, fallback: string): string {
 }
 
 /** Keeps the extension, slugs the rest: `Fiche méthode (v2).PDF` → `fiche-methode-v2.pdf`. */
-function safeFileName(fileName: string, fallback: string): string {
+export function safeFileName(fileName: string, fallback: string): string {
   const base = fileName.split(/[\\/]/).pop() ?? '';
   const dot = base.lastIndexOf('.');
   const stem = dot > 0 ? base.slice(0, dot) : base;
@@ -152,97 +152,289 @@ function isoDate(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+
+const QTI_XSD: Record<CcWriteVersion, string> = {
+  '1.1': 'http://www.imsglobal.org/profile/cc/ccv1p1/ccv1p1_qtiasiv1p2p1_v1p0.xsd',
+  '1.3': 'http://www.imsglobal.org/profile/cc/ccv1p3/ccv1p3_qtiasiv1p2p1_v1p0.xsd',
+};
+const LTI_CC_NS: Record<CcWriteVersion, { ns: string; xsd: string }> = {
+  '1.1': { ns: 'http://www.imsglobal.org/xsd/imslticc_v1p0', xsd: 'http://www.imsglobal.org/xsd/lti/ltiv1p0/imslticc_v1p0.xsd' },
+  '1.3': { ns: 'http://www.imsglobal.org/xsd/imslticc_v1p3', xsd: 'http://www.imsglobal.org/xsd/lti/ltiv1p3/imslticc_v1p3.xsd' },
+};
+const BLTI_NS = 'http://www.imsglobal.org/xsd/imsbasiclti_v1p0';
+const LTICM_NS = 'http://www.imsglobal.org/xsd/imslticm_v1p0';
+const LTICP_NS = 'http://www.imsglobal.org/xsd/imslticp_v1p0';
+const ASSIGNMENT_NS = 'http://www.imsglobal.org/xsd/imscc_extensions/assignment';
+const ASSIGNMENT_XSD = 'http://www.imsglobal.org/profile/cc/cc_extensions/cc_extresource_assignmentv1p0_v1p0.xsd';
+
+function ltiXml(version: CcWriteVersion, item: CcLtiItem): string {
+  const cc = LTI_CC_NS[version];
+  const w = new XmlWriter();
+  w.open('cartridge_basiclti_link', {
+    xmlns: cc.ns,
+    'xmlns:blti': BLTI_NS,
+    'xmlns:lticm': LTICM_NS,
+    'xmlns:lticp': LTICP_NS,
+    'xmlns:xsi': XSI_NS,
+    'xsi:schemaLocation': [
+      `${cc.ns} ${cc.xsd}`,
+      `${LTICP_NS} http://www.imsglobal.org/xsd/lti/ltiv1p0/imslticp_v1p0.xsd`,
+      `${LTICM_NS} http://www.imsglobal.org/xsd/lti/ltiv1p0/imslticm_v1p0.xsd`,
+      `${BLTI_NS} http://www.imsglobal.org/xsd/lti/ltiv1p0/imsbasiclti_v1p0p1.xsd`,
+    ].join(' '),
+  });
+  w.leaf('blti:title', item.title);
+  if (item.description) w.leaf('blti:description', item.description);
+  const custom = Object.entries(item.custom ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (custom.length > 0) {
+    w.open('blti:custom');
+    for (const [name, value] of custom) w.leaf('lticm:property', value, { name });
+    w.close('blti:custom');
+  }
+  w.leaf('blti:launch_url', item.launchUrl);
+  if (item.secureLaunchUrl) w.leaf('blti:secure_launch_url', item.secureLaunchUrl);
+  // The vendor is mandatory in the BasicLTI schema: the tool's host when none is given.
+  const host = new URL(item.launchUrl).host;
+  w.open('blti:vendor');
+  w.leaf('lticp:code', item.vendor?.code || host);
+  w.leaf('lticp:name', item.vendor?.name || host);
+  w.close('blti:vendor');
+  w.close('cartridge_basiclti_link');
+  return w.toString();
+}
+
+function assignmentXml(id: string, item: CcAssignmentItem, text: string, attachments: string[]): string {
+  const w = new XmlWriter();
+  w.open('assignment', {
+    xmlns: ASSIGNMENT_NS,
+    'xmlns:xsi': XSI_NS,
+    'xsi:schemaLocation': `${ASSIGNMENT_NS} ${ASSIGNMENT_XSD}`,
+    identifier: id,
+  });
+  w.leaf('title', item.title);
+  w.leaf('text', text, { texttype: item.textType ?? 'text/html' });
+  if (attachments.length > 0) {
+    w.open('attachments');
+    for (const href of attachments) w.empty('attachment', { href, role: 'Learner' });
+    w.close('attachments');
+  }
+  if (item.gradable !== undefined || item.pointsPossible !== undefined) {
+    w.leaf('gradable', String(item.gradable ?? true), { points_possible: item.pointsPossible });
+  }
+  if (item.submissionFormats && item.submissionFormats.length > 0) {
+    w.open('submission_formats');
+    for (const f of item.submissionFormats) w.empty('format', { type: f });
+    w.close('submission_formats');
+  }
+  w.close('assignment');
+  return w.toString();
+}
+
+/** Every rich text of a quiz, for reference resolution. */
+function mapQuizTexts(quiz: CcQuizItem, fn: (text: string, where: string) => string): CcQuizItem {
+  const q2 = quiz.questions.map((q, i): CcQuestion => {
+    const text = fn(q.text, `question ${i + 1}`);
+    if (q.type === 'multiple-choice' || q.type === 'multiple-response') {
+      return { ...q, text, choices: q.choices.map((c, j) => ({ ...c, text: fn(c.text, `question ${i + 1}, choice ${j + 1}`) })) };
+    }
+    return { ...q, text };
+  });
+  return { ...quiz, questions: q2, ...(quiz.description !== undefined ? { description: fn(quiz.description, 'description') } : {}) };
+}
+
+function quizTexts(quiz: CcQuizItem): string[] {
+  const out: string[] = [];
+  mapQuizTexts(quiz, (t) => {
+    out.push(t);
+    return t;
+  });
+  return out;
+}
+
+type LeafItem = Exclude<CcItem, { kind: 'folder' } | { kind: 'alias' }>;
+
+interface Planned {
+  id: string;
+  item: LeafItem;
+  /** Package path of the resource's main file (descriptor for learning application objects). */
+  path: string;
+  inTree: boolean;
+  dependencies: string[];
+}
+
+interface TreeNode {
+  itemId: string;
+  title: string;
+  resourceId?: string;
+  /** For aliases: resolved after planning. */
+  aliasOf?: string;
+  children: TreeNode[];
+}
+
+export interface CcWriteResult {
+  entries: ZipInputEntry[];
+  /** What the target version cannot carry (e.g. CC 1.1 has no assignment type). */
+  losses: string[];
+  date?: Date;
+}
+
+function checkUrl(value: string, where: string): void {
+  requireText(value, where);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new FormatError('INVALID_INPUT', `${where} is not an absolute URL: ${value}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FormatError('INVALID_INPUT', `${where} must be http(s): ${value}`);
+}
+
 /**
- * Writes an IMS Common Cartridge package (1.1 or 1.3) for a course: one
- * organization (rooted hierarchy) whose root item holds one item per section,
- * pages as `webcontent` under `wiki_content/`, files as `webcontent` under
- * `web_resources/`, links as `imswl` descriptors and forums as `imsdt`
- * descriptors (one folder per learning application object).
- *
- * Links between items are written `$IMS-CC-FILEBASE$/<path from the package
- * root>` (the reading of the token that Moodle's importer applies). Output is
- * deterministic: same course, same options, same bytes.
+ * Plans the package: ids, paths, references, descriptors, manifest. Pure
+ * (no I/O): the zip is written by the callers.
  */
-export async function writeCommonCartridge(course: CcCourse, opts: CcWriteOptions): Promise<Buffer> {
-  const p = CC_PROFILES[opts.version];
-  if (!p) throw new FormatError('INVALID_INPUT', `unsupported Common Cartridge version: ${String(opts.version)}`);
+export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcWriteResult {
+  const version = opts.version;
+  const p = CC_PROFILES[version];
+  if (!p) throw new FormatError('INVALID_INPUT', `unsupported Common Cartridge version: ${String(version)}`);
   requireText(course.identifier, 'course.identifier');
   requireText(course.title, 'course.title');
   requireText(course.language, 'course.language');
   if (!Array.isArray(course.sections)) throw new FormatError('INVALID_INPUT', 'course.sections must be an array');
   const date = opts.date ?? toDate(course.updatedAt);
+  const losses: string[] = [];
 
   // 1. Plan: ids and package paths for every item, in document order.
   const usedPaths = new Set<string>(['imsmanifest.xml']);
-  const planned: PlannedResource[] = [];
+  const planned: Planned[] = [];
   const refs = new Map<string, string>();
   const resourceIdByKey = new Map<string, string>();
-  course.sections.forEach((section, si) => {
-    requireText(section?.title, `sections[${si}].title`);
-    section.items.forEach((item, ii) => {
-      const where = `sections[${si}].items[${ii}]`;
-      requireText(item?.title, `${where}.title`);
-      const id = `RES_${si + 1}_${ii + 1}`;
-      const itemId = `ITEM_${si + 1}_${ii + 1}`;
-      let path: string;
-      switch (item.kind) {
-        case 'page':
-          if (typeof item.html !== 'string') throw new FormatError('INVALID_INPUT', `${where}.html is required`);
-          path = uniquePath('wiki_content', `${slugify(item.title, `page-${si + 1}-${ii + 1}`)}.html`, usedPaths);
-          break;
-        case 'file':
-          requireText(item.fileName, `${where}.fileName`);
-          requireText(item.mediaType, `${where}.mediaType`);
-          if (!Buffer.isBuffer(item.data)) throw new FormatError('INVALID_INPUT', `${where}.data must be a Buffer`);
-          path = uniquePath('web_resources', safeFileName(item.fileName, `file-${si + 1}-${ii + 1}`), usedPaths);
-          break;
-        case 'link': {
-          requireText(item.url, `${where}.url`);
-          let url: URL;
-          try {
-            url = new URL(item.url);
-          } catch {
-            throw new FormatError('INVALID_INPUT', `${where}.url is not an absolute URL: ${item.url}`);
-          }
-          if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-            throw new FormatError('INVALID_INPUT', `${where}.url must be http(s): ${item.url}`);
-          }
-          path = `${id}/weblink.xml`;
-          break;
+  const plannedByKey = new Map<string, Planned>();
+  const aliases: { node: TreeNode; ref: string; where: string }[] = [];
+
+  const planLeaf = (item: LeafItem, id: string, where: string, inTree: boolean): Planned => {
+    let path: string;
+    switch (item.kind) {
+      case 'page':
+        if (typeof item.html !== 'string') throw new FormatError('INVALID_INPUT', `${where}.html is required`);
+        path = uniquePath('wiki_content', `${slugify(item.title, id.toLowerCase())}.html`, usedPaths);
+        break;
+      case 'file':
+        requireText(item.fileName, `${where}.fileName`);
+        requireText(item.mediaType, `${where}.mediaType`);
+        if (!Buffer.isBuffer(item.data) && !(item.data && typeof (item.data as { path?: unknown }).path === 'string')) {
+          throw new FormatError('INVALID_INPUT', `${where}.data must be a Buffer or { path }`);
         }
-        case 'forum':
-          if (typeof item.text !== 'string') throw new FormatError('INVALID_INPUT', `${where}.text is required`);
-          path = `${id}/topic.xml`;
-          break;
-        default:
-          throw new FormatError('INVALID_INPUT', `${where}.kind is unknown: ${String((item as { kind?: unknown }).kind)}`);
+        path = uniquePath('web_resources', safeFileName(item.fileName, id.toLowerCase()), usedPaths);
+        break;
+      case 'link':
+        checkUrl(item.url, `${where}.url`);
+        path = `${id}/weblink.xml`;
+        break;
+      case 'forum':
+        if (typeof item.text !== 'string') throw new FormatError('INVALID_INPUT', `${where}.text is required`);
+        path = `${id}/topic.xml`;
+        break;
+      case 'quiz':
+        if (item.bank && inTree) throw new FormatError('INVALID_INPUT', `${where} is a question bank: banks go in course.extraResources (CC forbids items pointing at them)`);
+        if (!Array.isArray(item.questions)) throw new FormatError('INVALID_INPUT', `${where}.questions must be an array`);
+        path = `${id}/${item.bank ? 'questionbank' : 'assessment'}.xml`;
+        break;
+      case 'lti':
+        checkUrl(item.launchUrl, `${where}.launchUrl`);
+        if (item.secureLaunchUrl) checkUrl(item.secureLaunchUrl, `${where}.secureLaunchUrl`);
+        path = `${id}/basiclti.xml`;
+        break;
+      case 'assignment':
+        if (typeof item.text !== 'string') throw new FormatError('INVALID_INPUT', `${where}.text is required`);
+        path = version === '1.3' ? `${id}/assignment.xml` : uniquePath('wiki_content', `${slugify(item.title, id.toLowerCase())}.html`, usedPaths);
+        break;
+      default:
+        throw new FormatError('INVALID_INPUT', `${where}.kind is unknown: ${String((item as { kind?: unknown }).kind)}`);
+    }
+    const r: Planned = { id, item, path, inTree, dependencies: [] };
+    if (item.key !== undefined) {
+      if (refs.has(item.key)) throw new FormatError('INVALID_INPUT', `${where}.key ${item.key} is used twice`);
+      refs.set(item.key, item.kind === 'link' ? item.url : `${CC_FILEBASE_TOKEN}/${encodePath(path)}`);
+      resourceIdByKey.set(item.key, id);
+      plannedByKey.set(item.key, r);
+    }
+    planned.push(r);
+    return r;
+  };
+
+  const planItems = (items: CcItem[], prefix: string, where: string): TreeNode[] => {
+    if (!Array.isArray(items)) throw new FormatError('INVALID_INPUT', `${where} must be an array`);
+    return items.map((item, ii) => {
+      const w = `${where}[${ii}]`;
+      requireText(item?.title, `${w}.title`);
+      const suffix = `${prefix}_${ii + 1}`;
+      if (item.kind === 'folder') {
+        return { itemId: `ITEM${suffix}`, title: item.title, children: planItems(item.items, suffix, `${w}.items`) };
       }
-      if (item.key !== undefined) {
-        if (refs.has(item.key)) throw new FormatError('INVALID_INPUT', `${where}.key ${item.key} is used twice`);
-        refs.set(item.key, item.kind === 'link' ? item.url : `${CC_FILEBASE_TOKEN}/${encodePath(path)}`);
-        resourceIdByKey.set(item.key, id);
+      if (item.kind === 'alias') {
+        requireText(item.ref, `${w}.ref`);
+        const node: TreeNode = { itemId: `ITEM${suffix}`, title: item.title, children: [] };
+        aliases.push({ node, ref: item.ref, where: w });
+        return node;
       }
-      planned.push({ id, itemId, section: si, item, path, dependencies: [] });
+      const r = planLeaf(item, `RES${suffix}`, w, true);
+      return { itemId: `ITEM${suffix}`, title: item.title, resourceId: r.id, children: [] };
     });
+  };
+
+  const tree: TreeNode[] = course.sections.map((section, si) => {
+    requireText(section?.title, `sections[${si}].title`);
+    return { itemId: `SECTION_${si + 1}`, title: section.title, children: planItems(section.items, `_${si + 1}`, `sections[${si}].items`) };
   });
+  if (course.outline !== undefined) tree.push(...planItems(course.outline, '_T', 'outline'));
+  (course.extraResources ?? []).forEach((item, xi) => {
+    const w = `extraResources[${xi}]`;
+    requireText(item?.title, `${w}.title`);
+    if (item.kind === 'folder' || item.kind === 'alias') throw new FormatError('INVALID_INPUT', `${w}: folders and aliases belong in the course tree`);
+    planLeaf(item, `RES_X${xi + 1}`, w, false);
+  });
+  for (const a of aliases) {
+    const target = plannedByKey.get(a.ref);
+    if (!target) throw new FormatError('INVALID_INPUT', `${a.where}: unknown reference ${a.ref}`);
+    if (target.item.kind === 'quiz' && target.item.bank) throw new FormatError('INVALID_INPUT', `${a.where}: an item cannot point at a question bank`);
+    a.node.resourceId = target.id;
+  }
+  const banks = planned.filter((r) => r.item.kind === 'quiz' && r.item.bank);
+  if (version === '1.1' && banks.length > 1) {
+    throw new FormatError('INVALID_INPUT', `CC 1.1 allows one question bank, the course has ${banks.length}`);
+  }
 
   // 2. Files of the package.
   const files: ZipInputEntry[] = [];
   const fileResourceIds = new Set(planned.filter((r) => r.item.kind === 'file').map((r) => r.id));
-  const dependenciesOf = (text: string): string[] => {
+  // Dependencies: the files a text links to, plus attachments (files or pages: web content).
+  const fileDeps = (texts: string[], attachmentKeys: string[] = []): string[] => {
     const deps: string[] = [];
-    for (const key of referencedKeys(text)) {
+    for (const key of texts.flatMap(referencedKeys)) {
       const rid = resourceIdByKey.get(key);
       if (rid && fileResourceIds.has(rid) && !deps.includes(rid)) deps.push(rid);
     }
+    for (const key of attachmentKeys) {
+      const rid = resourceIdByKey.get(key);
+      if (rid && !deps.includes(rid)) deps.push(rid);
+    }
     return deps;
   };
+  const attachmentHrefs = (keys: string[] | undefined, where: string): string[] =>
+    (keys ?? []).map((k) => {
+      const target = plannedByKey.get(k);
+      if (!target || (target.item.kind !== 'file' && target.item.kind !== 'page')) {
+        throw new FormatError('INVALID_INPUT', `${where}: attachment ${k} is not the key of a file or page`);
+      }
+      return `${CC_FILEBASE_TOKEN}/${encodePath(target.path)}`;
+    });
   for (const r of planned) {
     const item = r.item;
     switch (item.kind) {
       case 'page': {
         const html = resolveRefs(item.html, refs, `page "${item.title}"`);
-        r.dependencies = dependenciesOf(item.html);
+        r.dependencies = fileDeps([item.html]);
         files.push({ name: r.path, data: pageDocument(item.title, html, course.language) });
         break;
       }
@@ -254,12 +446,40 @@ export async function writeCommonCartridge(course: CcCourse, opts: CcWriteOption
         break;
       case 'forum': {
         const text = resolveRefs(item.text, refs, `forum "${item.title}"`);
-        r.dependencies = dependenciesOf(item.text);
-        const attachments = r.dependencies.map((rid) => {
-          const target = planned.find((x) => x.id === rid)!;
-          return `${CC_FILEBASE_TOKEN}/${encodePath(target.path)}`;
-        });
+        attachmentHrefs(item.attachments, `forum "${item.title}"`);
+        r.dependencies = fileDeps([item.text], item.attachments);
+        const attachments = r.dependencies.map((rid) => `${CC_FILEBASE_TOKEN}/${encodePath(planned.find((x) => x.id === rid)!.path)}`);
         files.push({ name: r.path, data: topicXml(p, item.title, text, item.textType ?? 'text/html', attachments) });
+        break;
+      }
+      case 'quiz': {
+        const resolved = mapQuizTexts(item, (t, where) => resolveRefs(t, refs, `quiz "${item.title}", ${where}`));
+        r.dependencies = fileDeps(quizTexts(item));
+        if (version === '1.1' && resolved.description) {
+          losses.push(`quiz "${item.title}": its introduction is not carried (no assessment rubric in the CC 1.1 QTI profile)`);
+          delete resolved.description;
+        }
+        files.push({ name: r.path, data: writeQti(resolved, r.id, QTI_XSD[version], `quiz "${item.title}"`) });
+        break;
+      }
+      case 'lti':
+        files.push({ name: r.path, data: ltiXml(version, item) });
+        break;
+      case 'assignment': {
+        const text = resolveRefs(item.text, refs, `assignment "${item.title}"`);
+        const attachments = attachmentHrefs(item.attachments, `assignment "${item.title}"`);
+        r.dependencies = fileDeps([item.text], item.attachments);
+        if (version === '1.3') {
+          files.push({ name: r.path, data: assignmentXml(r.id, item, text, attachments) });
+        } else {
+          // CC 1.1 has no assignment type: a page flagged intendeduse="assignment".
+          const body = (item.textType === 'text/plain' ? `<p>${escapeXmlText(text)}</p>` : text) +
+            (attachments.length > 0 ? `\n<ul>${attachments.map((a) => `<li><a href="${escapeXmlAttr(a)}">${escapeXmlText(decodeURIComponent(a.split('/').pop() ?? a))}</a></li>`).join('')}</ul>` : '');
+          files.push({ name: r.path, data: pageDocument(item.title, body, course.language) });
+          if (item.gradable !== undefined || item.pointsPossible !== undefined || item.submissionFormats?.length) {
+            losses.push(`assignment "${item.title}": written as a page (intendeduse=assignment); grading and submission settings are not carried by CC 1.1`);
+          }
+        }
         break;
       }
     }
@@ -323,25 +543,25 @@ export async function writeCommonCartridge(course: CcCourse, opts: CcWriteOption
   w.open('organizations');
   w.open('organization', { identifier: 'ORG_1', structure: 'rooted-hierarchy' });
   w.open('item', { identifier: 'ROOT' });
-  course.sections.forEach((section, si) => {
-    w.open('item', { identifier: `SECTION_${si + 1}` });
-    w.leaf('title', section.title);
-    for (const r of planned.filter((x) => x.section === si)) {
-      w.open('item', { identifier: r.itemId, identifierref: r.id });
-      w.leaf('title', r.item.title);
-      w.close('item');
-    }
+  const writeNode = (n: TreeNode) => {
+    w.open('item', { identifier: n.itemId, identifierref: n.resourceId });
+    w.leaf('title', n.title);
+    n.children.forEach(writeNode);
     w.close('item');
-  });
+  };
+  tree.forEach(writeNode);
   w.close('item');
   w.close('organization');
   w.close('organizations');
 
   w.open('resources');
   for (const r of planned) {
-    const isLao = r.item.kind === 'link' || r.item.kind === 'forum';
-    const type = r.item.kind === 'link' ? p.weblinkType : r.item.kind === 'forum' ? p.discussionType : 'webcontent';
-    w.open('resource', { identifier: r.id, type, href: isLao ? undefined : r.path });
+    const kind = r.item.kind;
+    const rk = kind === 'link' ? 'weblink' : kind === 'forum' ? 'discussion' : kind === 'quiz' ? (r.item.kind === 'quiz' && r.item.bank ? 'question-bank' : 'assessment') : kind === 'lti' ? 'lti' : kind === 'assignment' && version === '1.3' ? 'assignment' : 'webcontent';
+    const type = canonicalResourceType(rk, version)!;
+    const isWebContent = rk === 'webcontent';
+    const intendedUse = r.item.kind === 'assignment' ? 'assignment' : r.item.kind === 'page' || r.item.kind === 'file' ? r.item.intendedUse : undefined;
+    w.open('resource', { identifier: r.id, type, href: isWebContent ? r.path : undefined, intendeduse: intendedUse });
     w.empty('file', { href: r.path });
     for (const dep of r.dependencies) w.empty('dependency', { identifierref: dep });
     w.close('resource');
@@ -349,5 +569,38 @@ export async function writeCommonCartridge(course: CcCourse, opts: CcWriteOption
   w.close('resources');
   w.close('manifest');
 
-  return writeDeterministicZip([{ name: 'imsmanifest.xml', data: w.toString() }, ...files], { date });
+  return { entries: [{ name: 'imsmanifest.xml', data: w.toString() }, ...files], losses, date };
+}
+
+/**
+ * Writes an IMS Common Cartridge package (1.1 or 1.3) for a course: one
+ * organization (rooted hierarchy) whose root item holds one item per section
+ * (folders nest further), pages as `webcontent` under `wiki_content/`, files
+ * as `webcontent` under `web_resources/`, links as `imswl` descriptors,
+ * forums as `imsdt` descriptors, quizzes as CC-profile QTI 1.2 assessments,
+ * question banks (in `extraResources`), LTI links and, in 1.3, assignments
+ * (`assignment_xmlv1p0`; in 1.1 a page with `intendeduse="assignment"`).
+ *
+ * Links between items are written `$IMS-CC-FILEBASE$/<path from the package
+ * root>` (the reading of the token that Moodle's importer applies). Output is
+ * deterministic: same course, same options, same bytes.
+ */
+export async function writeCommonCartridge(course: CcCourse, opts: CcWriteOptions): Promise<Buffer> {
+  const plan = planCommonCartridge(course, opts);
+  return writeDeterministicZip(plan.entries, { date: plan.date });
+}
+
+/**
+ * Same package as `writeCommonCartridge`, streamed to `outPath` (files given
+ * as `{ path }` are read while writing, so memory stays flat), atomically.
+ * Returns size, SHA-256 and what the target version could not carry.
+ */
+export async function writeCommonCartridgeToFile(
+  course: CcCourse,
+  opts: CcWriteOptions,
+  outPath: string,
+): Promise<WrittenFile & { losses: string[] }> {
+  const plan = planCommonCartridge(course, opts);
+  const written = await writeDeterministicZipToFile(plan.entries, outPath, { date: plan.date });
+  return { ...written, losses: plan.losses };
 }

@@ -1,5 +1,10 @@
 import { FormatError } from '../errors';
 import { XmlWriter } from '../xml/xml-escape';
+import { SCOLOMFR_NS, SCOLOMFR_SOURCE } from './ns';
+import type { ScolomfrRecord } from './record';
+import { writeScolomfrFullRecord } from './record-writer';
+
+export { SCOLOMFR_NS, SCOLOMFR_SOURCE } from './ns';
 
 /** A concept of a ScoLOMFR vocabulary: its URI and its French label. */
 export interface ScolomfrTerm {
@@ -28,13 +33,6 @@ export interface ScolomfrRecordInput {
   location?: string;
 }
 
-export const SCOLOMFR_NS = {
-  lom: 'http://ltsc.ieee.org/xsd/LOM',
-  lomfr: 'http://www.lom-fr.fr/xsd/LOMFR',
-  scolomfr: 'http://www.lom-fr.fr/xsd/SCOLOMFR',
-} as const;
-
-export const SCOLOMFR_SOURCE = 'SCOLOMFRv3.1';
 const CONCEPT = 'http://data.education.fr/voc/scolomfr/concept/';
 
 /** A few concepts used by the writer and the demo seeds. */
@@ -100,6 +98,10 @@ function vcardEntity(name: string): string {
   return ['BEGIN:VCARD', 'VERSION:3.0', `N:${esc(family)};${esc(given)};;;`, `FN:${esc(name.trim())}`, 'END:VCARD'].join('\n');
 }
 
+function isFullRecord(v: ScolomfrRecordInput | ScolomfrRecord): v is ScolomfrRecord {
+  return typeof v === 'object' && v !== null && typeof (v as ScolomfrRecord).general === 'object' && Array.isArray((v as ScolomfrRecord).classifications);
+}
+
 function isoDay(value: Date | string): string {
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) throw new FormatError('INVALID_INPUT', `invalid date: ${String(value)}`);
@@ -111,12 +113,19 @@ function required(value: unknown, what: string): void {
 }
 
 /**
- * Writes a ScoLOMFR 3.1 record (LOM + LOMFR + ScoLOMFR namespaces) with the
- * categories general, lifeCycle, metaMetadata, technical, educational, rights
- * and, when an educational level is given, classification. Vocabulary values
- * are written as concept URIs with their label (the 3.1 "strict" form).
+ * Writes a ScoLOMFR 3.1 record (LOM + LOMFR + ScoLOMFR namespaces).
+ *
+ * - Given the short {@link ScolomfrRecordInput} (what an ENT knows of a
+ *   document): the categories general, lifeCycle, metaMetadata, technical,
+ *   educational, rights and, when an educational level is given,
+ *   classification. Vocabulary values are written as concept URIs with their
+ *   label (the 3.1 "strict" form).
+ * - Given a full {@link ScolomfrRecord} (as `readScolomfr` returns it):
+ *   everything in it, so that `readScolomfr(writeScolomfrRecord(r)).record`
+ *   equals `r`.
  */
-export function writeScolomfrRecord(meta: ScolomfrRecordInput): string {
+export function writeScolomfrRecord(meta: ScolomfrRecordInput | ScolomfrRecord): string {
+  if (isFullRecord(meta)) return writeScolomfrFullRecord(meta);
   required(meta.identifier, 'identifier');
   required(meta.title, 'title');
   required(meta.author, 'author');

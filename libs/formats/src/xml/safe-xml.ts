@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { FormatError } from '../errors';
+import { decodeXmlBytes } from './xml-decode';
 
 /**
  * A minimal namespace-aware element tree, enough for the readers of this
@@ -22,14 +23,17 @@ export interface XmlElement {
 export interface SafeXmlOptions {
   /** Maximum size of the document in UTF-8 bytes (default 16 MiB). */
   maxBytes?: number;
+  /** Maximum element nesting depth (default 256). */
+  maxDepth?: number;
 }
 
 const DEFAULT_MAX_XML_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_XML_DEPTH = 256;
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /** Decodes the five predefined entities and character references; anything else is an error. */
-function decodeEntities(value: string): string {
+function decodeEntities(value: string, where = 'text'): string {
   if (!value.includes('&')) return value;
   return value.replace(/&([^;\s&]{0,32});/g, (_m, ref: string) => {
     if (ref in PREDEFINED) return PREDEFINED[ref];
@@ -37,28 +41,43 @@ function decodeEntities(value: string): string {
     if (/^#x[0-9a-fA-F]{1,6}$/.test(ref)) code = parseInt(ref.slice(2), 16);
     else if (/^#[0-9]{1,7}$/.test(ref)) code = parseInt(ref.slice(1), 10);
     if (code === undefined || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
-      throw new FormatError('XML_FORBIDDEN_CONSTRUCT', `undeclared or invalid entity reference &${ref};`);
+      throw new FormatError(
+        'XML_FORBIDDEN_CONSTRUCT',
+        `undeclared or invalid entity reference &${ref}; in ${where} (only the five XML entities and character references are accepted)`,
+        'UNDECLARED_ENTITY',
+      );
     }
     return String.fromCodePoint(code);
   });
 }
 
 /**
- * Rejects documents that declare a DTD or entities. Comments and CDATA
- * sections are ignored for the check (an HTML snippet quoted in CDATA may
- * legitimately contain the text `<!DOCTYPE html>`).
+ * Rejects documents that declare a DTD or entities, with the precise reason
+ * (external DTD, external entity, parameter entity, entity expansion…).
+ * Comments and CDATA sections are ignored for the check (an HTML snippet
+ * quoted in CDATA may legitimately contain the text `<!DOCTYPE html>`).
  */
 function assertNoDtd(text: string): void {
   const scrubbed = text.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '').replace(/<!--[\s\S]*?-->/g, '');
-  if (/<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(scrubbed)) {
+  const m = /<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.exec(scrubbed);
+  if (!m) return;
+  const rest = scrubbed.slice(m.index);
+  const fail = (reason: string, what: string): never => {
     throw new FormatError(
       'XML_FORBIDDEN_CONSTRUCT',
-      'XML documents with a DOCTYPE or entity declarations are refused (XXE / entity expansion protection)',
+      `${what}: XML documents with a DOCTYPE or entity declarations are refused (XXE / entity expansion protection)`,
+      reason,
     );
-  }
+  };
+  if (/<!ENTITY\s+%/i.test(rest)) fail('PARAMETER_ENTITY', 'parameter entity declared in the DTD');
+  if (/<!ENTITY\s+[^\s>]+\s+(SYSTEM|PUBLIC)\b/i.test(rest)) fail('EXTERNAL_ENTITY', 'external entity declared (XXE)');
+  if (/<!ENTITY\s+[^\s>]+\s+("[^"]*&|'[^']*&)/i.test(rest)) fail('ENTITY_EXPANSION', 'entity defined in terms of other entities (entity expansion / billion laughs)');
+  if (/<!ENTITY\b/i.test(rest)) fail('ENTITY_DECLARATION', 'internal entity declared');
+  if (/^<!\s*DOCTYPE\s+[^\s>[]+\s+(SYSTEM|PUBLIC)\b/i.test(rest)) fail('EXTERNAL_DTD', 'external DTD referenced by the DOCTYPE');
+  fail('DOCTYPE', `<!${m[1].toUpperCase()}> declaration`);
 }
 
-const parser = new XMLParser({
+const PARSER_OPTIONS = {
   preserveOrder: true,
   ignoreAttributes: false,
   attributeNamePrefix: '',
@@ -71,7 +90,17 @@ const parser = new XMLParser({
   // and character references, never anything declared by the document.
   processEntities: false,
   htmlEntities: false,
-});
+} as const;
+
+const parsers = new Map<number, XMLParser>();
+function parserFor(maxDepth: number): XMLParser {
+  let p = parsers.get(maxDepth);
+  if (!p) {
+    p = new XMLParser({ ...PARSER_OPTIONS, maxNestedTags: maxDepth });
+    if (parsers.size < 16) parsers.set(maxDepth, p);
+  }
+  return p;
+}
 
 type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 
@@ -82,7 +111,7 @@ function build(node: OrderedNode, scope: Map<string, string>): XmlElement | null
   const attrs: Record<string, string> = {};
   let localScope = scope;
   for (const [k, v] of Object.entries(rawAttrs)) {
-    const value = decodeEntities(String(v));
+    const value = decodeEntities(String(v), `attribute ${k} of <${name}>`);
     attrs[k] = value;
     if (k === 'xmlns' || k.startsWith('xmlns:')) {
       if (localScope === scope) localScope = new Map(scope);
@@ -97,7 +126,7 @@ function build(node: OrderedNode, scope: Map<string, string>): XmlElement | null
   if (Array.isArray(content)) {
     for (const child of content as OrderedNode[]) {
       if ('#text' in child) {
-        el.text += decodeEntities(String(child['#text']));
+        el.text += decodeEntities(String(child['#text']), `the text of <${name}>`);
         continue;
       }
       const built = build(child, localScope);
@@ -108,15 +137,19 @@ function build(node: OrderedNode, scope: Map<string, string>): XmlElement | null
 }
 
 /**
- * Parses untrusted XML: bounded size, well-formedness checked, no DTD, no
- * entity other than the XML predefined ones, no external resource ever loaded.
- * Returns the root element.
+ * Parses untrusted XML: bounded size and depth, well-formedness checked, no
+ * DTD, no entity other than the XML predefined ones, no external resource ever
+ * loaded. A Buffer is decoded from its BOM or encoding declaration (UTF-8,
+ * UTF-16, ISO-8859-1, windows-1252, US-ASCII). Returns the root element.
  */
 export function parseXmlSafely(input: string | Buffer, options: SafeXmlOptions = {}): XmlElement {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_XML_BYTES;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_XML_DEPTH;
   const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.length;
-  if (size > maxBytes) throw new FormatError('XML_TOO_LARGE', `XML document is ${size} bytes, limit is ${maxBytes}`);
-  let text = typeof input === 'string' ? input : input.toString('utf8');
+  if (size > maxBytes) {
+    throw new FormatError('XML_TOO_LARGE', `XML document is ${size} bytes, limit is ${maxBytes}`, 'DOCUMENT_SIZE');
+  }
+  let text = typeof input === 'string' ? input : decodeXmlBytes(input);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   assertNoDtd(text);
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
@@ -126,7 +159,16 @@ export function parseXmlSafely(input: string | Buffer, options: SafeXmlOptions =
       `XML is not well-formed: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`,
     );
   }
-  const ordered = parser.parse(text) as OrderedNode[];
+  let ordered: OrderedNode[];
+  try {
+    ordered = parserFor(maxDepth).parse(text) as OrderedNode[];
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/nested tags/i.test(msg)) {
+      throw new FormatError('XML_TOO_LARGE', `XML elements are nested deeper than ${maxDepth} levels`, 'NESTING_DEPTH');
+    }
+    throw new FormatError('XML_MALFORMED', `XML could not be parsed: ${msg}`);
+  }
   const roots = ordered.map((n) => build(n, new Map([['xml', 'http://www.w3.org/XML/1998/namespace']]))).filter(
     (e): e is XmlElement => e !== null,
   );

@@ -1,0 +1,38 @@
+/**
+ * Descriptors of the converters this library can run: same ids, formats,
+ * costs and losses (codes and French messages) as `DEFAULT_CONVERTERS` of
+ * libs/negotiation (`converters.spec.ts` checks they agree).
+ */
+import type { ConverterDescriptor, ConverterLoss } from '@ent/negotiation';
+import { ICAL_TO_CC_LOSS } from '../icalendar/cahier';
+import { LHEO_DOWNGRADE_LOSS } from '../lheo/lheo';
+import { SCOLOMFR_TO_SCHEMAORG_LOSSES } from '../schemaorg/to-schemaorg';
+
+function descriptor(from: string, to: string, cost: number, losses: ConverterLoss[] = []): ConverterDescriptor {
+  return Object.freeze({ id: `${from}-to-${to}`, from, to, cost, losses: Object.freeze(losses.map((l) => Object.freeze({ code: l.code, message: l.message }))) });
+}
+
+export const CC13_ASSIGNMENTS_DROPPED: ConverterLoss = {
+  code: 'CC13_ASSIGNMENTS_DROPPED',
+  message:
+    'Les devoirs à rendre (fonction propre à Common Cartridge 1.3) ne sont pas repris : leurs consignes restent lisibles, mais les élèves ne pourront plus y déposer leur travail.',
+};
+
+export const CC12_CURRICULUM_STANDARDS_DROPPED: ConverterLoss = {
+  code: 'CC12_CURRICULUM_STANDARDS_DROPPED',
+  message: 'Les références aux programmes officiels associées aux ressources du cours ne sont pas conservées.',
+};
+
+export const DESCRIPTORS = {
+  imscc11To13: descriptor('imscc-1.1', 'imscc-1.3', 1),
+  imscc13To11: descriptor('imscc-1.3', 'imscc-1.1', 2, [CC13_ASSIGNMENTS_DROPPED, CC12_CURRICULUM_STANDARDS_DROPPED]),
+  mboxToEml: descriptor('mbox', 'eml', 1),
+  emlToMbox: descriptor('eml', 'mbox', 1),
+  lheo22To23: descriptor('lheo-2.2', 'lheo-2.3', 1),
+  lheo23To22: descriptor('lheo-2.3', 'lheo-2.2', 2, [LHEO_DOWNGRADE_LOSS]),
+  icalToImscc13: descriptor('ical', 'imscc-1.3', 5, [ICAL_TO_CC_LOSS]),
+  scolomfrToSchemaOrg: descriptor('scolomfr-3.1', 'schemaorg-jsonld', 2, [
+    { code: 'SCOLOMFR_VOCABULARIES_APPROXIMATED', message: SCOLOMFR_TO_SCHEMAORG_LOSSES.SCOLOMFR_VOCABULARIES_APPROXIMATED },
+    { code: 'SCOLOMFR_UNMAPPED_ELEMENTS_DROPPED', message: SCOLOMFR_TO_SCHEMAORG_LOSSES.SCOLOMFR_UNMAPPED_ELEMENTS_DROPPED },
+  ]),
+} as const;
