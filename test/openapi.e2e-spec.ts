@@ -41,6 +41,7 @@ describe('published contracts (OpenAPI 3.1, generated from the code)', () => {
       '/portability/v1/capabilities',
       '/portability/v1/offers',
       '/portability/v1/offers/{offerId}/deliveries',
+      '/portability/v1/transfers/{transferId}/index/{name}',
       '/portability/v1/transfers/{transferId}/items/{itemId}/content',
       '/portability/v1/transfers/{transferId}/items/{itemId}/metadata',
       '/portability/v1/transfers/{transferId}/receipt',

@@ -134,13 +134,36 @@ describe('§8.3 transfer between two simulated ENTs (real OIDC, database, S3)', 
     expect(left).toEqual([]);
     // B keeps its own copies (manual downloads outlive the departure's retention).
     const kept: string[] = [];
-    for await (const o of s3.listObjectsV2(env.buckets.b, `arrival/${draft.id}/`, true)) if (o.name) kept.push(o.name);
+    for await (const o of s3.listObjectsV2(env.buckets.b, `arrival/${draft.id}/`, true)) if (o.name && !o.name.includes('/_index/')) kept.push(o.name);
     expect(kept.sort()).toEqual([
       `arrival/${draft.id}/${course.id}/content`,
       `arrival/${draft.id}/${mail.id}/content`,
       `arrival/${draft.id}/${pdf.id}/content`,
       `arrival/${draft.id}/${pdf.id}/metadata`,
     ].sort());
+
+    // --- the delivery index (§8.3 flow 4): every item as a page, schema.org JSON-LD and ScoLOMFR
+    const page = await waitUntil('index.html at the arrival', async () => {
+      const res = await atB.request('GET', `/api/received/${draft.id}/index/index.html`);
+      return res.status === 200 && res;
+    });
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    const html = await page.text();
+    for (const item of [course, pdf, mail]) expect(html).toContain(item.title.replace(/'/g, '&#39;').split('—')[0].trim().slice(0, 20));
+    const jsonld = await waitUntil('index.jsonld', async () => {
+      const res = await atB.request('GET', `/api/received/${draft.id}/index/index.jsonld`);
+      return res.status === 200 && ((await res.json()) as any);
+    });
+    expect(JSON.stringify(jsonld)).toContain('schema.org');
+    for (const item of [course, pdf, mail]) expect(JSON.stringify(jsonld)).toContain(sha256(original.get(item.id)!));
+    const lom = await waitUntil('index.scolomfr.xml', async () => {
+      const res = await atB.request('GET', `/api/received/${draft.id}/index/index.scolomfr.xml`);
+      return res.status === 200 && res.text();
+    });
+    expect(lom).toContain('http://ltsc.ieee.org/xsd/LOM');
+    expect((await atB.request('GET', `/api/received/${draft.id}/index/passwd`)).status).toBe(404);
+    expect((await lucasAtB.request('GET', `/api/received/${draft.id}/index/index.html`)).status).toBe(404);
 
     // --- the event tables tell the whole story, in order
     const chain = (events: any[]) => events.filter((e) => e.itemId === null && e.to !== null);

@@ -78,6 +78,7 @@ export class GatewayEnv {
   @Transform(int) @IsInt() @Min(100) @Max(86_400_000) JOB_BACKOFF_MAX_MS = 300_000;
   @Transform(int) @IsInt() @Min(1) @Max(100) JOB_MAX_ATTEMPTS = 10;
   @Transform(int) @IsInt() @Min(0) FETCH_MAX_BYTES_PER_SECOND = 0;
+  @IsString() CONVERTERS_ENABLED = 'all';
   @Transform(int) @IsInt() @Min(1) RATE_LIMIT_PEER_PER_MINUTE = 600;
   @Transform(int) @IsInt() @Min(1) RATE_LIMIT_LOGIN_PER_MINUTE = 300;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
@@ -101,6 +102,8 @@ export interface GatewayConfig {
   /** 0 = unlimited: caps how fast the arrival pulls objects, to spare the school's network. */
   fetchMaxBytesPerSecond: number;
   rateLimits: { peerPerMinute: number; loginPerMinute: number };
+  /** Converter ids this gateway runs and publishes, or 'all'. */
+  convertersEnabled: 'all' | string[];
   /** Audience measurement (DNMA RFTI); undefined when DNMA_MATOMO_URL is unset. */
   dnma?: { config: DnmaConfig; workers: DnmaWorkerSettings };
   logLevel: string;
@@ -169,6 +172,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     },
     jobs: { pollMs: e.JOB_POLL_MS, leaseMs: e.JOB_LEASE_MS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, backoffMaxMs: e.JOB_BACKOFF_MAX_MS, maxAttempts: e.JOB_MAX_ATTEMPTS },
     fetchMaxBytesPerSecond: e.FETCH_MAX_BYTES_PER_SECOND,
+    convertersEnabled: e.CONVERTERS_ENABLED.trim() === 'all' ? 'all' : e.CONVERTERS_ENABLED.split(',').map((x) => x.trim()).filter(Boolean),
     rateLimits: { peerPerMinute: e.RATE_LIMIT_PEER_PER_MINUTE, loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE },
     dnma,
     logLevel: e.LOG_LEVEL,

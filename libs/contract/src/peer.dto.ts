@@ -302,6 +302,19 @@ export class ManifestObject {
   @ApiProperty({ description: 'Peer endpoint that redirects to a short-lived URL of the bytes.' }) contentUrl: string;
 }
 
+/** Names of the delivery index files (§8.3 flow 4: "listes d'indexes ScoLOMFR/Schema.org"). */
+export const DELIVERY_INDEX_NAMES = ['index.scolomfr.xml', 'index.jsonld', 'index.html'] as const;
+export type DeliveryIndexName = (typeof DELIVERY_INDEX_NAMES)[number];
+
+/** One file of the delivery index, listed in the signed manifest like any object. */
+export class ManifestIndexFile {
+  @ApiProperty({ enum: DELIVERY_INDEX_NAMES }) name: DeliveryIndexName;
+  @ApiProperty() mediaType: string;
+  @ApiProperty() sizeBytes: number;
+  @ApiProperty({ pattern: SHA256_HEX_PATTERN.source }) sha256: string;
+  @ApiProperty({ description: 'Peer endpoint that redirects to a short-lived URL of the file.' }) contentUrl: string;
+}
+
 /** Payload of the manifest JWS (not a request body: documented for implementers). */
 export class DeliveryManifest {
   @ApiProperty({ format: 'uuid' }) offerId: string;
@@ -309,6 +322,8 @@ export class DeliveryManifest {
   @ApiProperty() arrivalEntId: string;
   @ApiProperty({ format: 'date-time' }) issuedAt: string;
   @ApiProperty({ type: [ManifestObject] }) objects: ManifestObject[];
+  @ApiPropertyOptional({ type: [ManifestIndexFile], description: 'Index of every item as ScoLOMFR XML, schema.org JSON-LD and a human-readable page.' })
+  index?: ManifestIndexFile[];
 }
 
 /** `POST /portability/v1/offers/{offerId}/deliveries` body. */

@@ -114,6 +114,19 @@ export class PeerController {
     res.redirect(302, await this.departure.objectUrl(req.peer, transferId, itemIdParam(itemId), 'metadata'));
   }
 
+  @Get('transfers/:transferId/index/:name')
+  @RequiresPeerScope(PEER_SCOPES.fetch)
+  @ApiOperation({ summary: 'One file of the delivery index (ScoLOMFR XML, schema.org JSON-LD, index.html), as a redirect like content' })
+  @ApiParam({ name: 'transferId', format: 'uuid' })
+  @ApiParam({ name: 'name', enum: ['index.scolomfr.xml', 'index.jsonld', 'index.html'] })
+  @ApiFoundResponse({ description: 'Location: presigned URL of the index file' })
+  @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
+  @ApiResponse(problem(404, 'No such transfer addressed to the caller, or no such index file'))
+  async index(@Req() req: PeerRequest, @Param('transferId', new ParseUUIDPipe()) transferId: string, @Param('name') name: string, @Res() res: Response) {
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(302, await this.departure.indexUrl(req.peer, transferId, name));
+  }
+
   @Post('transfers/:transferId/receipt')
   @HttpCode(200)
   @RequiresPeerScope(PEER_SCOPES.receipt)

@@ -104,6 +104,18 @@ export class TeacherController {
     return this.arrival.resume(user, id);
   }
 
+  /** The delivery index: index.html (a page), index.jsonld (schema.org), index.scolomfr.xml. */
+  @Get('received/:id/index/:name')
+  async index(@CurrentUser() user: SessionUser, @Param('id') id: string, @Param('name') name: string, @Res() res: Response) {
+    const { stream, mediaType } = await this.arrival.indexFile(user, id, name);
+    res.setHeader('Content-Type', mediaType);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    // A page produced from another ENT's data: no script, no external load.
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  }
+
   @Get('received/:id/items/:itemId/download')
   @TrackedPage('received-download')
   async download(@CurrentUser() user: SessionUser, @Param('id') id: string, @Param('itemId') itemId: string, @Res() res: Response) {

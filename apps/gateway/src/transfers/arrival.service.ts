@@ -4,6 +4,7 @@ import {
   CapabilitiesDocument,
   CONTRACT_VERSION,
   DeliveryAccepted,
+  DELIVERY_INDEX_NAMES,
   DeliveryManifest,
   ITEM_ID_PATTERN,
   Offer,
@@ -16,7 +17,8 @@ import {
 import { ProblemError } from '@ent/common';
 import { negotiate, NegotiationInputError } from '@ent/negotiation';
 import { enqueueJob, JobRow, PermanentJobError, Queryable } from '@ent/persistence';
-import { ChecksumMismatchError, createThrottle, ObjectStore, SizeLimitExceededError, SizeMismatchError } from '@ent/storage';
+import { DELIVERY_INDEX_FILES, descriptorsOf, EXECUTABLE_CONVERTERS, ExecutableConverter } from '@ent/formats';
+import { ChecksumMismatchError, createSha256Counter, createThrottle, ObjectStore, SizeLimitExceededError, SizeMismatchError } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { ConnectorClient, ConnectorError } from '../connector/connector.client';
 import { SessionUser } from '../identity/session-user';
@@ -31,11 +33,13 @@ import { ItemRow, TransferRepository, TransferRow } from './transfer.repository'
 import { toTransferView, TransferView } from './views';
 
 const ROLE = 'ARRIVAL' as const;
+const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 
 interface FetchPayload {
   transferId: string;
+  /** The item, or for role 'index' the index file name. */
   itemId: string;
-  role: 'content' | 'metadata';
+  role: 'content' | 'metadata' | 'index';
   contentUrl: string;
   sizeBytes: number;
   sha256: string;
@@ -46,6 +50,8 @@ interface FetchPayload {
 @Injectable()
 export class ArrivalService {
   private readonly logger = new Logger(ArrivalService.name);
+  /** The conversions this gateway runs (CONVERTERS_ENABLED selects among them). */
+  private readonly converters: readonly ExecutableConverter[];
 
   constructor(
     private readonly repo: TransferRepository,
@@ -56,7 +62,9 @@ export class ArrivalService {
     private readonly wake: JobWake,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+  ) {
+    this.converters = EXECUTABLE_CONVERTERS.filter((c) => config.convertersEnabled === 'all' || config.convertersEnabled.includes(c.descriptor.id));
+  }
 
   /** What this ENT accepts: its connector's native imports, bounded by the gateway's own limits. */
   async capabilities(): Promise<CapabilitiesDocument> {
@@ -67,8 +75,8 @@ export class ArrivalService {
       categories: c.categories,
       refusedCategories: c.refusedCategories,
       maxItemBytes: Math.min(c.maxItemBytes, this.config.limits.maxItemBytes),
-      // This gateway runs no conversion yet: negotiation only proposes what it can do.
-      converters: [],
+      // Only conversions this gateway can run are published, and negotiation proposes no other.
+      converters: descriptorsOf(this.converters).map((d) => ({ id: d.id, from: d.from, to: d.to, cost: d.cost, losses: d.losses.map((l) => l.code) })),
     };
   }
 
@@ -105,7 +113,7 @@ export class ArrivalService {
 
     let answer: OfferAnswer;
     try {
-      answer = negotiate({ offer, capabilities: await this.capabilities(), converters: [], arrivalEntId: this.config.entId, now: new Date() });
+      answer = negotiate({ offer, capabilities: await this.capabilities(), converters: descriptorsOf(this.converters), arrivalEntId: this.config.entId, now: new Date() });
     } catch (err) {
       if (err instanceof NegotiationInputError) throw new ProblemError(400, PROBLEM_TYPES.validation, 'Invalid offer', err.message);
       throw err;
@@ -190,6 +198,10 @@ export class ArrivalService {
           await this.repo.transitionItem(tx, offerId, ROLE, i.item_id, ['OFFERED'], 'FAILED', 'ITEM_NOT_DELIVERED', { last_error: 'not in the delivery manifest' });
         }
       }
+      for (const f of manifest.index ?? []) {
+        const payload: FetchPayload = { transferId: offerId, itemId: f.name, role: 'index', contentUrl: f.contentUrl, sizeBytes: f.sizeBytes, sha256: f.sha256, mediaType: f.mediaType };
+        await enqueueJob(tx, JOB_KINDS.fetchObject, { ...payload }, { key: `fetch:${offerId}:_index:${f.name}` });
+      }
       for (const o of manifest.objects) {
         const payload: FetchPayload = { transferId: offerId, itemId: o.itemId, role: o.role, contentUrl: o.contentUrl, sizeBytes: o.sizeBytes, sha256: o.sha256, mediaType: o.mediaType };
         await enqueueJob(tx, JOB_KINDS.fetchObject, { ...payload }, { key: `fetch:${offerId}:${o.itemId}:${o.role}` });
@@ -223,12 +235,25 @@ export class ArrivalService {
     for (const i of items.filter((x) => x.state === 'OFFERED')) {
       if (seen.has(`${i.item_id}/metadata`) && !seen.has(`${i.item_id}/content`)) problems.push(`item ${i.item_id} has metadata but no content`);
     }
+    if (m.index !== undefined) {
+      if (!Array.isArray(m.index)) return [...problems, 'index must be an array'];
+      const names = new Set<string>();
+      for (const [n, f] of m.index.entries()) {
+        const at = `index[${n}]`;
+        if (!(DELIVERY_INDEX_NAMES as readonly string[]).includes(f.name) || names.has(f.name)) problems.push(`${at}.name must be one of ${DELIVERY_INDEX_NAMES.join(', ')}, once each`);
+        names.add(f.name);
+        if (!Number.isSafeInteger(f.sizeBytes) || f.sizeBytes < 0 || f.sizeBytes > MAX_INDEX_BYTES) problems.push(`${at}.sizeBytes out of bounds`);
+        if (typeof f.sha256 !== 'string' || !SHA256_HEX_PATTERN.test(f.sha256)) problems.push(`${at}.sha256 must be 64 lower-case hex digits`);
+        if (typeof f.contentUrl !== 'string' || !f.contentUrl.startsWith(`${peer.baseUrl}/portability/v1/`)) problems.push(`${at}.contentUrl must be on the departure gateway`);
+      }
+    }
     return problems;
   }
 
   /** Job: pull one object, verify size and SHA-256 on the way, keep our own copy. */
   async fetchObject(job: JobRow<FetchPayload>): Promise<void> {
     const p = job.payload;
+    if (p.role === 'index') return this.fetchIndexFile(p);
     const t = await this.repo.get(this.repo.db, p.transferId, ROLE);
     const item = await this.repo.item(this.repo.db, p.transferId, ROLE, p.itemId);
     if (!t || !item || item.state !== 'TO_FETCH') return;
@@ -269,6 +294,34 @@ export class ArrivalService {
       return;
     }
     this.wake.wake();
+  }
+
+  /** Job: keep our copy of one delivery index file (checked like any object); it does not gate the items. */
+  private async fetchIndexFile(p: FetchPayload): Promise<void> {
+    const t = await this.repo.get(this.repo.db, p.transferId, ROLE);
+    if (!t || t.state === 'FAILED') return;
+    const peer = this.peers.byEntId(t.departure_ent_id);
+    if (!peer) throw new PermanentJobError(`departure ${t.departure_ent_id} is no longer a registered peer`);
+    try {
+      const fetched = await this.peerClient.fetchObject(peer, p.contentUrl);
+      await this.store.putStream(`arrival/${p.transferId}/_index/${p.itemId}`, fetched.stream, { contentType: p.mediaType, expectedSize: p.sizeBytes, expectedSha256: p.sha256, maxBytes: p.sizeBytes });
+    } catch (err) {
+      if (err instanceof PeerCallError && !err.retryable) throw new PermanentJobError(err.message);
+      throw err;
+    }
+    await this.repo.transaction((tx) => this.repo.appendEvent(tx, p.transferId, ROLE, null, 'INDEX_FETCHED', null, null, { name: p.itemId, sizeBytes: p.sizeBytes, sha256: p.sha256 }));
+  }
+
+  /** The teacher reads the delivery index (what came, described as ScoLOMFR, schema.org and a page). */
+  async indexFile(user: SessionUser, id: string, name: string): Promise<{ stream: Readable; mediaType: string }> {
+    await this.owned(user, id);
+    if (!(DELIVERY_INDEX_NAMES as readonly string[]).includes(name)) {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Index introuvable', "Ce fichier d'index n'existe pas.");
+    }
+    const key = `arrival/${id}/_index/${name}`;
+    const stat = await this.store.stat(key);
+    if (!stat) throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Index pas encore reçu', "L'index de ce transfert n'est pas (encore) disponible.");
+    return { stream: await this.store.getStream(key), mediaType: DELIVERY_INDEX_FILES[name as keyof typeof DELIVERY_INDEX_FILES] };
   }
 
   /** Job, at the offer's expiry: what has not been fetched by then will not be; partial copies go. */
@@ -354,21 +407,33 @@ export class ArrivalService {
       this.wake.wake();
       return;
     }
-    if (item.decision !== 'IMPORT') {
-      throw new PermanentJobError(`decision ${item.decision} has no converter on this gateway`);
+    if (item.decision !== 'IMPORT' && item.decision !== 'CONVERT') {
+      throw new PermanentJobError(`decision ${item.decision} cannot be imported`);
     }
     // The import key makes the ENT's import idempotent: a retry after a crash finds the same content.
     const importKey = `${transferId}:${itemId}`;
     let localId: string;
+    let conversion: { converters: string[]; losses: string[] } | undefined;
     try {
-      const body = await this.store.getStream(item.object_key!);
+      let body: Readable = await this.store.getStream(item.object_key!);
+      let mediaType = item.media_type ?? 'application/octet-stream';
+      if (item.decision === 'CONVERT') {
+        const converted = await this.convert(t, item, body);
+        body = converted.body;
+        mediaType = converted.mediaType;
+        conversion = { converters: converted.converters, losses: converted.losses };
+      }
+      // What the ENT stores must be exactly what we send: hash it on the way.
+      const counter = createSha256Counter();
+      body.once('error', (err) => counter.destroy(err));
       const result = await this.connector.importContent(
         t.owner_identity,
         importKey,
-        { category: item.category, format: item.target_format!, mediaType: item.media_type ?? 'application/octet-stream', title: item.title },
-        body,
+        { category: item.category, format: item.target_format!, mediaType, title: item.title },
+        body.pipe(counter),
       );
-      if (result.sha256 !== item.sha256) throw new Error(`ENT stored ${result.sha256}, expected ${item.sha256}`);
+      const sent = conversion ? counter.digestHex() : item.sha256;
+      if (result.sha256 !== sent) throw new Error(`ENT stored ${result.sha256}, expected ${sent}`);
       localId = result.localId;
       if (item.metadata_key && item.metadata_format) {
         await this.connector.importMetadata(t.owner_identity, importKey, item.metadata_format, await this.store.getStream(item.metadata_key));
@@ -390,6 +455,7 @@ export class ArrivalService {
     }
     await this.repo.transaction(async (tx) => {
       await this.repo.get(tx, transferId, ROLE, true);
+      if (conversion) await this.repo.appendEvent(tx, transferId, ROLE, itemId, 'ITEM_CONVERTED', null, null, conversion);
       await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['FETCHED'], 'IMPORTED', 'ITEM_IMPORTED', { local_id: localId });
       await this.completeIfDone(tx, transferId);
     });
@@ -405,6 +471,28 @@ export class ArrivalService {
       await this.completeIfDone(tx, transferId);
     });
     this.wake.wake();
+  }
+
+  /**
+   * Runs the converters the answer announced (§8.3 flow 3 told the teacher what would be
+   * lost), in order, each on the previous one's output.
+   */
+  private async convert(t: TransferRow, item: ItemRow, input: Readable): Promise<{ body: Readable; mediaType: string; converters: string[]; losses: string[] }> {
+    const decision = t.answer?.items.find((d) => d.itemId === item.item_id);
+    const ids = decision?.converters ?? [];
+    if (ids.length === 0) throw new PermanentJobError(`no converter recorded for ${item.item_id}`);
+    let current: Readable | Buffer = input;
+    let mediaType = item.media_type ?? 'application/octet-stream';
+    const losses: string[] = [];
+    for (const id of ids) {
+      const converter = this.converters.find((c) => c.descriptor.id === id);
+      if (!converter) throw new PermanentJobError(`converter ${id} is not available on this gateway`);
+      const result = await converter.run(current);
+      current = result.output;
+      mediaType = result.mediaType;
+      for (const l of result.losses) if (!losses.includes(l.code)) losses.push(l.code);
+    }
+    return { body: Buffer.isBuffer(current) ? Readable.from([current]) : current, mediaType, converters: ids, losses };
   }
 
   /** The teacher has freed space in the arrival ENT: import what is left. */
@@ -495,11 +583,7 @@ export class ArrivalService {
     return { stream, item };
   }
 
-  private async owned(user: SessionUser, id: string): Promise<TransferRow> {
-    const t = /^[0-9a-f-]{36}$/.test(id) ? await this.repo.get(this.repo.db, id, ROLE) : undefined;
-    if (!t || t.owner_identity !== user.identity) {
-      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Transfert introuvable', "Ce transfert n'existe pas ou ne vous appartient pas.");
-    }
-    return t;
+  private owned(user: SessionUser, id: string): Promise<TransferRow> {
+    return this.repo.getOwned(id, ROLE, user.identity);
   }
 }

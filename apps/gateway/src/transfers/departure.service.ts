@@ -1,9 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { buildDeliveryIndex, DELIVERY_INDEX_FILES } from '@ent/formats';
 import {
   CONTRACT_VERSION,
   ConnectorContent,
+  DELIVERY_INDEX_NAMES,
   DeliveryManifest,
+  ManifestIndexFile,
   ManifestObject,
   Offer,
   OfferAnswer,
@@ -21,11 +25,25 @@ import { PeerCallError, PeerClient } from '../peers/peer.client';
 import { PeerRegistry } from '../peers/peer-registry';
 import { MANIFEST_TYP, RECEIPT_TYP, SigningService } from '../peers/signing.service';
 import { ItemState, JOB_KINDS } from './states';
-import { StateConflictError, TransferRepository, TransferRow } from './transfer.repository';
+import { ItemRow, StateConflictError, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
 import { JobWake } from './job-wake';
 
 const ROLE = 'DEPARTURE' as const;
+
+async function readStream(stream: Readable, maxBytes: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      stream.destroy();
+      throw new Error(`record larger than ${maxBytes} bytes`);
+    }
+    parts.push(chunk as Buffer);
+  }
+  return Buffer.concat(parts);
+}
 
 export function offerDigest(offer: Offer): string {
   return createHash('sha256').update(JSON.stringify(offer)).digest('hex');
@@ -279,7 +297,9 @@ export class DepartureService {
         }
         return list;
       });
-      const manifest: DeliveryManifest = { offerId: transferId, departureEntId: this.config.entId, arrivalEntId: peer.entId, issuedAt: new Date().toISOString(), objects };
+      const issuedAt = new Date().toISOString();
+      const index = await this.stageIndex(t, items, peer, issuedAt);
+      const manifest: DeliveryManifest = { offerId: transferId, departureEntId: this.config.entId, arrivalEntId: peer.entId, issuedAt, objects, index };
       manifestJws = await this.signing.sign(manifest, MANIFEST_TYP);
       await this.repo.db.query('UPDATE transfers SET manifest_jws = $3 WHERE id = $1 AND role = $2 AND manifest_jws IS NULL', [transferId, ROLE, manifestJws]);
       manifestJws = (await this.repo.get(this.repo.db, transferId, ROLE))!.manifest_jws!;
@@ -294,6 +314,38 @@ export class DepartureService {
       await this.repo.transition(tx, transferId, ROLE, ['STAGING'], 'DELIVERED', 'MANIFEST_DELIVERED', { objects: items.length });
       for (const i of items) await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['STAGED'], 'DELIVERED', 'ITEM_DELIVERED');
     });
+  }
+
+  /**
+   * §8.3 flow 4 "listes d'indexes ScoLOMFR/Schema.org": every delivered item described as
+   * ScoLOMFR XML, schema.org JSON-LD and a page a person can read, staged beside the items.
+   */
+  private async stageIndex(t: TransferRow, items: ItemRow[], peer: PeerEntry, issuedAt: string): Promise<ManifestIndexFile[]> {
+    const described = await Promise.all(
+      items.map(async (i) => ({
+        itemId: i.item_id,
+        title: i.title,
+        category: i.category,
+        format: i.source_format!,
+        mediaType: i.media_type ?? 'application/octet-stream',
+        sizeBytes: i.size_bytes!,
+        sha256: i.sha256!,
+        ...(i.metadata_key && i.metadata_format === 'scolomfr-3.1' ? { scolomfr: (await readStream(await this.store.getStream(i.metadata_key), 16 * 1024 * 1024)).toString('utf8') } : {}),
+      })),
+    );
+    const index = buildDeliveryIndex(described, {
+      offerId: t.id,
+      departure: { id: this.config.entId, uai: t.departure_uai },
+      arrival: { id: peer.entId, uai: t.arrival_uai },
+      issuedAt,
+    });
+    const files: ManifestIndexFile[] = [];
+    for (const name of DELIVERY_INDEX_NAMES) {
+      const mediaType = DELIVERY_INDEX_FILES[name];
+      const put = await this.store.putStream(`departure/${t.id}/_index/${name}`, Readable.from([Buffer.from(index[name], 'utf8')]), { contentType: mediaType });
+      files.push({ name, mediaType, sizeBytes: put.sizeBytes, sha256: put.sha256, contentUrl: `${this.config.publicUrl}/portability/v1/transfers/${t.id}/index/${name}` });
+    }
+    return files;
   }
 
   async deliverGaveUp(job: JobRow<{ transferId: string }>, error: string): Promise<void> {
@@ -335,6 +387,21 @@ export class DepartureService {
       throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Unknown object', 'This item has no staged object of that kind.');
     }
     return this.store.presignGet(key, this.config.s3.presignTtlSeconds);
+  }
+
+  /** Peer endpoint: a short-lived URL of one delivery index file, for the arrival only. */
+  async indexUrl(peer: PeerEntry, transferId: string, name: string): Promise<string> {
+    if (!(DELIVERY_INDEX_NAMES as readonly string[]).includes(name)) {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Unknown index file', `Index files are ${DELIVERY_INDEX_NAMES.join(', ')}.`);
+    }
+    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    if (!t || t.arrival_ent_id !== peer.entId) {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Unknown transfer', 'No transfer with this id is addressed to you.');
+    }
+    if (!t.manifest_jws || !['STAGING', 'DELIVERED', 'RECEIPTED'].includes(t.state)) {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Not available', `The index is available once delivered and until cleaned up; the transfer is ${t.state}.`);
+    }
+    return this.store.presignGet(`departure/${transferId}/_index/${name}`, this.config.s3.presignTtlSeconds);
   }
 
   /** Peer endpoint: the arrival's signed receipt. Verified before anything is deleted. */
@@ -401,12 +468,8 @@ export class DepartureService {
     return { jws: t.receipt_jws, manifest: t.manifest_jws };
   }
 
-  private async owned(user: SessionUser, id: string): Promise<TransferRow> {
-    const t = /^[0-9a-f-]{36}$/.test(id) ? await this.repo.get(this.repo.db, id, ROLE) : undefined;
-    if (!t || t.owner_identity !== user.identity) {
-      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Transfert introuvable', "Ce transfert n'existe pas ou ne vous appartient pas.");
-    }
-    return t;
+  private owned(user: SessionUser, id: string): Promise<TransferRow> {
+    return this.repo.getOwned(id, ROLE, user.identity);
   }
 
   private peerOf(t: TransferRow): PeerEntry {

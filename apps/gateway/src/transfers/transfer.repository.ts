@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, Queryable } from '@ent/persistence';
-import type { Offer, OfferAnswer } from '@ent/contract';
+import { Offer, OfferAnswer, PROBLEM_TYPES } from '@ent/contract';
+import { ProblemError } from '@ent/common';
 import { DATABASE } from '../infra/tokens';
 import { ItemState, TransferRole } from './states';
 
@@ -126,6 +127,15 @@ export class TransferRepository {
       [id, role],
     );
     return r.rows[0];
+  }
+
+  /** A transfer of this teacher, or a 404 that does not say whether it exists for someone else. */
+  async getOwned(id: string, role: TransferRole, identity: string): Promise<TransferRow> {
+    const t = /^[0-9a-f-]{36}$/.test(id) ? await this.get(this.db, id, role) : undefined;
+    if (!t || t.owner_identity !== identity) {
+      throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Transfert introuvable', "Ce transfert n'existe pas ou ne vous appartient pas.");
+    }
+    return t;
   }
 
   async items(q: Queryable, id: string, role: TransferRole): Promise<ItemRow[]> {
