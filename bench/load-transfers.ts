@@ -295,13 +295,14 @@ async function main(): Promise<number> {
   log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, ${new Date().toISOString()}`);
   log(`plan: baseline 1 × ${ITEMS} items (${BASELINE_RUNS} runs, median), then ${TRANSFERS} × ${ITEMS} items concurrently; ENT_SIM_EXTRA_ITEMS=${EXTRA_ITEMS}, JOB_POLL_MS=${JOB_POLL_MS}, RATE_LIMIT_PEER_PER_MINUTE=${PEER_RATE_LIMIT ?? 'default (600)'}, overall timeout ${seconds(TIMEOUT_MS)}`);
 
-  const stop = async () => {
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
     await dbA?.close();
     await dbB?.close();
     if (!ok) process.env.KEEP_STACK_DATA = '1'; // keep the logs for the diagnosis
     await session?.close().catch((err) => log(`stack close: ${(err as Error).message}`));
     await pg?.stop().catch((err) => log(`postgres stop: ${(err as Error).message}`));
-  };
+  })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: stopping`);

@@ -1,5 +1,5 @@
 import { ConfigError } from '@ent/common';
-import { ENT_SIM_DEFAULTS, loadEntSimConfig } from './config';
+import { ENT_SIM_DEFAULTS, extraItemsFromEnv, loadEntSimConfig } from './config';
 
 const TOKEN = 'a-connector-token-of-32-characters';
 
@@ -22,6 +22,8 @@ describe('loadEntSimConfig', () => {
       connectorToken: TOKEN,
       dataDir: '/srv/.data/ent-b',
       maxItemBytes: ENT_SIM_DEFAULTS.maxItemBytes,
+      latencyMs: 0,
+      extraItems: 0,
     });
     expect(ENT_SIM_DEFAULTS.maxItemBytes).toBe(2 * 1024 ** 3);
   });
@@ -36,10 +38,12 @@ describe('loadEntSimConfig', () => {
           ENT_SIM_CONNECTOR_TOKEN: TOKEN,
           ENT_SIM_DATA_DIR: 'var/a',
           ENT_SIM_MAX_ITEM_BYTES: '1048576',
+          ENT_SIM_LATENCY_MS: '250',
+          ENT_SIM_EXTRA_ITEMS: '20',
         },
         '/srv',
       ),
-    ).toMatchObject({ port: 0, host: '::1', profile: 'ent-a', dataDir: '/srv/var/a', maxItemBytes: 1048576 });
+    ).toMatchObject({ port: 0, host: '::1', profile: 'ent-a', dataDir: '/srv/var/a', maxItemBytes: 1048576, latencyMs: 250, extraItems: 20 });
   });
 
   it.each([
@@ -53,6 +57,9 @@ describe('loadEntSimConfig', () => {
     [{ ENT_SIM_CONNECTOR_TOKEN: 'has a space in it, so no good' }, 'ENT_SIM_CONNECTOR_TOKEN'],
     [{ ENT_SIM_MAX_ITEM_BYTES: '0' }, 'ENT_SIM_MAX_ITEM_BYTES'],
     [{ ENT_SIM_MAX_ITEM_BYTES: '-5' }, 'ENT_SIM_MAX_ITEM_BYTES'],
+    [{ ENT_SIM_EXTRA_ITEMS: '501' }, 'ENT_SIM_EXTRA_ITEMS'],
+    [{ ENT_SIM_EXTRA_ITEMS: '-1' }, 'ENT_SIM_EXTRA_ITEMS'],
+    [{ ENT_SIM_EXTRA_ITEMS: 'twenty' }, 'ENT_SIM_EXTRA_ITEMS'],
   ])('names the bad variable (%j)', (patch, variable) => {
     const problems = problemsOf({ ENT_SIM_PROFILE: 'ent-a', ENT_SIM_CONNECTOR_TOKEN: TOKEN, ...patch });
     expect(problems).toHaveLength(1);
@@ -61,5 +68,18 @@ describe('loadEntSimConfig', () => {
 
   it('reports every problem at once', () => {
     expect(problemsOf({}).map((p) => p.split(':')[0]).sort()).toEqual(['ENT_SIM_CONNECTOR_TOKEN', 'ENT_SIM_PROFILE']);
+  });
+});
+
+describe('extraItemsFromEnv', () => {
+  it('reads ENT_SIM_EXTRA_ITEMS, 0 when unset or blank', () => {
+    expect(extraItemsFromEnv({})).toBe(0);
+    expect(extraItemsFromEnv({ ENT_SIM_EXTRA_ITEMS: ' ' })).toBe(0);
+    expect(extraItemsFromEnv({ ENT_SIM_EXTRA_ITEMS: '500' })).toBe(500);
+  });
+
+  it.each(['501', '-1', '1.5', 'x'])('refuses %j, naming the variable', (raw) => {
+    expect(() => extraItemsFromEnv({ ENT_SIM_EXTRA_ITEMS: raw })).toThrow(ConfigError);
+    expect(() => extraItemsFromEnv({ ENT_SIM_EXTRA_ITEMS: raw })).toThrow(/ENT_SIM_EXTRA_ITEMS/);
   });
 });

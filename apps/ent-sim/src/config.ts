@@ -15,6 +15,13 @@ import { ConfigError } from '@ent/common';
  * | ENT_SIM_DATA_DIR          | .data/<profile>    |
  * | ENT_SIM_MAX_ITEM_BYTES    | 2147483648 (2 GiB) |
  * | ENT_SIM_LATENCY_MS        | 0 (tests: simulated slowness) |
+ * | ENT_SIM_EXTRA_ITEMS       | 0 (0–500; load tests)  |
+ *
+ * ENT_SIM_EXTRA_ITEMS = N gives every teacher of the profile's seed N more
+ * synthetic contents at seeding (first start on an empty data directory only):
+ * a repeating mix of PDF, Common Cartridge 1.3/1.1 course, PDF, course, mbox
+ * (`seed/extra-items.ts`), with deterministic bytes (same N, same sizes and
+ * SHA-256). Ids: `<entId>-<owner>-extra-001` … For load tests (`bench/`).
  */
 export const ENT_SIM_PROFILES = ['ent-a', 'ent-b'] as const;
 export type EntSimProfileName = (typeof ENT_SIM_PROFILES)[number];
@@ -33,6 +40,8 @@ export interface EntSimConfig {
    * gateway while it is staging or importing.
    */
   latencyMs: number;
+  /** Synthetic contents added per seeded teacher at seeding (ENT_SIM_EXTRA_ITEMS, 0–500). */
+  extraItems: number;
 }
 
 export const ENT_SIM_DEFAULTS = {
@@ -43,6 +52,8 @@ export const ENT_SIM_DEFAULTS = {
 
 /** RFC 6750 b64token, at least 16 characters. */
 const TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]{16,512}=*$/;
+export const ENT_SIM_EXTRA_ITEMS_MAX = 500;
+
 const HOST_PATTERN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+)$/;
 
 export const ENT_SIM_CONFIG = Symbol('ENT_SIM_CONFIG');
@@ -85,11 +96,28 @@ export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): E
 
   const maxItemBytes = integer('ENT_SIM_MAX_ITEM_BYTES', ENT_SIM_DEFAULTS.maxItemBytes, 1, Number.MAX_SAFE_INTEGER);
   const latencyMs = integer('ENT_SIM_LATENCY_MS', 0, 0, 600_000);
+  const extraItems = integer('ENT_SIM_EXTRA_ITEMS', 0, 0, ENT_SIM_EXTRA_ITEMS_MAX);
 
   const dataRaw = read('ENT_SIM_DATA_DIR') ?? join('.data', profile);
   if (dataRaw.includes('\0')) problems.push('ENT_SIM_DATA_DIR: contains a NUL character');
   const dataDir = isAbsolute(dataRaw) ? dataRaw : resolve(cwd, dataRaw);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs };
+  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems };
+}
+
+/**
+ * ENT_SIM_EXTRA_ITEMS alone, for the profiles' seed functions when their caller
+ * passes no option (the store provider calls `profile.seed()`). Same rules as
+ * loadEntSimConfig, which main.ts runs first: a bad value has already stopped
+ * the process before any seeding.
+ */
+export function extraItemsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env['ENT_SIM_EXTRA_ITEMS']?.trim();
+  if (raw === undefined || raw === '') return 0;
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n > ENT_SIM_EXTRA_ITEMS_MAX) {
+    throw new ConfigError([`ENT_SIM_EXTRA_ITEMS: must be an integer between 0 and ${ENT_SIM_EXTRA_ITEMS_MAX}, got ${JSON.stringify(raw)}`]);
+  }
+  return n;
 }

@@ -43,7 +43,7 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     this.worker.register(JOB_KINDS.cleanup, (j) => this.departure.cleanup(j));
     this.worker.register(JOB_KINDS.fetchObject, (j) => this.arrival.fetchObject(j), (j, e) => this.arrival.fetchGaveUp(j, e));
     this.worker.register(JOB_KINDS.importItem, (j) => this.arrival.importItem(j), (j, e) => this.arrival.importGaveUp(j, e));
-    this.worker.register(JOB_KINDS.sendReceipt, (j) => this.arrival.sendReceipt(j));
+    this.worker.register(JOB_KINDS.sendReceipt, (j) => this.arrival.sendReceipt(j), (j, e) => this.arrival.sendReceiptGaveUp(j, e));
     this.worker.register(JOB_KINDS.expireDeparture, (j) => this.departure.expire(j));
     this.worker.register(JOB_KINDS.expireArrival, (j) => this.arrival.expire(j));
     this.worker.start();

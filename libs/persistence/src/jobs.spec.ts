@@ -1,6 +1,6 @@
 import { openDatabase, Database } from './database';
 import { migrate } from './migrations';
-import { enqueueJob, JobWorker, PermanentJobError } from './jobs';
+import { enqueueJob, JobWorker, PermanentJobError, RetryLaterError } from './jobs';
 
 async function waitFor(cond: () => Promise<boolean>, ms = 5000) {
   const end = Date.now() + ms;
@@ -69,6 +69,21 @@ describe('job queue (PGlite)', () => {
     await waitFor(async () => gaveUp.length === 1);
     const row = (await db.query<{ state: string; attempts: number }>('SELECT state, attempts FROM jobs')).rows[0];
     expect(row).toEqual({ state: 'FAILED', attempts: 1 });
+  });
+
+  it('reschedules on RetryLaterError without spending an attempt', async () => {
+    let calls = 0;
+    await db.transaction((tx) => enqueueJob(tx, 'busy', {}, { key: 'busy', maxAttempts: 2 }));
+    worker = new JobWorker(db, { pollIntervalMs: 10 });
+    worker.register('busy', async () => {
+      calls++;
+      if (calls <= 4) throw new RetryLaterError('429 from the peer', 20);
+    });
+    worker.start();
+    await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE state = 'DONE'`)).rowCount === 1);
+    // Four refusals with only two attempts allowed: none of them counted.
+    expect(calls).toBe(5);
+    expect((await db.query<{ attempts: number }>('SELECT attempts FROM jobs')).rows[0].attempts).toBe(1);
   });
 
   it('takes back a job whose lease ran out (a worker died)', async () => {

@@ -26,6 +26,20 @@ export class PermanentJobError extends Error {
 }
 
 /**
+ * "Not now": the other side asked us to come back later (429 + Retry-After).
+ * The job is rescheduled without spending one of its attempts.
+ */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
+/**
  * Enqueues in the caller's transaction, so a state change and the work it
  * implies commit together or not at all (transactional outbox).
  */
@@ -177,12 +191,23 @@ export class JobWorker {
         [job.id, this.workerId],
       );
     } catch (err) {
+      if (err instanceof RetryLaterError) {
+        // Spread the returns over 25% of the wait so that jobs refused together do not come back together.
+        const delay = Math.round(err.delayMs * (1 + Math.random() * 0.25));
+        await this.db.query(
+          `UPDATE jobs SET state = 'PENDING', attempts = attempts - 1, locked_by = NULL, locked_until = NULL, last_error = $3,
+                  run_at = now() + ($4::int * interval '1 millisecond'), updated_at = now()
+           WHERE id = $1 AND locked_by = $2`,
+          [job.id, this.workerId, err.message.slice(0, 2000), delay],
+        );
+        return;
+      }
       const permanent = err instanceof PermanentJobError;
       const final = permanent || job.attempts >= (job.max_attempts ?? this.opts.maxAttempts);
       const message = err instanceof Error ? err.message : String(err);
-      // Exponential backoff with full jitter.
+      // Exponential backoff with full jitter (a random wait up to the ceiling), at least the base.
       const ceiling = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (job.attempts - 1));
-      const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+      const delay = Math.max(this.opts.backoffBaseMs, Math.round(Math.random() * ceiling));
       await this.db.query(
         `UPDATE jobs SET state = $3, locked_by = NULL, locked_until = NULL, last_error = $4,
                 run_at = now() + ($5::int * interval '1 millisecond'), updated_at = now()

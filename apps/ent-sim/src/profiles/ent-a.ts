@@ -1,5 +1,6 @@
 import { writeMinimalPdf, type CahierSession, type MboxMessage } from '@ent/formats';
 import { cahierContent, courseContent, mailContent, pdfContent, SCOLOMFR_TERMS } from '../seed/builders';
+import { withExtraItems } from '../seed/extra-items';
 import { EntProfile, SeedContent } from './profile';
 
 const ENT_ID = 'ent-a';
@@ -107,7 +108,7 @@ function marieMail(): MboxMessage[] {
   ];
 }
 
-async function seed(): Promise<SeedContent[]> {
+async function baseSeed(): Promise<SeedContent[]> {
   const fiche = pdfContent(ENT_ID, {
     id: 'ent-a-marie-fiche-demarche',
     ownerId: 'marie.dupont',
@@ -255,5 +256,5 @@ export const ENT_A: EntProfile = {
     { category: 'COURRIER_ELECTRONIQUE', imports: [{ format: 'mbox' }] },
   ],
   refusedCategories: [],
-  seed,
+  seed: withExtraItems(ENT_ID, baseSeed),
 };

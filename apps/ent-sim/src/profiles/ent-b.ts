@@ -1,10 +1,11 @@
 import { courseContent, pdfContent, SCOLOMFR_TERMS } from '../seed/builders';
+import { withExtraItems } from '../seed/extra-items';
 import { EntProfile, SeedContent } from './profile';
 
 const ENT_ID = 'ent-b';
 const GiB = 1024 * 1024 * 1024;
 
-async function seed(): Promise<SeedContent[]> {
+async function baseSeed(): Promise<SeedContent[]> {
   return [
     await courseContent(ENT_ID, 'ent-b-paul-cours-xviiie', 'paul.martin', {
       title: 'Histoire 4e — Le XVIIIe siècle : expansions, Lumières et révolutions',
@@ -80,6 +81,6 @@ export const ENT_B: EntProfile = {
   ],
   refusedCategories: ['GESTION_COMPETENCES'],
   maxItemBytes: 1 * GiB,
-  seed,
+  seed: withExtraItems(ENT_ID, baseSeed),
 };
 

@@ -39,6 +39,14 @@ export interface SeedContent {
   metadata?: Record<string, Buffer>;
 }
 
+export interface SeedOptions {
+  /**
+   * Synthetic contents added per seeded teacher (ENT_SIM_EXTRA_ITEMS, 0–500).
+   * Absent: read from ENT_SIM_EXTRA_ITEMS in the environment (0 when unset).
+   */
+  extraItems?: number;
+}
+
 export interface EntProfile {
   entId: string;
   /** Establishment served by this ENT (for logs and docs). */
@@ -48,5 +56,6 @@ export interface EntProfile {
   refusedCategories: ContentCategory[];
   /** Upper bound of an imported item in this ENT; the effective limit is min(this, ENT_SIM_MAX_ITEM_BYTES). */
   maxItemBytes?: number;
-  seed(): Promise<SeedContent[]>;
+  /** The contents of a fresh store; deterministic (same options, same bytes). */
+  seed(options?: SeedOptions): Promise<SeedContent[]>;
 }

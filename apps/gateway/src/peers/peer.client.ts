@@ -9,6 +9,7 @@ import {
   PEER_SCOPES,
   ReceiptAccepted,
 } from '@ent/contract';
+import { PermanentJobError, RetryLaterError } from '@ent/persistence';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { IdpClient } from '../identity/idp.client';
 
@@ -19,10 +20,31 @@ export class PeerCallError extends Error {
     readonly status: number | undefined,
     readonly retryable: boolean,
     readonly problem?: unknown,
+    /** From Retry-After, when the peer said when to come back (429, 503). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'PeerCallError';
   }
+}
+
+function retryAfterMs(res: Response): number | undefined {
+  const value = res.headers.get('retry-after');
+  if (!value) return undefined;
+  const seconds = /^\d+$/.test(value) ? Number(value) : (Date.parse(value) - Date.now()) / 1000;
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), 3600) * 1000 : undefined;
+}
+
+/**
+ * How a background job treats a failed peer call: 4xx final, 429 "come back at
+ * Retry-After" without spending an attempt, 5xx/timeouts/network errors retried
+ * with backoff.
+ */
+export function asJobError(err: unknown): unknown {
+  if (!(err instanceof PeerCallError)) return err;
+  if (err.status === 429) return new RetryLaterError(err.message, err.retryAfterMs ?? 5_000);
+  if (!err.retryable) return new PermanentJobError(err.message);
+  return err;
 }
 
 /** Outbound side of the peer contract v1. Every call has a timeout and a fresh-enough token. */
@@ -67,7 +89,7 @@ export class PeerClient {
       res = await this.request(new URL(location, contentUrl).toString(), { redirect: 'error' }, true);
     }
     if (!res.ok || !res.body) {
-      throw new PeerCallError(`object fetch answered ${res.status}`, res.status, res.status >= 500 || res.status === 429);
+      throw new PeerCallError(`object fetch answered ${res.status}`, res.status, res.status >= 500 || res.status === 429, undefined, retryAfterMs(res));
     }
     const length = res.headers.get('content-length');
     return { stream: Readable.fromWeb(res.body as unknown as WebReadableStream), size: length ? Number(length) : undefined };
@@ -91,7 +113,7 @@ export class PeerClient {
     }
     if (!res.ok) {
       const detail = (parsed as { detail?: string; title?: string } | undefined)?.detail ?? (parsed as { title?: string } | undefined)?.title ?? text.slice(0, 200);
-      throw new PeerCallError(`${peer.entId} ${method} ${path} answered ${res.status}: ${detail}`, res.status, res.status >= 500 || res.status === 429, parsed);
+      throw new PeerCallError(`${peer.entId} ${method} ${path} answered ${res.status}: ${detail}`, res.status, res.status >= 500 || res.status === 429, parsed, retryAfterMs(res));
     }
     return parsed as T;
   }

@@ -23,7 +23,7 @@ import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { ConnectorClient, ConnectorError } from '../connector/connector.client';
 import { SessionUser } from '../identity/session-user';
 import { OBJECT_STORE } from '../infra/tokens';
-import { PeerCallError, PeerClient } from '../peers/peer.client';
+import { asJobError, PeerCallError, PeerClient } from '../peers/peer.client';
 import { PeerRegistry } from '../peers/peer-registry';
 import { MANIFEST_TYP, RECEIPT_TYP, SigningService } from '../peers/signing.service';
 import { offerDigest } from './departure.service';
@@ -266,7 +266,7 @@ export class ArrivalService {
       fetched.stream.once('error', (err) => stream.destroy(err));
       await this.store.putStream(key, stream, { contentType: p.mediaType, expectedSize: p.sizeBytes, expectedSha256: p.sha256, maxBytes: p.sizeBytes });
     } catch (err) {
-      if (err instanceof PeerCallError && !err.retryable) throw new PermanentJobError(err.message);
+      if (err instanceof PeerCallError) throw asJobError(err);
       if (err instanceof ChecksumMismatchError || err instanceof SizeMismatchError || err instanceof SizeLimitExceededError) {
         // Never imported: the object was removed; the next attempt fetches it again.
         this.logger.warn({ transferId: p.transferId, itemId: p.itemId, err: err.message }, 'fetched object rejected');
@@ -306,8 +306,7 @@ export class ArrivalService {
       const fetched = await this.peerClient.fetchObject(peer, p.contentUrl);
       await this.store.putStream(`arrival/${p.transferId}/_index/${p.itemId}`, fetched.stream, { contentType: p.mediaType, expectedSize: p.sizeBytes, expectedSha256: p.sha256, maxBytes: p.sizeBytes });
     } catch (err) {
-      if (err instanceof PeerCallError && !err.retryable) throw new PermanentJobError(err.message);
-      throw err;
+      throw asJobError(err);
     }
     await this.repo.transaction((tx) => this.repo.appendEvent(tx, p.transferId, ROLE, null, 'INDEX_FETCHED', null, null, { name: p.itemId, sizeBytes: p.sizeBytes, sha256: p.sha256 }));
   }
@@ -552,10 +551,17 @@ export class ArrivalService {
     try {
       await this.peerClient.sendReceipt(peer, t.id, t.receipt_jws);
     } catch (err) {
-      if (err instanceof PeerCallError && !err.retryable) throw new PermanentJobError(err.message);
-      throw err;
+      throw asJobError(err);
     }
     await this.repo.transaction((tx) => this.repo.appendEvent(tx, t.id, ROLE, null, 'RECEIPT_SENT', null, null, {}));
+  }
+
+  /**
+   * The receipt could not be delivered for good: the items are in place here, so nothing is
+   * lost; the departure keeps its staged copies until the offer expires. Said, not silent.
+   */
+  async sendReceiptGaveUp(job: JobRow<{ transferId: string }>, error: string): Promise<void> {
+    await this.repo.transaction((tx) => this.repo.appendEvent(tx, job.payload.transferId, ROLE, null, 'RECEIPT_NOT_DELIVERED', null, null, { error: error.slice(0, 500) }));
   }
 
   async list(user: SessionUser): Promise<TransferView[]> {

@@ -21,7 +21,7 @@ import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { ConnectorClient } from '../connector/connector.client';
 import { SessionUser } from '../identity/session-user';
 import { OBJECT_STORE } from '../infra/tokens';
-import { PeerCallError, PeerClient } from '../peers/peer.client';
+import { asJobError, PeerCallError, PeerClient } from '../peers/peer.client';
 import { PeerRegistry } from '../peers/peer-registry';
 import { MANIFEST_TYP, RECEIPT_TYP, SigningService } from '../peers/signing.service';
 import { ItemState, JOB_KINDS } from './states';
@@ -307,8 +307,7 @@ export class DepartureService {
     try {
       await this.peerClient.deliver(peer, transferId, manifestJws);
     } catch (err) {
-      if (err instanceof PeerCallError && !err.retryable) throw new PermanentJobError(err.message);
-      throw err;
+      throw asJobError(err);
     }
     await this.repo.transaction(async (tx) => {
       await this.repo.transition(tx, transferId, ROLE, ['STAGING'], 'DELIVERED', 'MANIFEST_DELIVERED', { objects: items.length });

@@ -1,0 +1,178 @@
+import { writeMinimalPdf, type CcSection, type MboxMessage } from '@ent/formats';
+import { ENT_SIM_EXTRA_ITEMS_MAX, extraItemsFromEnv } from '../config';
+import type { SeedContent, SeedOptions } from '../profiles/profile';
+import { courseContent, mailContent, pdfContent } from './builders';
+
+/**
+ * ENT_SIM_EXTRA_ITEMS: N synthetic contents per seeded teacher, so that load
+ * tests have enough items to move (a teacher of the demo seed owns at most
+ * four). The mix repeats every five items: PDF, Common Cartridge course, PDF,
+ * course, mbox — so N = 20 gives 8 PDFs (STOCKAGE_PARTAGE, binary), 8 courses
+ * (PARCOURS_PEDAGOGIQUE, imscc-1.3 + imscc-1.1) and 4 mailboxes
+ * (COURRIER_ELECTRONIQUE, mbox).
+ *
+ * Everything is derived from (entId, owner, index) through a seeded PRNG, with
+ * fixed dates: the same seed always gives the same bytes, hence the same sizes
+ * and SHA-256 (no clock, no Math.random).
+ */
+export const EXTRA_ITEMS_MAX = ENT_SIM_EXTRA_ITEMS_MAX;
+
+export type ExtraKind = 'pdf' | 'course' | 'mbox';
+const PATTERN: readonly ExtraKind[] = ['pdf', 'course', 'pdf', 'course', 'mbox'];
+
+export function extraKind(index: number): ExtraKind {
+  return PATTERN[index % PATTERN.length];
+}
+
+/** Content id of the index-th (0-based) extra item of an owner: `<entId>-<owner>-extra-001`. */
+export function extraItemId(entId: string, ownerId: string, index: number): string {
+  return `${entId}-${ownerId.replace(/[^A-Za-z0-9._:-]/g, '-')}-extra-${String(index + 1).padStart(3, '0')}`;
+}
+
+/** FNV-1a 32-bit: a stable seed from a string. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of Buffer.from(text, 'utf8')) {
+    h ^= ch;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: a tiny deterministic PRNG (not for anything secret). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SUBJECTS = ['Physique-Chimie', 'Mathématiques', 'SVT', 'Histoire-Géographie', 'Français', 'Anglais', 'Technologie', 'EMC'];
+const TOPICS = [
+  'les ordres de grandeur', 'la lumière et les spectres', 'les fonctions affines', 'la cellule', 'la Révolution française',
+  'le roman au XIXe siècle', 'les circuits électriques', 'la démarche de projet', 'la laïcité', 'les statistiques',
+  'les réactions chimiques', 'le climat et ses variations', 'la poésie engagée', 'les proportions', 'la photosynthèse',
+];
+const SENTENCES = [
+  'Relire la consigne et souligner les mots importants.',
+  'Présenter les calculs avec les unités et le bon nombre de chiffres significatifs.',
+  'Chaque étape du raisonnement est justifiée par une propriété du cours.',
+  'Le schéma est légendé, titré et tracé à la règle.',
+  'Comparer le résultat obtenu à l\'ordre de grandeur attendu.',
+  'Rédiger une conclusion qui répond à la question posée.',
+  'Les documents 1 et 2 sont à confronter avant de répondre.',
+  'Travail en binôme : répartir les rôles, puis mettre en commun.',
+  'Vérifier l\'orthographe et la ponctuation avant de rendre la copie.',
+  'Exercice d\'approfondissement facultatif pour les volontaires.',
+  'Noter les questions restées sans réponse pour la séance suivante.',
+  'Réviser le vocabulaire du chapitre : définitions et exemples.',
+];
+const COLLEAGUES = ['Élodie Girard', 'Lucas Moreau', 'Thomas Lefèvre', 'Inès Haddad', 'Sophie Laurent', 'Karim Benali'];
+
+const pick = <T>(rnd: () => number, list: readonly T[]): T => list[Math.floor(rnd() * list.length)];
+const between = (rnd: () => number, min: number, max: number) => min + Math.floor(rnd() * (max - min + 1));
+const sentences = (rnd: () => number, n: number) => Array.from({ length: n }, () => pick(rnd, SENTENCES));
+const email = (name: string, domain: string) =>
+  `${name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z]+/g, '.')}@${domain}`;
+
+/** 2025-09-01T08:00Z plus `index` hours and some minutes: fixed dates, distinct per item. */
+function dateOf(index: number, minutes: number): Date {
+  return new Date(Date.UTC(2025, 8, 1, 8, 0, 0) + index * 3_600_000 + minutes * 60_000);
+}
+
+/** One synthetic content; deterministic in (entId, ownerId, index). */
+export async function extraContent(entId: string, ownerId: string, index: number): Promise<SeedContent> {
+  const rnd = prng(fnv1a(`${entId}/${ownerId}/${index}`));
+  const id = extraItemId(entId, ownerId, index);
+  const n = String(index + 1).padStart(3, '0');
+  const subject = pick(rnd, SUBJECTS);
+  const topic = pick(rnd, TOPICS);
+  const updatedAt = dateOf(index, between(rnd, 0, 59));
+  const kind = extraKind(index);
+
+  if (kind === 'pdf') {
+    const title = `Fiche ${n} — ${subject} : ${topic}`;
+    return pdfContent(entId, {
+      id,
+      ownerId,
+      title,
+      updatedAt: updatedAt.toISOString(),
+      lines: [`${subject} — ${topic}`, '', ...sentences(rnd, between(rnd, 4, 40))],
+    });
+  }
+
+  if (kind === 'course') {
+    const sections: CcSection[] = Array.from({ length: between(rnd, 1, 3) }, (_, s) => ({
+      title: `Partie ${s + 1} — ${pick(rnd, TOPICS)}`,
+      items: [
+        {
+          kind: 'page' as const,
+          title: `Cours ${s + 1}`,
+          html: sentences(rnd, between(rnd, 2, 12)).map((p) => `<p>${p}</p>`).join('\n'),
+        },
+        ...(rnd() < 0.5
+          ? [{
+              kind: 'file' as const,
+              title: `Document ${s + 1}`,
+              fileName: `document-${s + 1}.pdf`,
+              mediaType: 'application/pdf',
+              data: writeMinimalPdf(`Document ${s + 1} — ${topic}`, sentences(rnd, between(rnd, 2, 10))),
+            }]
+          : []),
+        { kind: 'link' as const, title: 'Éduscol', url: 'https://eduscol.education.fr/' },
+      ],
+    }));
+    return courseContent(entId, id, ownerId, {
+      title: `Séquence ${n} — ${subject} : ${topic}`,
+      language: 'fr',
+      description: `Séquence synthétique de démonstration (${subject}).`,
+      keywords: [subject, topic],
+      updatedAt,
+      sections,
+    });
+  }
+
+  const domain = 'ent-sim.invalid';
+  const messages: MboxMessage[] = Array.from({ length: between(rnd, 2, 8) }, (_, m) => {
+    const from = pick(rnd, COLLEAGUES);
+    return {
+      from: `${from} <${email(from, domain)}>`,
+      to: [ownerId.includes('@') ? ownerId : `${ownerId}@${domain}`],
+      subject: `${subject} — ${pick(rnd, TOPICS)} (${m + 1})`,
+      date: dateOf(index, m * 7),
+      messageId: `${id}-${m + 1}@${entId}.ent-sim.invalid`,
+      text: `Bonjour,\n\n${sentences(rnd, between(rnd, 1, 6)).join('\n')}\n\nBien cordialement,\n${from}`,
+    };
+  });
+  return mailContent(id, ownerId, `Courrier ${n} — ${subject}`, messages);
+}
+
+/**
+ * `count` extra contents for every owner of `base` (the profile's own seed),
+ * in owner order of first appearance. `count` 0 gives none.
+ */
+export async function extraContents(entId: string, base: SeedContent[], count: number): Promise<SeedContent[]> {
+  if (!Number.isSafeInteger(count) || count < 0 || count > EXTRA_ITEMS_MAX) {
+    throw new RangeError(`extra items must be an integer between 0 and ${EXTRA_ITEMS_MAX}, got ${count}`);
+  }
+  const owners = [...new Set(base.map((c) => c.ownerId))];
+  const out: SeedContent[] = [];
+  for (const owner of owners) for (let i = 0; i < count; i++) out.push(await extraContent(entId, owner, i));
+  return out;
+}
+
+/**
+ * A profile's seed function with ENT_SIM_EXTRA_ITEMS applied: `options.extraItems`
+ * when the caller gives it, else the environment variable (validated at boot).
+ */
+export function withExtraItems(entId: string, base: () => Promise<SeedContent[]>): (options?: SeedOptions) => Promise<SeedContent[]> {
+  return async (options: SeedOptions = {}) => {
+    const seeded = await base();
+    const count = options.extraItems ?? extraItemsFromEnv();
+    return count > 0 ? [...seeded, ...(await extraContents(entId, seeded, count))] : seeded;
+  };
+}
