@@ -1,3 +1,4 @@
+import { CONTENT_CATEGORIES, ContentCategory } from '@ent/contract';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '@ent/common';
 
@@ -40,6 +41,8 @@ export interface EntSimConfig {
    * gateway while it is staging or importing.
    */
   latencyMs: number;
+  /** ENT_SIM_CATEGORIES (tests): replaces the profile's native import abilities. */
+  categoriesOverride?: { category: ContentCategory; imports: { format: string; mediaTypes?: string[] }[] }[];
   /** Synthetic contents added per seeded teacher at seeding (ENT_SIM_EXTRA_ITEMS, 0–500). */
   extraItems: number;
 }
@@ -96,6 +99,19 @@ export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): E
 
   const maxItemBytes = integer('ENT_SIM_MAX_ITEM_BYTES', ENT_SIM_DEFAULTS.maxItemBytes, 1, Number.MAX_SAFE_INTEGER);
   const latencyMs = integer('ENT_SIM_LATENCY_MS', 0, 0, 600_000);
+  let categoriesOverride: EntSimConfig['categoriesOverride'];
+  const categoriesRaw = read('ENT_SIM_CATEGORIES');
+  if (categoriesRaw !== undefined) {
+    try {
+      const parsed = JSON.parse(categoriesRaw) as EntSimConfig['categoriesOverride'];
+      const ok = Array.isArray(parsed) && parsed.every((c) =>
+        c && (CONTENT_CATEGORIES as readonly string[]).includes(c.category) && Array.isArray(c.imports) && c.imports.every((i) => i && typeof i.format === 'string'));
+      if (ok) categoriesOverride = parsed;
+      else problems.push('ENT_SIM_CATEGORIES: must be a JSON array of {category, imports: [{format, mediaTypes?}]} with known categories');
+    } catch (err) {
+      problems.push(`ENT_SIM_CATEGORIES: is not valid JSON (${(err as Error).message})`);
+    }
+  }
   const extraItems = integer('ENT_SIM_EXTRA_ITEMS', 0, 0, ENT_SIM_EXTRA_ITEMS_MAX);
 
   const dataRaw = read('ENT_SIM_DATA_DIR') ?? join('.data', profile);
@@ -103,7 +119,7 @@ export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): E
   const dataDir = isAbsolute(dataRaw) ? dataRaw : resolve(cwd, dataRaw);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems };
+  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems, ...(categoriesOverride ? { categoriesOverride } : {}) };
 }
 
 /**

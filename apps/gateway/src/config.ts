@@ -79,7 +79,7 @@ export class GatewayEnv {
   @Transform(int) @IsInt() @Min(1) @Max(100) JOB_MAX_ATTEMPTS = 10;
   @Transform(int) @IsInt() @Min(0) FETCH_MAX_BYTES_PER_SECOND = 0;
   @IsString() CONVERTERS_ENABLED = 'all';
-  @Transform(int) @IsInt() @Min(1) RATE_LIMIT_PEER_PER_MINUTE = 600;
+  @Transform(int) @IsInt() @Min(1) RATE_LIMIT_PEER_PER_MINUTE = 6000;
   @Transform(int) @IsInt() @Min(1) RATE_LIMIT_LOGIN_PER_MINUTE = 300;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
 }

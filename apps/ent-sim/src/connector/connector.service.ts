@@ -72,10 +72,15 @@ export class ConnectorService {
     return Math.min(this.profile.maxItemBytes ?? Number.MAX_SAFE_INTEGER, this.config.maxItemBytes);
   }
 
+  /** Native import abilities: the profile's, unless ENT_SIM_CATEGORIES replaces them. */
+  private get categories() {
+    return this.config.categoriesOverride ?? this.profile.categories;
+  }
+
   capabilities(): ConnectorCapabilities {
     return {
       entId: this.profile.entId,
-      categories: this.profile.categories.map((c) => ({ category: c.category, imports: c.imports.map((i) => ({ ...i })) })),
+      categories: this.categories.map((c) => ({ category: c.category, imports: c.imports.map((i) => ({ ...i })) })),
       refusedCategories: [...this.profile.refusedCategories],
       maxItemBytes: this.maxItemBytes,
     };
@@ -111,7 +116,7 @@ export class ConnectorService {
     if (this.profile.refusedCategories.includes(q.category)) {
       throw problems.categoryNotImportable(`${this.profile.entId} refuses the category ${q.category}`);
     }
-    const cat = this.profile.categories.find((c) => c.category === q.category);
+    const cat = this.categories.find((c) => c.category === q.category);
     if (!cat || cat.imports.length === 0) {
       throw problems.categoryNotImportable(`${this.profile.entId} does not import contents of category ${q.category}`);
     }
