@@ -1,5 +1,5 @@
-import { Client } from 'minio';
 import { bootStack, DEMO, StackSession, TeacherClient, waitUntil } from './support/stack-session';
+import { s3Client } from './support/s3';
 
 /*
  * Offers expire (OFFER_TTL_SECONDS): a transfer whose arrival never took
@@ -29,8 +29,7 @@ describe('offer expiry', () => {
     await env.stack.kill('gateway-b');
     await atA.json('POST', `/api/transfers/${draft.id}/start`);
 
-    const u = new URL(env.s3.endPoint);
-    const s3 = new Client({ endPoint: u.hostname, port: Number(u.port), useSSL: false, accessKey: env.s3.accessKey, secretKey: env.s3.secretKey, region: env.s3.region, pathStyle: true });
+    const s3 = s3Client(env.s3);
     const staged = async () => {
       const keys: string[] = [];
       for await (const o of s3.listObjectsV2(env.buckets.a, `departure/${draft.id}/`, true)) if (o.name) keys.push(o.name);

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'minio';
 import { createGatewayDatabases, GatewayDb } from './support/gateway-db';
 import { startThrowawayPostgres, ThrowawayPostgres } from './support/postgres';
 import { bootStack, DEMO, StackSession, TeacherClient, waitUntil } from './support/stack-session';
+import { s3Client } from './support/s3';
 
 /*
  * SIGKILL of the departure and of the arrival gateway at each lifecycle stage
@@ -116,8 +116,7 @@ describe('crash safety: SIGKILL at each stage, the transfer completes exactly on
       chain.slice(1).forEach((e, i) => expect(e.from_state).toBe(chain[i].to_state));
     }
     // No staged object is left behind at the departure.
-    const u = new URL(env.s3.endPoint);
-    const s3 = new Client({ endPoint: u.hostname, port: Number(u.port), useSSL: false, accessKey: env.s3.accessKey, secretKey: env.s3.secretKey, region: env.s3.region, pathStyle: true });
+    const s3 = s3Client(env.s3);
     const left: string[] = [];
     for await (const o of s3.listObjectsV2(env.buckets.a, `departure/${id}/`, true)) if (o.name) left.push(o.name);
     expect(left).toEqual([]);

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Client } from 'minio';
 import { PROBLEM_TYPES } from '@ent/contract';
 import { verifyCompactJws } from './support/jws';
 import { bootStack, clientCredentialsToken, DEMO, StackSession, TeacherClient, waitUntil } from './support/stack-session';
+import { s3Client } from './support/s3';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -127,8 +127,7 @@ describe('§8.3 transfer between two simulated ENTs (real OIDC, database, S3)', 
       [mail.id]: 'AWAITING_MANUAL_DOWNLOAD',
     });
 
-    const url = new URL(env.s3.endPoint);
-    const s3 = new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: env.s3.accessKey, secretKey: env.s3.secretKey, region: env.s3.region, pathStyle: true });
+    const s3 = s3Client(env.s3);
     const left: string[] = [];
     for await (const o of s3.listObjectsV2(env.buckets.a, `departure/${draft.id}/`, true)) if (o.name) left.push(o.name);
     expect(left).toEqual([]);

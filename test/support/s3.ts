@@ -104,10 +104,10 @@ export function uniqueBucket(prefix: string): string {
   return `${slug || 't'}-${suffix}`;
 }
 
-/** Deletes every object (and incomplete upload, where the server lists them) and the bucket. */
-export async function dropBucket(s3: Pick<TestS3, 'endPoint' | 'accessKey' | 'secretKey' | 'region'>, bucket: string): Promise<void> {
+/** A minio client for the test S3 server (path-style, as the gateways use it). */
+export function s3Client(s3: Pick<TestS3, 'endPoint' | 'accessKey' | 'secretKey' | 'region'>): Client {
   const url = new URL(s3.endPoint);
-  const client = new Client({
+  return new Client({
     endPoint: url.hostname,
     port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
     useSSL: url.protocol === 'https:',
@@ -116,6 +116,11 @@ export async function dropBucket(s3: Pick<TestS3, 'endPoint' | 'accessKey' | 'se
     region: s3.region,
     pathStyle: true,
   });
+}
+
+/** Deletes every object (and incomplete upload, where the server lists them) and the bucket. */
+export async function dropBucket(s3: Pick<TestS3, 'endPoint' | 'accessKey' | 'secretKey' | 'region'>, bucket: string): Promise<void> {
+  const client = s3Client(s3);
   if (!(await client.bucketExists(bucket))) return;
   const keys: string[] = [];
   for await (const item of client.listObjectsV2(bucket, '', true)) if (item.name) keys.push(item.name);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Client as S3Client } from 'minio';
 import { Client as PgClient } from 'pg';
-import type { TestS3 } from '../s3';
+import { s3Client, type TestS3 } from '../s3';
 
 /**
  * "Nothing stored or changed", read straight from what the gateways hold: every row of every
@@ -62,17 +62,7 @@ export class GatewayStateProbe {
     const pg = { a: new PgClient({ connectionString: databaseUrls.a }), b: new PgClient({ connectionString: databaseUrls.b }) };
     await pg.a.connect();
     await pg.b.connect();
-    const url = new URL(s3.endPoint);
-    const client = new S3Client({
-      endPoint: url.hostname,
-      port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-      useSSL: url.protocol === 'https:',
-      accessKey: s3.accessKey,
-      secretKey: s3.secretKey,
-      region: s3.region,
-      pathStyle: true,
-    });
-    return new GatewayStateProbe(pg, client, buckets);
+    return new GatewayStateProbe(pg, s3Client(s3), buckets);
   }
 
   get s3Client(): S3Client {

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Request } from 'express';
@@ -7,7 +7,6 @@ import { ProblemError } from '@ent/common';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { IdpClient } from '../identity/idp.client';
 import { PeerRegistry } from './peer-registry';
-import { Inject } from '@nestjs/common';
 
 const SCOPE_KEY = 'peer-scope';
 /** Marks a peer endpoint with the OAuth2 scope its caller must hold. */
