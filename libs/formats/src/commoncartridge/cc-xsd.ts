@@ -61,7 +61,7 @@ const XML_XSD = `<?xml version="1.0"?>
 const catalogs = new Map<string, string>();
 
 /** An XML catalog mapping the CC 1.3 schema URLs onto `schemaDir` (written once per process and folder). */
-function catalogFor(schemaDir: string): string {
+export function cc13CatalogFor(schemaDir: string): string {
   const known = catalogs.get(schemaDir);
   if (known) return known;
   const dir = join(tmpdir(), `ent-formats-cc13-${process.getuid?.() ?? 'u'}-${Buffer.from(schemaDir).toString('hex').slice(-24)}`);
@@ -113,7 +113,7 @@ export const CC13_KNOWN_NAMESPACES = new Set([
 
 /** The manifest driver schema (manifest + inline web links and topics) for `schemaDir`. */
 export function cc13ManifestDriver(schemaDir: string): string {
-  return join(dirname(catalogFor(schemaDir)), 'cc13-driver.xsd');
+  return join(dirname(cc13CatalogFor(schemaDir)), 'cc13-driver.xsd');
 }
 
 export interface XsdError {
@@ -132,7 +132,7 @@ export interface XsdRun {
  */
 export function validateCc13Xsd(xml: Buffer | string, schemaDir: string, schemaFile: string, timeoutMs = 120_000): Promise<XsdRun> {
   const schema = schemaFile.startsWith('/') ? schemaFile : join(schemaDir, schemaFile);
-  const env = { ...process.env, XML_CATALOG_FILES: catalogFor(schemaDir) };
+  const env = { ...process.env, XML_CATALOG_FILES: cc13CatalogFor(schemaDir) };
   return new Promise((resolvePromise, reject) => {
     const child = spawn('xmllint', ['--noout', '--nonet', '--schema', schema, '-'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';

@@ -7,9 +7,10 @@
  * the xml: attributes), so validation never touches the network.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cc13CatalogFor } from '../commoncartridge/cc-xsd';
 
 export const CORPUS_DIR = resolve(__dirname, '../../../../../shared/corpus');
 export const CC13_SCHEMA_DIR = join(CORPUS_DIR, 'schemas/commoncartridge/ccv1p3');
@@ -24,40 +25,8 @@ export function xmllintAvailable(): boolean {
   }
 }
 
-const XML_XSD = `<?xml version="1.0"?>
-<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://www.w3.org/XML/1998/namespace">
-  <xs:attribute name="lang" type="xs:string"/>
-  <xs:attribute name="space"><xs:simpleType><xs:restriction base="xs:NCName"><xs:enumeration value="default"/><xs:enumeration value="preserve"/></xs:restriction></xs:simpleType></xs:attribute>
-  <xs:attribute name="base" type="xs:anyURI"/>
-  <xs:attribute name="id" type="xs:ID"/>
-</xs:schema>
-`;
-
-let catalogFile: string | undefined;
-
-function cc13Catalog(): string {
-  if (catalogFile) return catalogFile;
-  // One fixed folder, rewritten by every run (nothing accumulates in the temp directory).
-  const dir = join(tmpdir(), `ent-formats-ccxsd-${process.getuid?.() ?? 'u'}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'xml.xsd'), XML_XSD);
-  const local = `file://${CC13_SCHEMA_DIR}/`;
-  catalogFile = join(dir, 'catalog.xml');
-  writeFileSync(
-    catalogFile,
-    `<?xml version="1.0"?>
-<catalog xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">
-  <system systemId="http://www.imsglobal.org/xsd/w3/2001/xml.xsd" uri="file://${dir}/xml.xsd"/>
-  <uri name="http://www.imsglobal.org/xsd/w3/2001/xml.xsd" uri="file://${dir}/xml.xsd"/>
-  <rewriteSystem systemIdStartString="http://www.imsglobal.org/profile/cc/ccv1p3/LOM/" rewritePrefix="${local}"/>
-  <rewriteSystem systemIdStartString="http://www.imsglobal.org/profile/cc/ccv1p3/" rewritePrefix="${local}"/>
-  <rewriteURI uriStartString="http://www.imsglobal.org/profile/cc/ccv1p3/LOM/" rewritePrefix="${local}"/>
-  <rewriteURI uriStartString="http://www.imsglobal.org/profile/cc/ccv1p3/" rewritePrefix="${local}"/>
-</catalog>
-`,
-  );
-  return catalogFile;
-}
+/** The library's own catalog (cc-xsd): tests check with exactly what `validateCommonCartridge13` uses. */
+const cc13Catalog = () => cc13CatalogFor(CC13_SCHEMA_DIR);
 
 export interface XsdResult {
   ok: boolean;
