@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { pipeline, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Client } from 'minio';
 import {
   ChecksumMismatchError,
@@ -8,8 +8,8 @@ import {
   SizeLimitExceededError,
   SizeMismatchError,
 } from './errors';
-import { createSha256Counter } from './hashing';
 import { assertValidObjectKey, assertValidPrefix } from './keys';
+import { HashStateError, NativeSha256, ResumableSha256, type StreamHasher } from './resumable-sha256';
 
 export interface S3Config {
   /** Base URL of the S3 endpoint, e.g. `http://127.0.0.1:7480` (plain HTTP is allowed). */
@@ -48,6 +48,72 @@ export interface PutResult {
   etag: string;
 }
 
+/**
+ * Where a resumable upload stands, as recorded after each finished part (see `putResumable`).
+ * Plain JSON: the gateway keeps it in Postgres beside the transfer it belongs to.
+ */
+export interface UploadCheckpoint {
+  uploadId: string;
+  partSize: number;
+  /** Finished parts, numbered 1..n, each exactly `partSize` bytes. */
+  parts: { part: number; etag: string; size: number }[];
+  /** Bytes the finished parts hold (parts.length × partSize): where the source resumes. */
+  bytes: number;
+  /** SHA-256 state after `bytes` bytes (ResumableSha256.save()). */
+  hashState: string;
+  /** The source's validator (HTTP ETag) when the upload began: a resumed read must match it. */
+  sourceTag?: string;
+  /** The object's total size, when known when the upload began. */
+  totalSize?: number;
+}
+
+/** Where one object's checkpoint lives (one store per object key). */
+export interface UploadCheckpointStore {
+  load(): Promise<UploadCheckpoint | undefined>;
+  save(checkpoint: UploadCheckpoint): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export interface ResumableSourceRequest {
+  /** First byte wanted (0: the whole source). */
+  offset: number;
+  /** Only resume if the source is still this representation (else start from 0). */
+  sourceTag?: string;
+}
+
+export interface ResumableSourceOpened {
+  stream: Readable;
+  /**
+   * The byte the stream starts at: the offset asked for, or 0 when the source cannot seek, has
+   * changed since `sourceTag`, or no `sourceTag` was given for a non-zero offset.
+   */
+  offset: number;
+  /** Validator of what is being read (an HTTP ETag), recorded so that a later resume can ask for it. */
+  sourceTag?: string;
+  /** Size of the whole source, when it says so. */
+  totalSize?: number;
+  contentType?: string;
+}
+
+/** Opens the source of a resumable upload at an offset (an HTTP GET with Range / If-Range, say). */
+export type ResumableSource = (request: ResumableSourceRequest) => Promise<ResumableSourceOpened>;
+
+export interface PutResumableOptions extends PutStreamOptions {
+  checkpoints: UploadCheckpointStore;
+}
+
+export interface PutResumableResult extends PutResult {
+  /** 0 for a fresh upload; else the byte it resumed from (bytes before it were not read again). */
+  resumedFrom: number;
+}
+
+/** minio's client, with the ListParts call (protected there) that resuming needs. */
+class S3Client extends Client {
+  uploadedParts(bucket: string, key: string, uploadId: string): Promise<{ part: number; etag: string; size: number }[]> {
+    return this.listParts(bucket, key, uploadId);
+  }
+}
+
 /** An inclusive byte range, as in HTTP `Range: bytes=start-end`; no `end` reads to the end. */
 export interface ByteRange {
   start: number;
@@ -74,6 +140,8 @@ const MAX_PART_BYTES = 5 * 1024 * MIB;
 const MAX_PARTS = 10_000;
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound', 'NoSuchObject']);
+/** ListParts answers meaning "no parts to continue from" (s3rver implements no ListParts). */
+const UPLOAD_GONE_CODES = new Set(['NoSuchUpload', 'NotImplemented', 'MethodNotAllowed', 'NoSuchKey', 'NotFound']);
 
 /**
  * The S3 object store of one gateway (one bucket), through the `minio` client with path-style
@@ -85,7 +153,7 @@ const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound', 'NoSuchObject']);
  */
 export class ObjectStore {
   readonly bucket: string;
-  private readonly client: Client;
+  private readonly client: S3Client;
   private readonly region: string;
   private readonly presignTtlSeconds: number;
   private readonly partSizeBytes: number;
@@ -117,7 +185,7 @@ export class ObjectStore {
     this.presignTtlSeconds = config.presignTtlSeconds;
     this.partSizeBytes = partSize;
     this.pingTimeoutMs = config.pingTimeoutMs ?? 3000;
-    this.client = new Client({
+    this.client = new S3Client({
       endPoint: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: url.port ? Number(url.port) : useSSL ? 443 : 80,
       useSSL,
@@ -148,78 +216,210 @@ export class ObjectStore {
    * same key, if any, is left untouched). The store owns `source`: it is destroyed on failure.
    */
   async putStream(key: string, source: Readable, options: PutStreamOptions): Promise<PutResult> {
-    const { contentType, expectedSize, maxBytes, expectedSha256 } = options;
     try {
-      assertValidObjectKey(key);
-      assertSize('expectedSize', expectedSize);
-      assertSize('maxBytes', maxBytes);
-      if (expectedSha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(expectedSha256)) {
-        throw new TypeError('expectedSha256 must be 64 hex digits');
-      }
-      if (expectedSize !== undefined && maxBytes !== undefined && expectedSize > maxBytes) {
-        throw new SizeLimitExceededError(maxBytes, expectedSize);
-      }
+      checkPutOptions(key, options);
     } catch (err) {
       source.destroy();
       throw err;
     }
+    const { resumedFrom: _, ...result } = await this.upload(key, source, options, { hasher: new NativeSha256() });
+    return result;
+  }
 
+  /**
+   * Like `putStream`, but a multipart upload interrupted by anything but bad bytes (a crash, a
+   * broken connection, an S3 error) continues where it stopped on the next call with the same
+   * `checkpoints`, instead of from byte 0 (ARCHITECTURE §5).
+   *
+   * After each part, `checkpoints` records the upload id, the finished parts and the SHA-256
+   * state at that boundary. The next call checks that S3 still holds those parts, then asks
+   * `open` for the source from the first missing byte, on condition that it is still the same
+   * representation (`sourceTag`, an HTTP ETag). When the upload is gone, the hash state cannot
+   * be read back, or the source cannot (or may not) start there, the object starts again from
+   * byte 0: resuming saves work, it never weakens the size and SHA-256 checks, which cover the
+   * whole object. Size, limit and checksum failures abort the upload and clear the checkpoint.
+   */
+  async putResumable(key: string, open: ResumableSource, options: PutResumableOptions): Promise<PutResumableResult> {
+    const { checkpoints } = options;
+    checkPutOptions(key, options);
+    let checkpoint = await checkpoints.load();
+    let hasher: ResumableSha256 | undefined;
+    if (checkpoint) {
+      hasher = await this.usableCheckpoint(key, checkpoint);
+      if (!hasher) {
+        await this.discardUpload(key, checkpoint.uploadId, checkpoints);
+        checkpoint = undefined;
+      }
+    }
+    const known = options.expectedSize ?? checkpoint?.totalSize;
+    let opened: ResumableSourceOpened;
+    if (checkpoint && known !== undefined && checkpoint.bytes === known) {
+      // Every part is up (a crash came just before completion): nothing left to read.
+      opened = { stream: Readable.from([]), offset: checkpoint.bytes, sourceTag: checkpoint.sourceTag, totalSize: known };
+    } else {
+      opened = await open(checkpoint ? { offset: checkpoint.bytes, sourceTag: checkpoint.sourceTag } : { offset: 0 });
+    }
+    const wanted = checkpoint?.bytes ?? 0;
+    if (opened.offset !== wanted) {
+      if (opened.offset !== 0 || !checkpoint) {
+        opened.stream.destroy();
+        throw new Error(`source opened at byte ${opened.offset}, expected ${wanted} or 0`);
+      }
+      // The source changed or cannot seek: the parts up there are of no use.
+      await this.discardUpload(key, checkpoint.uploadId, checkpoints);
+      checkpoint = undefined;
+      hasher = undefined;
+    }
+    const expectedSize = options.expectedSize ?? opened.totalSize;
+    if (expectedSize !== undefined && options.maxBytes !== undefined && expectedSize > options.maxBytes) {
+      opened.stream.destroy();
+      throw new SizeLimitExceededError(options.maxBytes, expectedSize);
+    }
+    return this.upload(key, opened.stream, { ...options, expectedSize, contentType: opened.contentType ?? options.contentType }, {
+      hasher: hasher ?? (await ResumableSha256.create()),
+      checkpoints,
+      resume: checkpoint,
+      sourceTag: opened.sourceTag,
+    });
+  }
+
+  /** Aborts a multipart upload (e.g. one recorded in a checkpoint whose transfer was given up). */
+  async abortUpload(key: string, uploadId: string): Promise<void> {
+    assertValidObjectKey(key);
+    try {
+      await this.client.abortMultipartUpload(this.bucket, key, uploadId);
+    } catch (err) {
+      if (s3Code(err) !== 'NoSuchUpload') throw err;
+    }
+  }
+
+  /** The restored hasher when the checkpoint can be continued, else undefined. */
+  private async usableCheckpoint(key: string, cp: UploadCheckpoint): Promise<ResumableSha256 | undefined> {
+    const consistent =
+      typeof cp.uploadId === 'string' && cp.uploadId.length > 0 &&
+      Number.isSafeInteger(cp.partSize) && cp.partSize >= MIN_PART_BYTES &&
+      Array.isArray(cp.parts) && cp.parts.every((p, i) => p.part === i + 1 && p.size === cp.partSize) &&
+      cp.bytes === cp.parts.length * cp.partSize;
+    if (!consistent) return undefined;
+    let listed: { part: number; etag: string; size: number }[];
+    try {
+      listed = await this.client.uploadedParts(this.bucket, key, cp.uploadId);
+    } catch (err) {
+      // Gone (completed, aborted, reclaimed by a lifecycle rule), or a server that cannot list
+      // parts (s3rver): start again. Anything else is transient and fails this attempt.
+      if (UPLOAD_GONE_CODES.has(s3Code(err) ?? '')) return undefined;
+      throw err;
+    }
+    const byNumber = new Map(listed.map((p) => [p.part, p]));
+    const intact = cp.parts.every((p) => {
+      const up = byNumber.get(p.part);
+      return up !== undefined && unquote(up.etag) === unquote(p.etag) && up.size === p.size;
+    });
+    if (!intact) return undefined;
+    try {
+      return await ResumableSha256.restore(cp.hashState);
+    } catch (err) {
+      if (err instanceof HashStateError) return undefined;
+      throw err;
+    }
+  }
+
+  private async discardUpload(key: string, uploadId: string, checkpoints: UploadCheckpointStore): Promise<void> {
+    // Best effort: an upload that cannot be aborted here is invisible to readers, and the
+    // bucket's AbortIncompleteMultipartUpload lifecycle rule reclaims it (README).
+    await this.abortUpload(key, uploadId).catch(() => undefined);
+    await checkpoints.clear();
+  }
+
+  private async upload(
+    key: string,
+    source: Readable,
+    options: PutStreamOptions,
+    run: { hasher: StreamHasher; checkpoints?: UploadCheckpointStore; resume?: UploadCheckpoint; sourceTag?: string },
+  ): Promise<PutResumableResult> {
+    const { contentType, expectedSize, maxBytes, expectedSha256 } = options;
+    const { hasher, checkpoints, resume, sourceTag } = run;
+    const resumable = checkpoints !== undefined && hasher instanceof ResumableSha256 ? hasher : undefined;
     // Grow the parts when the announced size would need more than S3's 10,000 parts.
     const sizeHint = expectedSize ?? maxBytes ?? 0;
-    const partSize = Math.max(this.partSizeBytes, Math.ceil(sizeHint / (MAX_PARTS - 1)));
-    const counter = createSha256Counter({ maxBytes });
-    // Errors of either stream surface through the iteration below; pipeline tears both down.
-    pipeline(source, counter, () => undefined);
-
+    const partSize = resume?.partSize ?? Math.max(this.partSizeBytes, Math.ceil(sizeHint / (MAX_PARTS - 1)));
     const headers = { 'Content-Type': contentType };
-    const parts: { part: number; etag: string }[] = [];
-    let uploadId: string | undefined;
+    const parts: { part: number; etag: string; size: number }[] = resume ? resume.parts.map((p) => ({ ...p })) : [];
+    const resumedFrom = resume?.bytes ?? 0;
+    let uploadId = resume?.uploadId;
+    let bytes = resumedFrom;
     let inFlight: Promise<void> | undefined;
     let chunks: Buffer[] = [];
     let buffered = 0;
+    let reserved = parts.length;
+    const initialState = resumable && !resume ? resumable.save() : undefined;
+    const record = (state: string) =>
+      checkpoints!.save({
+        uploadId: uploadId!,
+        partSize,
+        parts: parts.map((p) => ({ ...p })),
+        bytes: parts.reduce((n, p) => n + p.size, 0),
+        hashState: state,
+        ...(sourceTag !== undefined ? { sourceTag } : {}),
+        ...(expectedSize !== undefined ? { totalSize: expectedSize } : {}),
+      });
+
+    // `stateAfter`: the hash state at the end of this part, recorded once the part is up.
+    const nextPart = async (body: Buffer, stateAfter: string | undefined) => {
+      // The part number is taken before waiting, so that numbers follow the order of the bytes.
+      const part = ++reserved;
+      if (part > MAX_PARTS) throw new Error(`object needs more than ${MAX_PARTS} parts`);
+      if (inFlight) await inFlight; // at most one part on the wire while the next one fills
+      if (uploadId === undefined) {
+        uploadId = await this.client.initiateNewMultipartUpload(this.bucket, key, { ...headers });
+        // Recorded before any part goes up: a crash from here on leaves no unknown upload behind.
+        if (initialState !== undefined) await record(initialState);
+      }
+      const p = this.client
+        .uploadPart(
+          {
+            bucketName: this.bucket,
+            objectName: key,
+            uploadID: uploadId,
+            partNumber: part,
+            headers: { 'Content-MD5': createHash('md5').update(body).digest('base64') },
+          },
+          body,
+        )
+        .then(async (res) => {
+          parts.push({ part, etag: unquote(res.etag), size: body.length });
+          if (stateAfter !== undefined) await record(stateAfter);
+        });
+      p.catch(() => undefined); // awaited later; must not count as unhandled meanwhile
+      inFlight = p;
+    };
 
     try {
-      let reserved = 0;
-      const nextPart = async (body: Buffer) => {
-        // The part number is taken before waiting, so that numbers follow the order of the bytes.
-        const part = ++reserved;
-        if (part > MAX_PARTS) throw new Error(`object needs more than ${MAX_PARTS} parts`);
-        if (inFlight) await inFlight; // at most one part on the wire while the next one fills
-        uploadId ??= await this.client.initiateNewMultipartUpload(this.bucket, key, { ...headers });
-        const id = uploadId;
-        const p = this.client
-          .uploadPart(
-            {
-              bucketName: this.bucket,
-              objectName: key,
-              uploadID: id,
-              partNumber: part,
-              headers: { 'Content-MD5': createHash('md5').update(body).digest('base64') },
-            },
-            body,
-          )
-          .then((res) => {
-            parts.push({ part, etag: res.etag });
-          });
-        p.catch(() => undefined); // awaited later; must not count as unhandled meanwhile
-        inFlight = p;
-      };
-      for await (const chunk of counter as AsyncIterable<Buffer>) {
-        if (expectedSize !== undefined && counter.bytes > expectedSize) {
-          throw new SizeMismatchError(expectedSize, counter.bytes, false);
-        }
-        chunks.push(chunk);
-        buffered += chunk.length;
-        if (buffered >= partSize) {
-          const body = Buffer.concat(chunks, buffered);
-          chunks = [];
-          buffered = 0;
-          await nextPart(body);
+      for await (const received of source as AsyncIterable<Buffer | string>) {
+        const chunk = typeof received === 'string' ? Buffer.from(received) : received;
+        let offset = 0;
+        while (offset < chunk.length) {
+          // Parts are cut at exact multiples of partSize, so that a resumed upload knows from
+          // the byte count alone which part comes next and where it starts.
+          const slice = chunk.subarray(offset, offset + Math.min(chunk.length - offset, partSize - buffered));
+          offset += slice.length;
+          bytes += slice.length;
+          if (maxBytes !== undefined && bytes > maxBytes) throw new SizeLimitExceededError(maxBytes, bytes);
+          if (expectedSize !== undefined && bytes > expectedSize) throw new SizeMismatchError(expectedSize, bytes, false);
+          hasher.update(slice);
+          chunks.push(slice);
+          buffered += slice.length;
+          if (buffered === partSize) {
+            const body = Buffer.concat(chunks, buffered);
+            chunks = [];
+            buffered = 0;
+            await nextPart(body, resumable?.save());
+          }
         }
       }
 
-      const sizeBytes = counter.bytes;
-      const sha256 = counter.digestHex();
+      const sizeBytes = bytes;
+      const sha256 = hasher.digestHex();
       if (expectedSize !== undefined && sizeBytes !== expectedSize) {
         throw new SizeMismatchError(expectedSize, sizeBytes);
       }
@@ -231,24 +431,26 @@ export class ObjectStore {
       chunks = [];
       if (uploadId === undefined) {
         const res = await this.client.putObject(this.bucket, key, rest, rest.length, headers);
-        return { sizeBytes, sha256, etag: res.etag };
+        return { sizeBytes, sha256, etag: res.etag, resumedFrom };
       }
-      if (rest.length > 0) await nextPart(rest);
+      if (rest.length > 0) await nextPart(rest, undefined);
       await inFlight;
       parts.sort((a, b) => a.part - b.part);
       const res = await this.client.completeMultipartUpload(this.bucket, key, uploadId, parts);
+      await checkpoints?.clear();
       // Ceph radosgw 16 answers CompleteMultipartUpload with an empty <ETag>: ask for it.
       const etag = res.etag || (await this.client.statObject(this.bucket, key)).etag;
-      return { sizeBytes, sha256, etag };
+      return { sizeBytes, sha256, etag, resumedFrom };
     } catch (err) {
-      counter.destroy();
       source.destroy();
       if (inFlight) await Promise.allSettled([inFlight]);
-      if (uploadId !== undefined) {
+      const badBytes = err instanceof SizeLimitExceededError || err instanceof SizeMismatchError || err instanceof ChecksumMismatchError;
+      if (uploadId !== undefined && (!resumable || badBytes)) {
         // Best effort: the original error is what the caller needs. A failed abort leaves an
         // incomplete upload, invisible to readers, that `abortIncompleteUploads` or a bucket
         // lifecycle rule reclaims.
         await this.client.abortMultipartUpload(this.bucket, key, uploadId).catch(() => undefined);
+        await checkpoints?.clear().catch(() => undefined);
       }
       throw err;
     }
@@ -385,6 +587,23 @@ export class ObjectStore {
       clearTimeout(timer);
     }
   }
+}
+
+function checkPutOptions(key: string, options: PutStreamOptions): void {
+  const { expectedSize, maxBytes, expectedSha256 } = options;
+  assertValidObjectKey(key);
+  assertSize('expectedSize', expectedSize);
+  assertSize('maxBytes', maxBytes);
+  if (expectedSha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(expectedSha256)) {
+    throw new TypeError('expectedSha256 must be 64 hex digits');
+  }
+  if (expectedSize !== undefined && maxBytes !== undefined && expectedSize > maxBytes) {
+    throw new SizeLimitExceededError(maxBytes, expectedSize);
+  }
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"|"$/g, '');
 }
 
 function assertSize(name: string, value: number | undefined): void {
