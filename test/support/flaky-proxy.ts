@@ -1,13 +1,27 @@
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 
+/** One request as it crossed the proxy: what was asked, answered, and how many body bytes went back. */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  status: number;
+  range?: string;
+  /** When it arrived (Date.now()). */
+  at: number;
+  /** Response body bytes passed to the client (final once the response has ended). */
+  bytesOut: number;
+}
+
 /**
- * A reverse proxy on 127.0.0.1 in front of a gateway that can be told to answer
- * a status of its own (503, 413…) for requests whose path matches, to play a
- * peer that is briefly unavailable or full.
+ * A reverse proxy on 127.0.0.1 in front of a gateway (or an S3 server) that can be
+ * told to answer a status of its own (503, 413…) for requests whose path matches,
+ * to play a peer that is briefly unavailable or full. It forwards the Host header
+ * as it came, so that S3 signatures made for the proxy's address still verify,
+ * and it records every request: the wire-level evidence of a resumed transfer.
  */
 export class FlakyProxy {
   failing: { pattern: RegExp; status: number } | undefined;
-  readonly seen: { method: string; path: string; status: number }[] = [];
+  readonly seen: SeenRequest[] = [];
   private server!: Server;
   port = 0;
 
@@ -30,9 +44,11 @@ export class FlakyProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse) {
     const path = req.url ?? '/';
+    const at = Date.now();
+    const range = typeof req.headers.range === 'string' ? req.headers.range : undefined;
     if (this.failing && this.failing.pattern.test(path)) {
       const status = this.failing.status;
-      this.seen.push({ method: req.method ?? '', path, status });
+      this.seen.push({ method: req.method ?? '', path, status, range, at, bytesOut: 0 });
       req.resume();
       res.writeHead(status, { 'content-type': 'application/problem+json' });
       res.end(JSON.stringify({ type: 'about:blank', title: 'Injected by the test proxy', status }));
@@ -41,7 +57,11 @@ export class FlakyProxy {
     const upstream = request(
       { host: this.target.host, port: this.target.port, method: req.method, path, headers: req.headers },
       (up) => {
-        this.seen.push({ method: req.method ?? '', path, status: up.statusCode ?? 0 });
+        const seen: SeenRequest = { method: req.method ?? '', path, status: up.statusCode ?? 0, range, at, bytesOut: 0 };
+        this.seen.push(seen);
+        up.on('data', (chunk: Buffer) => {
+          seen.bytesOut += chunk.length;
+        });
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },

@@ -39,8 +39,14 @@ export class GatewayDb {
     return r.rows;
   }
 
-  async events(id: string, role: 'DEPARTURE' | 'ARRIVAL'): Promise<{ type: string; item_id: string | null; from_state: string | null; to_state: string | null }[]> {
-    const r = await this.client.query('SELECT type, item_id, from_state, to_state FROM transfer_events WHERE transfer_id = $1 AND role = $2 ORDER BY seq', [id, role]);
+  async events(id: string, role: 'DEPARTURE' | 'ARRIVAL'): Promise<{ type: string; item_id: string | null; from_state: string | null; to_state: string | null; data: any }[]> {
+    const r = await this.client.query('SELECT type, item_id, from_state, to_state, data FROM transfer_events WHERE transfer_id = $1 AND role = $2 ORDER BY seq', [id, role]);
+    return r.rows;
+  }
+
+  /** Multipart upload checkpoints whose object key starts with `prefix`. */
+  async checkpoints(prefix: string): Promise<{ object_key: string; upload_id: string; checkpoint: { bytes: number; parts: { part: number }[]; partSize: number } }[]> {
+    const r = await this.client.query('SELECT object_key, upload_id, checkpoint FROM upload_checkpoints WHERE starts_with(object_key, $1) ORDER BY object_key', [prefix]);
     return r.rows;
   }
 

@@ -24,6 +24,8 @@ describe('loadEntSimConfig', () => {
       maxItemBytes: ENT_SIM_DEFAULTS.maxItemBytes,
       latencyMs: 0,
       extraItems: 0,
+      largeItemBytes: 0,
+      exportBytesPerSecond: 0,
     });
     expect(ENT_SIM_DEFAULTS.maxItemBytes).toBe(2 * 1024 ** 3);
   });
@@ -40,10 +42,15 @@ describe('loadEntSimConfig', () => {
           ENT_SIM_MAX_ITEM_BYTES: '1048576',
           ENT_SIM_LATENCY_MS: '250',
           ENT_SIM_EXTRA_ITEMS: '20',
+          ENT_SIM_LARGE_ITEM_BYTES: '20971520',
+          ENT_SIM_EXPORT_BYTES_PER_SECOND: '4194304',
         },
         '/srv',
       ),
-    ).toMatchObject({ port: 0, host: '::1', profile: 'ent-a', dataDir: '/srv/var/a', maxItemBytes: 1048576, latencyMs: 250, extraItems: 20 });
+    ).toMatchObject({
+      port: 0, host: '::1', profile: 'ent-a', dataDir: '/srv/var/a', maxItemBytes: 1048576, latencyMs: 250, extraItems: 20,
+      largeItemBytes: 20971520, exportBytesPerSecond: 4194304,
+    });
   });
 
   it.each([
@@ -60,6 +67,8 @@ describe('loadEntSimConfig', () => {
     [{ ENT_SIM_EXTRA_ITEMS: '501' }, 'ENT_SIM_EXTRA_ITEMS'],
     [{ ENT_SIM_EXTRA_ITEMS: '-1' }, 'ENT_SIM_EXTRA_ITEMS'],
     [{ ENT_SIM_EXTRA_ITEMS: 'twenty' }, 'ENT_SIM_EXTRA_ITEMS'],
+    [{ ENT_SIM_LARGE_ITEM_BYTES: String(256 * 1024 * 1024 + 1) }, 'ENT_SIM_LARGE_ITEM_BYTES'],
+    [{ ENT_SIM_EXPORT_BYTES_PER_SECOND: 'fast' }, 'ENT_SIM_EXPORT_BYTES_PER_SECOND'],
   ])('names the bad variable (%j)', (patch, variable) => {
     const problems = problemsOf({ ENT_SIM_PROFILE: 'ent-a', ENT_SIM_CONNECTOR_TOKEN: TOKEN, ...patch });
     expect(problems).toHaveLength(1);

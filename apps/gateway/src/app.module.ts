@@ -16,6 +16,7 @@ import { IdpClient } from './identity/idp.client';
 import { OidcGuard } from './identity/oidc.guard';
 import { DnmaPageInterceptor } from './infra/dnma-page.interceptor';
 import { DATABASE, DNMA, JOB_WORKER, OBJECT_STORE } from './infra/tokens';
+import { UploadCheckpoints } from './transfers/upload-checkpoints';
 import { PeerAuthGuard } from './peers/peer-auth.guard';
 import { PeerClient } from './peers/peer.client';
 import { PeerRegistry } from './peers/peer-registry';
@@ -112,6 +113,7 @@ export class GatewayModule {
         },
         DnmaPageInterceptor,
         TransferRepository,
+        UploadCheckpoints,
         ConnectorClient,
         IdpClient,
         PeerRegistry,

@@ -53,6 +53,8 @@ export class GatewayEnv {
   @IsString() S3_REGION = 'us-east-1';
   @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be a valid bucket name' }) S3_BUCKET: string;
   @Transform(int) @IsInt() @Min(5) @Max(3600) S3_PRESIGN_TTL_SECONDS = 60;
+  @Transform(int) @IsInt() @Min(5 * 1024 * 1024, { message: 'S3_PART_SIZE_BYTES must be at least 5 MiB (5242880), the S3 minimum' }) @Max(5 * 1024 ** 3)
+  S3_PART_SIZE_BYTES = 8 * 1024 * 1024;
 
   @IsUrl(URL_OPTS, { message: 'OIDC_ISSUER must be the http(s) URL of the OpenID provider' }) OIDC_ISSUER: string;
   @IsString() @MinLength(1) OIDC_CLIENT_ID: string;
@@ -91,7 +93,8 @@ export interface GatewayConfig {
   entId: string;
   uais: string[];
   database: { url?: string; pgliteDir?: string };
-  s3: { endPoint: string; accessKey: string; secretKey: string; region: string; bucket: string; presignTtlSeconds: number };
+  /** partSizeBytes: multipart part size, and so the step at which an interrupted upload resumes. */
+  s3: { endPoint: string; accessKey: string; secretKey: string; region: string; bucket: string; presignTtlSeconds: number; partSizeBytes: number };
   oidc: { issuer: string; clientId: string; clientSecret: string; identityClaim: string };
   connector: { url: string; token: string };
   peers: PeerEntry[];
@@ -158,6 +161,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       region: e.S3_REGION,
       bucket: e.S3_BUCKET,
       presignTtlSeconds: e.S3_PRESIGN_TTL_SECONDS,
+      partSizeBytes: e.S3_PART_SIZE_BYTES,
     },
     oidc: { issuer: e.OIDC_ISSUER.replace(/\/+$/, ''), clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, identityClaim: e.IDENTITY_CLAIM },
     connector: { url: e.CONNECTOR_URL.replace(/\/+$/, ''), token: e.CONNECTOR_TOKEN },

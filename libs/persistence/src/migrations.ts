@@ -136,6 +136,20 @@ CREATE TABLE signing_keys (
 ALTER TABLE jobs ADD COLUMN completed_by text;
 `,
   },
+  {
+    id: '005_upload_checkpoints',
+    sql: `
+-- Where each multipart upload of a staged or fetched object stands (ARCHITECTURE §5): the
+-- upload id, the finished parts and the SHA-256 state after them, so that a restart continues
+-- from the last part. One row per object key, deleted when the object is complete.
+CREATE TABLE upload_checkpoints (
+  object_key text PRIMARY KEY,
+  upload_id text NOT NULL,
+  checkpoint jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 const MIGRATION_LOCK = 727_001;

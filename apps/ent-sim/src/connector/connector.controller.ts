@@ -1,5 +1,5 @@
 import { createReadStream, promises as fs } from 'node:fs';
-import { Controller, Get, HttpCode, Param, Put, Query, Req, Res, StreamableFile, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Logger, Param, Put, Query, Req, Res, StreamableFile, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -20,6 +20,8 @@ import {
   ConnectorImportResult,
   PROBLEM_TYPES,
 } from '@ent/contract';
+import { createThrottle } from '@ent/storage';
+import { ENT_SIM_CONFIG, EntSimConfig } from '../config';
 import { ProblemResponse } from '../problems';
 import { ConnectorAuthGuard } from './connector-auth.guard';
 import { ContentParams, FormatQuery, ImportParams, ImportQuery, MetadataFormatQuery, UserParams } from './connector.dto';
@@ -41,7 +43,12 @@ const badRequest = problem(400, 'Invalid path or query parameter (unknown parame
 @UseGuards(ConnectorAuthGuard)
 @Controller(CONNECTOR_BASE.replace(/^\//, ''))
 export class ConnectorController {
-  constructor(private readonly connector: ConnectorService) {}
+  private readonly logger = new Logger('Connector');
+
+  constructor(
+    private readonly connector: ConnectorService,
+    @Inject(ENT_SIM_CONFIG) private readonly config: EntSimConfig,
+  ) {}
 
   @Get('capabilities')
   @ApiOperation({ summary: 'What this ENT imports natively, per content category.' })
@@ -66,17 +73,47 @@ export class ConnectorController {
   @Get('users/:userId/contents/:contentId/export')
   @ApiOperation({
     summary: 'Streams a content in one of its export formats.',
-    description: 'Content-Length equals the `sizeBytes` announced in the list; `Repr-Digest` carries its SHA-256.',
+    description:
+      'Content-Length equals the `sizeBytes` announced in the list; `Repr-Digest` carries its SHA-256 and `ETag` (strong) ' +
+      'identifies these bytes. A broken export resumes: `Range: bytes=N-` (one range) with `If-Range: <ETag>` answers 206 ' +
+      'from byte N when the content is unchanged, the whole content (200) when it changed since.',
   })
   @ApiProduces('application/octet-stream')
   @ApiResponse({ status: 200, description: 'The bytes, with Content-Type = the format media type.', schema: { type: 'string', format: 'binary' } })
+  @ApiResponse({ status: 206, description: 'The bytes from the start of the range (Content-Range: bytes N-M/size).', schema: { type: 'string', format: 'binary' } })
   @badRequest
   @unauthorized
   @problem(404, 'Unknown content (or not this user\'s).')
   @problem(406, 'The content is not offered in this format.')
-  async export(@Param() p: ContentParams, @Query() q: FormatQuery, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  @problem(416, 'The range starts at or past the end of the content.')
+  async export(@Param() p: ContentParams, @Query() q: FormatQuery, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     await this.connector.simulatedLatency();
-    return this.send(this.connector.exportBlob(p.userId, p.contentId, q.format), res);
+    const blob = this.connector.exportBlob(p.userId, p.contentId, q.format);
+    return this.send(blob, res, true, this.rangeOf(req, res, blob, p.contentId));
+  }
+
+  /**
+   * The single byte range asked for, when it may be served (RFC 9110 §14): only for an
+   * unchanged content (If-Range equal to the strong ETag, or absent), else the whole content.
+   */
+  private rangeOf(req: Request, res: Response, blob: BlobToSend, contentId: string): { start: number; end: number } | undefined {
+    const header = req.headers.range;
+    if (!header) return undefined;
+    const m = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
+    if (!m) return undefined; // several ranges or another unit: the whole content, as RFC 9110 allows
+    const ifRange = req.headers['if-range'];
+    if (ifRange !== undefined && ifRange !== `"${blob.sha256}"`) {
+      this.logger.log(`export of ${contentId} from byte ${m[1]} asked for another version: sending it whole`);
+      return undefined;
+    }
+    const start = Number(m[1]);
+    const end = m[2] === '' ? blob.sizeBytes - 1 : Math.min(Number(m[2]), blob.sizeBytes - 1);
+    if (!Number.isSafeInteger(start) || start >= blob.sizeBytes || end < start) {
+      res.setHeader('Content-Range', `bytes */${blob.sizeBytes}`);
+      throw new ProblemError(416, PROBLEM_TYPES.validation, 'Range not satisfiable', `The content has ${blob.sizeBytes} bytes; the range ${header} is outside it.`);
+    }
+    this.logger.log(`export of ${contentId} resumed: bytes ${start}-${end}/${blob.sizeBytes}`);
+    return { start, end };
   }
 
   @Get('users/:userId/contents/:contentId/metadata')
@@ -154,7 +191,7 @@ export class ConnectorController {
     }
   }
 
-  private async send(blob: BlobToSend, res: Response, attachment = true): Promise<StreamableFile> {
+  private async send(blob: BlobToSend, res: Response, attachment = true, range?: { start: number; end: number }): Promise<StreamableFile> {
     let size: number;
     try {
       size = (await fs.stat(blob.path)).size;
@@ -168,9 +205,18 @@ export class ConnectorController {
     res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(blob.sha256, 'hex').toString('base64')}:`);
     res.setHeader('Cache-Control', 'private, no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    return new StreamableFile(createReadStream(blob.path), {
+    res.setHeader('Accept-Ranges', 'bytes');
+    if (range) {
+      res.status(206);
+      res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${blob.sizeBytes}`);
+    }
+    const file = createReadStream(blob.path, range ? { start: range.start, end: range.end } : {});
+    const rate = this.config.exportBytesPerSecond;
+    const body = rate > 0 ? file.pipe(createThrottle(rate)) : file;
+    if (body !== file) file.once('error', (err) => body.destroy(err));
+    return new StreamableFile(body, {
       type: blob.mediaType,
-      length: blob.sizeBytes,
+      length: range ? range.end - range.start + 1 : blob.sizeBytes,
       disposition: attachment ? `attachment; filename="${blob.fileName}"` : undefined,
     });
   }

@@ -45,6 +45,8 @@ export interface SeedOptions {
    * Absent: read from ENT_SIM_EXTRA_ITEMS in the environment (0 when unset).
    */
   extraItems?: number;
+  /** Size of one large PDF added per seeded teacher (ENT_SIM_LARGE_ITEM_BYTES; 0 or absent: none). */
+  largeItemBytes?: number;
 }
 
 export interface EntProfile {

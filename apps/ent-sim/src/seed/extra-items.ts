@@ -165,14 +165,82 @@ export async function extraContents(entId: string, base: SeedContent[], count: n
   return out;
 }
 
+/** Content id of an owner's large PDF (ENT_SIM_LARGE_ITEM_BYTES): `<entId>-<owner>-large`. */
+export function largeItemId(entId: string, ownerId: string): string {
+  return `${entId}-${ownerId.replace(/[^A-Za-z0-9._:-]/g, '-')}-large`;
+}
+
 /**
- * A profile's seed function with ENT_SIM_EXTRA_ITEMS applied: `options.extraItems`
- * when the caller gives it, else the environment variable (validated at boot).
+ * A PDF of exactly `size` bytes: a one-page document whose page carries a scanned image (an
+ * XObject of deterministic pseudo-random bytes), as a class trip's scans would. Large enough to
+ * travel as a multipart upload; the same (entId, owner, size) always gives the same bytes.
+ */
+export function largePdf(entId: string, ownerId: string, size: number): Buffer {
+  const head = '%PDF-1.4\n%\xE2\xE3\xCF\xD3\n';
+  const objects = [
+    '1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n',
+    '2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n',
+    '3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> >>\nendobj\n',
+  ];
+  const tail = (xrefAt: number, offsets: number[]) =>
+    `xref\n0 5\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}` +
+    `trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`;
+  // The image's length is what is left once the fixed parts are counted (found by iterating:
+  // the digits of the lengths and offsets depend on it).
+  let imageBytes = Math.max(0, size - 600);
+  for (let i = 0; i < 8; i++) {
+    const imgHead = `4 0 obj\n<< /Type /XObject /Subtype /Image /Width 1 /Height ${imageBytes} /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${imageBytes} >>\nstream\n`;
+    const fixed = Buffer.byteLength(head, 'latin1') + objects.reduce((n, o) => n + o.length, 0) + imgHead.length + '\nendstream\nendobj\n'.length;
+    const guess = tail(fixed + imageBytes, [0, 0, 0, 0]).length;
+    const next = size - fixed - guess;
+    if (next === imageBytes) break;
+    imageBytes = Math.max(0, next);
+  }
+  const parts: Buffer[] = [Buffer.from(head, 'latin1')];
+  const offsets: number[] = [];
+  let at = parts[0].length;
+  for (const o of objects) {
+    offsets.push(at);
+    parts.push(Buffer.from(o, 'latin1'));
+    at += o.length;
+  }
+  offsets.push(at);
+  const imgHead = Buffer.from(`4 0 obj\n<< /Type /XObject /Subtype /Image /Width 1 /Height ${imageBytes} /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${imageBytes} >>\nstream\n`, 'latin1');
+  const image = Buffer.alloc(imageBytes);
+  const random = prng(fnv1a(`${entId}/${ownerId}/large/${size}`));
+  for (let i = 0; i + 4 <= imageBytes; i += 4) image.writeUInt32LE(Math.floor(random() * 4294967296), i);
+  for (let i = imageBytes - (imageBytes % 4); i < imageBytes; i++) image[i] = Math.floor(random() * 256);
+  const imgTail = Buffer.from('\nendstream\nendobj\n', 'latin1');
+  parts.push(imgHead, image, imgTail);
+  at += imgHead.length + image.length + imgTail.length;
+  parts.push(Buffer.from(tail(at, offsets), 'latin1'));
+  const pdf = Buffer.concat(parts);
+  if (pdf.length !== size) throw new RangeError(`ENT_SIM_LARGE_ITEM_BYTES: cannot build a PDF of exactly ${size} bytes (got ${pdf.length})`);
+  return pdf;
+}
+
+/**
+ * A profile's seed function with ENT_SIM_EXTRA_ITEMS and ENT_SIM_LARGE_ITEM_BYTES applied:
+ * the options when the caller gives them, else the environment (validated at boot).
  */
 export function withExtraItems(entId: string, base: () => Promise<SeedContent[]>): (options?: SeedOptions) => Promise<SeedContent[]> {
   return async (options: SeedOptions = {}) => {
     const seeded = await base();
     const count = options.extraItems ?? extraItemsFromEnv();
-    return count > 0 ? [...seeded, ...(await extraContents(entId, seeded, count))] : seeded;
+    const out = count > 0 ? [...seeded, ...(await extraContents(entId, seeded, count))] : [...seeded];
+    const large = options.largeItemBytes ?? 0;
+    if (large > 0) {
+      for (const owner of [...new Set(seeded.map((c) => c.ownerId))]) {
+        out.push({
+          id: largeItemId(entId, owner),
+          ownerId: owner,
+          title: 'Sortie au planétarium — numérisations',
+          category: 'STOCKAGE_PARTAGE',
+          updatedAt: '2026-06-12T14:00:00.000Z',
+          exports: [{ format: 'binary', mediaType: 'application/pdf', bytes: largePdf(entId, owner, large) }],
+        });
+      }
+    }
+    return out;
   };
 }

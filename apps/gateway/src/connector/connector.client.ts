@@ -8,7 +8,9 @@ import {
   ConnectorContentList,
   ConnectorImportResult,
 } from '@ent/contract';
+import type { ResumableSource } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { resumeHeaders, servedRange, strongEtag } from '../infra/http-range';
 
 export class ConnectorError extends Error {
   constructor(
@@ -35,18 +37,26 @@ export class ConnectorClient {
     return list.items;
   }
 
-  async exportContent(userId: string, contentId: string, format: string): Promise<{ stream: Readable; mediaType: string; size?: number }> {
-    const res = await this.call(
-      'GET',
-      `/users/${encodeURIComponent(userId)}/contents/${encodeURIComponent(contentId)}/export?format=${encodeURIComponent(format)}`,
-      undefined,
-      true,
-    );
-    const length = res.headers.get('content-length');
-    return {
-      stream: Readable.fromWeb(res.body as unknown as WebReadableStream),
-      mediaType: res.headers.get('content-type') ?? 'application/octet-stream',
-      size: length ? Number(length) : undefined,
+  /**
+   * The export as a resumable source: a broken export continues with `Range` + `If-Range`
+   * (connector contract v1), and starts again from 0 when the content changed meanwhile.
+   */
+  exportSource(userId: string, contentId: string, format: string): ResumableSource {
+    const path = `/users/${encodeURIComponent(userId)}/contents/${encodeURIComponent(contentId)}/export?format=${encodeURIComponent(format)}`;
+    return async (from) => {
+      const headers = resumeHeaders(from, 'if-range');
+      const res = await this.call('GET', path, undefined, true, headers);
+      const served = servedRange(res, headers.range ? from.offset : 0);
+      if ('error' in served) {
+        await res.body?.cancel();
+        throw new ConnectorError(`connector export of ${contentId}: ${served.error}`, res.status, false);
+      }
+      return {
+        stream: Readable.fromWeb(res.body as unknown as WebReadableStream),
+        ...served,
+        sourceTag: strongEtag(res),
+        contentType: res.headers.get('content-type') ?? 'application/octet-stream',
+      };
     };
   }
 
@@ -96,13 +106,14 @@ export class ConnectorClient {
     return (await res.json()) as T;
   }
 
-  private async call(method: string, path: string, body?: Readable, streaming = false): Promise<Response> {
+  private async call(method: string, path: string, body?: Readable, streaming = false, extraHeaders: Record<string, string> = {}): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(`${this.config.connector.url}${CONNECTOR_BASE}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${this.config.connector.token}`,
+          ...extraHeaders,
           ...(body ? { 'content-type': 'application/octet-stream' } : {}),
         },
         body: body as unknown as RequestInit["body"],

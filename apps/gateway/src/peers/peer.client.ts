@@ -10,7 +10,9 @@ import {
   ReceiptAccepted,
 } from '@ent/contract';
 import { PermanentJobError, RetryLaterError } from '@ent/persistence';
+import type { ResumableSourceRequest } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
+import { resumeHeaders, servedRange, strongEtag } from '../infra/http-range';
 import { IdpClient } from '../identity/idp.client';
 
 /** A failed peer call; `retryable` says whether trying again may help (5xx, timeout, network). */
@@ -74,25 +76,51 @@ export class PeerClient {
   /**
    * Fetches an object listed in a manifest: the departure answers with a
    * redirect to a short-lived presigned URL, followed here without the token
-   * (the token is for the gateway, never for S3).
+   * (the token is for the gateway, never for S3). With `from`, a broken fetch
+   * continues at `from.offset` (`Range`), on condition that the staged object is
+   * still the one read before (`If-Match` on its ETag); else it starts from 0.
    */
-  async fetchObject(peer: PeerEntry, contentUrl: string): Promise<{ stream: Readable; size?: number }> {
+  async fetchObject(
+    peer: PeerEntry,
+    contentUrl: string,
+    from?: ResumableSourceRequest,
+  ): Promise<{ stream: Readable; size?: number; offset: number; sourceTag?: string }> {
     if (!contentUrl.startsWith(`${peer.baseUrl}/`)) {
       throw new PeerCallError(`content URL ${contentUrl} is not on the departure gateway ${peer.baseUrl}`, undefined, false);
     }
     const token = await this.idp.accessToken(peer.baseUrl, PEER_SCOPES.fetch);
     const first = await this.request(contentUrl, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
     let res = first;
+    let target = contentUrl;
+    let headers = resumeHeaders(from, 'if-match');
     if (first.status >= 300 && first.status < 400) {
       const location = first.headers.get('location');
       if (!location) throw new PeerCallError('redirect without Location', first.status, false);
-      res = await this.request(new URL(location, contentUrl).toString(), { redirect: 'error' }, true);
+      target = new URL(location, contentUrl).toString();
+      res = await this.request(target, { redirect: 'error', headers }, true);
+      if (res.status === 412 && headers.range) {
+        // The object is not the one the first bytes came from: all of it, then.
+        await res.body?.cancel();
+        headers = {};
+        res = await this.request(target, { redirect: 'error' }, true);
+      }
+    } else {
+      headers = {}; // served by the gateway itself: no range was asked
     }
     if (!res.ok || !res.body) {
       throw new PeerCallError(`object fetch answered ${res.status}`, res.status, res.status >= 500 || res.status === 429, undefined, retryAfterMs(res));
     }
-    const length = res.headers.get('content-length');
-    return { stream: Readable.fromWeb(res.body as unknown as WebReadableStream), size: length ? Number(length) : undefined };
+    const served = servedRange(res, headers.range ? from!.offset : 0);
+    if ('error' in served) {
+      await res.body.cancel();
+      throw new PeerCallError(`object fetch: ${served.error}`, res.status, true);
+    }
+    return {
+      stream: Readable.fromWeb(res.body as unknown as WebReadableStream),
+      size: served.totalSize,
+      offset: served.offset,
+      sourceTag: strongEtag(res),
+    };
   }
 
   private async json<T>(peer: PeerEntry, method: string, path: string, scope: string, body?: unknown): Promise<T> {

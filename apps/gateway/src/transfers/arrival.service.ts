@@ -18,7 +18,7 @@ import { ProblemError } from '@ent/common';
 import { negotiate, NegotiationInputError } from '@ent/negotiation';
 import { enqueueJob, JobRow, PermanentJobError, Queryable } from '@ent/persistence';
 import { DELIVERY_INDEX_FILES, descriptorsOf, EXECUTABLE_CONVERTERS, ExecutableConverter } from '@ent/formats';
-import { ChecksumMismatchError, createSha256Counter, createThrottle, ObjectStore, SizeLimitExceededError, SizeMismatchError } from '@ent/storage';
+import { ChecksumMismatchError, createSha256Counter, createThrottle, ObjectStore, ResumableSource, SizeLimitExceededError, SizeMismatchError } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { ConnectorClient, ConnectorError } from '../connector/connector.client';
 import { SessionUser } from '../identity/session-user';
@@ -28,6 +28,7 @@ import { PeerRegistry } from '../peers/peer-registry';
 import { MANIFEST_TYP, RECEIPT_TYP, SigningService } from '../peers/signing.service';
 import { offerDigest } from './departure.service';
 import { JobWake } from './job-wake';
+import { UploadCheckpoints } from './upload-checkpoints';
 import { JOB_KINDS } from './states';
 import { ItemRow, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
@@ -60,6 +61,7 @@ export class ArrivalService {
     private readonly peerClient: PeerClient,
     private readonly signing: SigningService,
     private readonly wake: JobWake,
+    private readonly checkpoints: UploadCheckpoints,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
@@ -250,7 +252,10 @@ export class ArrivalService {
     return problems;
   }
 
-  /** Job: pull one object, verify size and SHA-256 on the way, keep our own copy. */
+  /**
+   * Job: pull one object, verify size and SHA-256 on the way, keep our own copy. A retry after a
+   * crash or a cut connection continues from the last recorded part (`Range` on the presigned URL).
+   */
   async fetchObject(job: JobRow<FetchPayload>): Promise<void> {
     const p = job.payload;
     if (p.role === 'index') return this.fetchIndexFile(p);
@@ -260,11 +265,18 @@ export class ArrivalService {
     const peer = this.peers.byEntId(t.departure_ent_id);
     if (!peer) throw new PermanentJobError(`departure ${t.departure_ent_id} is no longer a registered peer`);
     const key = `arrival/${p.transferId}/${p.itemId}/${p.role}`;
-    try {
-      const fetched = await this.peerClient.fetchObject(peer, p.contentUrl);
+    const source: ResumableSource = async (from) => {
+      const fetched = await this.peerClient.fetchObject(peer, p.contentUrl, from);
       const stream = this.config.fetchMaxBytesPerSecond > 0 ? fetched.stream.pipe(createThrottle(this.config.fetchMaxBytesPerSecond)) : fetched.stream;
-      fetched.stream.once('error', (err) => stream.destroy(err));
-      await this.store.putStream(key, stream, { contentType: p.mediaType, expectedSize: p.sizeBytes, expectedSha256: p.sha256, maxBytes: p.sizeBytes });
+      if (stream !== fetched.stream) fetched.stream.once('error', (err) => stream.destroy(err));
+      return { stream, offset: fetched.offset, sourceTag: fetched.sourceTag, totalSize: fetched.size };
+    };
+    let resumedFrom = 0;
+    try {
+      const put = await this.store.putResumable(key, source, {
+        contentType: p.mediaType, expectedSize: p.sizeBytes, expectedSha256: p.sha256, maxBytes: p.sizeBytes, checkpoints: this.checkpoints.for(key),
+      });
+      resumedFrom = put.resumedFrom;
     } catch (err) {
       if (err instanceof PeerCallError) throw asJobError(err);
       if (err instanceof ChecksumMismatchError || err instanceof SizeMismatchError || err instanceof SizeLimitExceededError) {
@@ -281,7 +293,9 @@ export class ArrivalService {
       await tx.query(`UPDATE transfer_items SET ${column} = $4${p.role === 'metadata' ? ', metadata_size = $5, metadata_sha256 = $6' : ''}, updated_at = now()
                       WHERE transfer_id = $1 AND role = $2 AND item_id = $3`,
         p.role === 'metadata' ? [p.transferId, ROLE, p.itemId, key, p.sizeBytes, p.sha256] : [p.transferId, ROLE, p.itemId, key]);
-      await this.repo.appendEvent(tx, p.transferId, ROLE, p.itemId, 'OBJECT_FETCHED', null, null, { role: p.role, sizeBytes: p.sizeBytes, sha256: p.sha256 });
+      await this.repo.appendEvent(tx, p.transferId, ROLE, p.itemId, 'OBJECT_FETCHED', null, null, {
+        role: p.role, sizeBytes: p.sizeBytes, sha256: p.sha256, ...(resumedFrom > 0 ? { resumedFromByte: resumedFrom } : {}),
+      });
       const current = (await this.repo.item(tx, p.transferId, ROLE, p.itemId))!;
       if (current.object_key && (!current.metadata_format || current.metadata_key)) {
         await this.repo.transitionItem(tx, p.transferId, ROLE, p.itemId, ['TO_FETCH'], 'FETCHED', 'ITEM_FETCHED');
@@ -335,11 +349,15 @@ export class ArrivalService {
       await this.repo.transition(tx, transferId, ROLE, [t.state], 'FAILED', 'OFFER_EXPIRED', { expiresAt: new Date(t.expires_at).toISOString() });
       return true;
     });
-    if (expired) await this.store.removePrefix(`arrival/${transferId}/`);
+    if (expired) {
+      await this.checkpoints.abandon(`arrival/${transferId}/`);
+      await this.store.removePrefix(`arrival/${transferId}/`);
+    }
   }
 
   async fetchGaveUp(job: JobRow<FetchPayload>, error: string): Promise<void> {
     const p = job.payload;
+    await this.checkpoints.abandon(`arrival/${p.transferId}/${p.itemId}/${p.role}`);
     await this.repo.transaction(async (tx) => {
       const locked = await this.repo.get(tx, p.transferId, ROLE, true);
       await this.repo.transitionItem(tx, p.transferId, ROLE, p.itemId, ['TO_FETCH'], 'FAILED', 'ITEM_FETCH_FAILED', { last_error: error });

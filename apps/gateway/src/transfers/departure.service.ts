@@ -28,6 +28,7 @@ import { ItemState, JOB_KINDS } from './states';
 import { ItemRow, StateConflictError, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
 import { JobWake } from './job-wake';
+import { UploadCheckpoints } from './upload-checkpoints';
 
 const ROLE = 'DEPARTURE' as const;
 
@@ -61,6 +62,7 @@ export class DepartureService {
     private readonly peerClient: PeerClient,
     private readonly signing: SigningService,
     private readonly wake: JobWake,
+    private readonly checkpoints: UploadCheckpoints,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
@@ -220,19 +222,23 @@ export class DepartureService {
     return this.view(user, id);
   }
 
-  /** Job: stream one item from the ENT into S3, hashing on the way. Idempotent (same key, same bytes). */
+  /**
+   * Job: stream one item from the ENT into S3, hashing on the way. Idempotent (same key, same
+   * bytes); a retry after a crash continues the multipart upload from its last recorded part.
+   */
   async stageItem(job: JobRow<{ transferId: string; itemId: string }>): Promise<void> {
     const { transferId, itemId } = job.payload;
     const t = await this.repo.get(this.repo.db, transferId, ROLE);
     const item = await this.repo.item(this.repo.db, transferId, ROLE, itemId);
     if (!t || t.state !== 'STAGING' || !item || item.state !== 'TO_STAGE') return;
     const base = `departure/${transferId}/${itemId}`;
-    const exported = await this.connector.exportContent(t.owner_identity, itemId, item.source_format!);
-    const content = await this.store.putStream(`${base}/content`, exported.stream, {
-      contentType: exported.mediaType,
+    const contentKey = `${base}/content`;
+    const content = await this.store.putResumable(contentKey, this.connector.exportSource(t.owner_identity, itemId, item.source_format!), {
+      contentType: item.media_type ?? 'application/octet-stream',
       maxBytes: this.config.limits.maxItemBytes,
-      ...(exported.size !== undefined ? { expectedSize: exported.size } : {}),
+      checkpoints: this.checkpoints.for(contentKey),
     });
+    if (content.resumedFrom > 0) this.logger.log({ transferId, itemId, fromByte: content.resumedFrom }, 'staging resumed from the last recorded part');
     let metadata: { sizeBytes: number; sha256: string } | undefined;
     if (item.metadata_format) {
       const meta = await this.connector.exportMetadata(t.owner_identity, itemId, item.metadata_format);
@@ -246,7 +252,7 @@ export class DepartureService {
         sha256: content.sha256,
         object_key: `${base}/content`,
         ...(metadata ? { metadata_size: metadata.sizeBytes, metadata_sha256: metadata.sha256, metadata_key: `${base}/metadata` } : {}),
-      }, { sizeBytes: content.sizeBytes, sha256: content.sha256 });
+      }, { sizeBytes: content.sizeBytes, sha256: content.sha256, ...(content.resumedFrom > 0 ? { resumedFromByte: content.resumedFrom } : {}) });
       if (!moved) return true;
       const items = await this.repo.items(tx, transferId, ROLE);
       if (items.every((i) => i.state === 'STAGED' || i.state === 'REFUSED' || i.state === 'FAILED')) {
@@ -263,6 +269,8 @@ export class DepartureService {
 
   async stageItemGaveUp(job: JobRow<{ transferId: string; itemId: string }>, error: string): Promise<void> {
     const { transferId, itemId } = job.payload;
+    // The parts of an upload that will never complete go now, not at the offer's expiry.
+    await this.checkpoints.abandon(`departure/${transferId}/${itemId}/`);
     await this.repo.transaction(async (tx) => {
       await this.repo.get(tx, transferId, ROLE, true);
       await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['TO_STAGE'], 'FAILED', 'ITEM_STAGING_FAILED', { last_error: error });
@@ -365,8 +373,9 @@ export class DepartureService {
         this.repo.transition(tx, transferId, ROLE, ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'DELIVERED'], 'EXPIRED', 'OFFER_EXPIRED', { expiresAt: new Date(t.expires_at).toISOString() }),
       );
     }
+    const abandoned = await this.checkpoints.abandon(`departure/${transferId}/`);
     const removed = await this.store.removePrefix(`departure/${transferId}/`);
-    await this.repo.transaction((tx) => this.repo.appendEvent(tx, transferId, ROLE, null, 'STAGED_OBJECTS_DELETED', null, null, { removed, reason: 'expired' }));
+    await this.repo.transaction((tx) => this.repo.appendEvent(tx, transferId, ROLE, null, 'STAGED_OBJECTS_DELETED', null, null, { removed, reason: 'expired', ...(abandoned ? { uploadsAborted: abandoned } : {}) }));
   }
 
   /** Peer endpoint: a short-lived presigned URL for one staged object, for the arrival named in the offer only. */
