@@ -64,4 +64,58 @@ describe('destination full (413 from the arrival ENT)', () => {
     expect(list.items.filter((c: any) => c.importKey === `${draft.id}:${course.id}`)).toHaveLength(1);
     await waitUntil('departure cleaned', async () => (await atA.json('GET', `/api/transfers/${draft.id}`)).state === 'CLEANED');
   });
+
+  it('a delivery refused for lack of space (413) pauses the departure, changes nothing at the arrival, and resumes on request', async () => {
+    // Gateway B keeps at most 1 000 bytes of received content: it already holds the previous
+    // test's transfer, so any delivery goes past its quota.
+    await env.stack.kill('gateway-b');
+    env.stack.options.env = { ...env.stack.options.env, 'gateway-b': { ARRIVAL_STORAGE_QUOTA_BYTES: '1000' } };
+    await env.stack.start('gateway-b');
+
+    const atA = await TeacherClient.login(env.stack.urls.gatewayA, 'marie.dupont', 'demo-marie');
+    const contents = (await atA.json('GET', '/api/contents')).items as any[];
+    const pdf = contents.find((c) => c.category === 'STOCKAGE_PARTAGE');
+    const draft = await atA.json('POST', '/api/transfers', { arrivalUai: DEMO.uaiB, itemIds: [pdf.id] });
+    await atA.json('POST', `/api/transfers/${draft.id}/analysis`);
+    const resumedTooEarly = await atA.request('POST', `/api/transfers/${draft.id}/resume`);
+    expect(resumedTooEarly.status).toBe(409);
+    await atA.json('POST', `/api/transfers/${draft.id}/start`);
+    const paused = await waitUntil('departure PAUSED', async () => {
+      const t = await atA.json('GET', `/api/transfers/${draft.id}`);
+      return t.state === 'PAUSED' && t;
+    });
+    expect(paused.notice).toMatch(/n'a plus assez de place/);
+    const pause = paused.events.filter((e: any) => e.type === 'DELIVERY_PAUSED');
+    expect(pause).toHaveLength(1);
+    expect(pause[0].data).toMatchObject({ reason: 'DESTINATION_FULL', status: 413 });
+    expect(pause[0].data.detail).toMatch(/destination full|needs \d+ bytes/i);
+    // Not retried: still one pause a while later; the staged copy is kept.
+    await new Promise((r) => setTimeout(r, 1500));
+    const still = await atA.json('GET', `/api/transfers/${draft.id}`);
+    expect(still.state).toBe('PAUSED');
+    expect(still.events.filter((e: any) => e.type === 'DELIVERY_PAUSED')).toHaveLength(1);
+    expect(still.items[0].state).toBe('STAGED');
+    // The arrival recorded nothing of the refused delivery.
+    const atB = await TeacherClient.login(env.stack.urls.gatewayB, 'marie.dupont', 'demo-marie');
+    const atArrival = await atB.json('GET', `/api/received/${draft.id}`);
+    expect(atArrival.state).toBe('ANSWERED');
+    expect(atArrival.events.some((e: any) => e.type === 'MANIFEST_RECEIVED')).toBe(false);
+
+    // The operator gives B room; the teacher resumes at A and the transfer completes once.
+    await env.stack.kill('gateway-b');
+    env.stack.options.env = { ...env.stack.options.env, 'gateway-b': {} };
+    await env.stack.start('gateway-b');
+    const resumed = await atA.json('POST', `/api/transfers/${draft.id}/resume`);
+    expect(resumed.state).toBe('STAGING');
+    expect(resumed.notice).toBeUndefined();
+    await TeacherClient.login(env.stack.urls.gatewayB, 'marie.dupont', 'demo-marie');
+    const done = await waitUntil('departure CLEANED', async () => {
+      const t = await atA.json('GET', `/api/transfers/${draft.id}`);
+      return t.state === 'CLEANED' && t;
+    }, 120_000);
+    expect(done.items[0].state).toBe('IMPORTED');
+    expect(done.events.filter((e: any) => e.type === 'MANIFEST_DELIVERED')).toHaveLength(1);
+    const list = (await (await fetch(`${env.stack.urls.entB}/connector/v1/users/marie.dupont/contents`, { headers: { authorization: `Bearer ${DEMO.connectorTokenB}` } })).json()) as any;
+    expect(list.items.filter((c: any) => c.importKey === `${draft.id}:${pdf.id}`)).toHaveLength(1);
+  });
 });

@@ -72,6 +72,7 @@ export class GatewayEnv {
 
   @Transform(int) @IsInt() @Min(1024) MAX_BODY_BYTES = 1_048_576;
   @Transform(int) @IsInt() @Min(1) MAX_ITEM_BYTES = 2 * 1024 ** 3;
+  @Transform(int) @IsInt() @Min(0) ARRIVAL_STORAGE_QUOTA_BYTES = 0;
   @Transform(int) @IsInt() @Min(5) OFFER_TTL_SECONDS = 14 * 24 * 3600;
   @Transform(int) @IsInt() @Min(1) @Max(600_000) PEER_TIMEOUT_MS = 15_000;
   @Transform(int) @IsInt() @Min(10) @Max(60_000) JOB_POLL_MS = 500;
@@ -100,7 +101,11 @@ export interface GatewayConfig {
   peers: PeerEntry[];
   session: { secret: string; cookieName: string };
   signingJwks?: { keys: Record<string, unknown>[] };
-  limits: { maxBodyBytes: number; maxItemBytes: number; offerTtlSeconds: number; peerTimeoutMs: number };
+  /**
+   * arrivalStorageQuotaBytes: how much received content this gateway's bucket may hold (0: no
+   * limit). A delivery that would go past it is refused with 413 destination-full.
+   */
+  limits: { maxBodyBytes: number; maxItemBytes: number; offerTtlSeconds: number; peerTimeoutMs: number; arrivalStorageQuotaBytes: number };
   jobs: { pollMs: number; leaseMs: number; backoffBaseMs: number; backoffMaxMs: number; maxAttempts: number };
   /** 0 = unlimited: caps how fast the arrival pulls objects, to spare the school's network. */
   fetchMaxBytesPerSecond: number;
@@ -173,6 +178,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       maxItemBytes: e.MAX_ITEM_BYTES,
       offerTtlSeconds: e.OFFER_TTL_SECONDS,
       peerTimeoutMs: e.PEER_TIMEOUT_MS,
+      arrivalStorageQuotaBytes: e.ARRIVAL_STORAGE_QUOTA_BYTES,
     },
     jobs: { pollMs: e.JOB_POLL_MS, leaseMs: e.JOB_LEASE_MS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, backoffMaxMs: e.JOB_BACKOFF_MAX_MS, maxAttempts: e.JOB_MAX_ATTEMPTS },
     fetchMaxBytesPerSecond: e.FETCH_MAX_BYTES_PER_SECOND,

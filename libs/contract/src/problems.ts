@@ -19,6 +19,8 @@ export const PROBLEM_TYPES = {
   peerUnavailable: 'urn:ent-portability:problem:peer-unavailable',
   unknownArrival: 'urn:ent-portability:problem:unknown-arrival',
   rateLimited: 'urn:ent-portability:problem:rate-limited',
+  /** The arrival has no room for the delivery now (413): the departure pauses, it does not retry. */
+  destinationFull: 'urn:ent-portability:problem:destination-full',
   internal: 'urn:ent-portability:problem:internal',
 } as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[keyof typeof PROBLEM_TYPES];

@@ -87,6 +87,7 @@ export class PeerController {
   @ApiResponse(PROBLEMS[0]) @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
   @ApiResponse(problem(404, 'No offer with this id was received from the caller'))
   @ApiResponse(problem(409, 'A different manifest was already received, or the offer is not expecting one'))
+  @ApiResponse(problem(413, 'destination-full: the arrival cannot hold this delivery now; nothing was recorded. The departure pauses (no automatic retry) and delivers again when its teacher resumes'))
   deliveries(@Req() req: PeerRequest, @Param('offerId', new ParseUUIDPipe()) offerId: string, @Body() body: DeliveryRequest): Promise<DeliveryAccepted> {
     return this.arrival.receiveDelivery(req.peer, offerId, body.manifest);
   }

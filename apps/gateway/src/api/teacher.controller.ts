@@ -80,6 +80,13 @@ export class TeacherController {
     return this.departure.start(user, id);
   }
 
+  /** After the arrival ENT refused the delivery for lack of space (the transfer paused). */
+  @Post('transfers/:id/resume')
+  @HttpCode(202)
+  resumeDelivery(@CurrentUser() user: SessionUser, @Param('id') id: string) {
+    return this.departure.resume(user, id);
+  }
+
   /** The signed documents, for the teacher or an auditor. */
   @Get('transfers/:id/proof')
   proof(@CurrentUser() user: SessionUser, @Param('id') id: string) {

@@ -35,6 +35,8 @@ import { toTransferView, TransferView } from './views';
 
 const ROLE = 'ARRIVAL' as const;
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+/** Serialises the storage quota check of concurrent deliveries (pg_advisory_xact_lock key). */
+const QUOTA_LOCK = 727_002;
 
 interface FetchPayload {
   transferId: string;
@@ -189,6 +191,7 @@ export class ArrivalService {
       });
     }
     await this.repo.transaction(async (tx) => {
+      await this.checkQuota(tx, manifest);
       await this.repo.transition(tx, offerId, ROLE, ['ANSWERED'], 'FETCHING', 'MANIFEST_RECEIVED', { objects: manifest.objects.length }, { manifest_jws: jws });
       const delivered = new Set(manifest.objects.map((o) => o.itemId));
       for (const i of items.filter((x) => x.state === 'OFFERED')) {
@@ -211,6 +214,27 @@ export class ArrivalService {
     });
     this.wake.wake();
     return { offerId, status: 'FETCHING', objects: manifest.objects.length };
+  }
+
+  /**
+   * "Destination full" before anything moves: the received content this gateway holds (every
+   * announced object of a transfer that has not failed) plus this delivery must fit in
+   * ARRIVAL_STORAGE_QUOTA_BYTES. Checked under a lock, so that two deliveries cannot both fit.
+   */
+  private async checkQuota(tx: Queryable, manifest: DeliveryManifest): Promise<void> {
+    const quota = this.config.limits.arrivalStorageQuotaBytes;
+    if (quota <= 0) return;
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [QUOTA_LOCK]);
+    const held = Number((await tx.query<{ bytes: string | number }>(
+      `SELECT COALESCE(SUM(i.size_bytes + COALESCE(i.metadata_size, 0)), 0) AS bytes
+         FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id AND t.role = i.role
+        WHERE i.role = 'ARRIVAL' AND t.state <> 'FAILED' AND i.size_bytes IS NOT NULL`,
+    )).rows[0].bytes);
+    const incoming = manifest.objects.reduce((n, o) => n + o.sizeBytes, 0) + (manifest.index ?? []).reduce((n, f) => n + f.sizeBytes, 0);
+    if (held + incoming > quota) {
+      throw new ProblemError(413, PROBLEM_TYPES.destinationFull, 'Destination full',
+        `This delivery needs ${incoming} bytes; ${Math.max(0, quota - held)} of the ${quota} bytes this ENT keeps for received transfers are free. Nothing was recorded: deliver again once space has been freed.`);
+    }
   }
 
   private checkManifest(m: DeliveryManifest, t: TransferRow, items: ItemRow[], peer: PeerEntry): string[] {

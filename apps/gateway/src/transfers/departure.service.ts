@@ -201,7 +201,7 @@ export class DepartureService {
   async start(user: SessionUser, id: string): Promise<TransferView> {
     const t = await this.owned(user, id);
     if (t.state !== 'ANSWERED') {
-      if (['STAGING', 'DELIVERED', 'RECEIPTED', 'CLEANED'].includes(t.state)) return this.view(user, id);
+      if (['STAGING', 'PAUSED', 'DELIVERED', 'RECEIPTED', 'CLEANED'].includes(t.state)) return this.view(user, id);
       throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Analyse nécessaire',
         "Demandez d'abord l'analyse à l'ENT d'arrivée, puis lancez le transfert.");
     }
@@ -315,6 +315,18 @@ export class DepartureService {
     try {
       await this.peerClient.deliver(peer, transferId, manifestJws);
     } catch (err) {
+      if (err instanceof PeerCallError && (err.status === 413 || err.status === 507)) {
+        // "Destination full": retrying cannot help until the arrival has room. Pause and say so;
+        // the staged copies stay until the teacher resumes or the offer expires.
+        await this.repo.transaction((tx) =>
+          this.repo.transition(tx, transferId, ROLE, ['STAGING'], 'PAUSED', 'DELIVERY_PAUSED', {
+            reason: 'DESTINATION_FULL', status: err.status, detail: err.message.slice(0, 300),
+          }),
+        ).catch((e) => {
+          if (!(e instanceof StateConflictError)) throw e;
+        });
+        return;
+      }
       throw asJobError(err);
     }
     await this.repo.transaction(async (tx) => {
@@ -355,6 +367,21 @@ export class DepartureService {
     return files;
   }
 
+  /** The teacher (told the arrival had no room) asks to deliver again. */
+  async resume(user: SessionUser, id: string): Promise<TransferView> {
+    const t = await this.owned(user, id);
+    if (t.state !== 'PAUSED') {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Rien à reprendre', "Ce transfert n'est pas en pause : il n'y a rien à reprendre.");
+    }
+    await this.repo.transaction(async (tx) => {
+      await this.repo.transition(tx, id, ROLE, ['PAUSED'], 'STAGING', 'DELIVERY_RESUMED');
+      const round = (await tx.query(`SELECT 1 FROM transfer_events WHERE transfer_id = $1 AND role = $2 AND type = 'DELIVERY_RESUMED'`, [id, ROLE])).rowCount;
+      await enqueueJob(tx, JOB_KINDS.deliver, { transferId: id }, { key: `deliver:${id}:resume-${round}` });
+    });
+    this.wake.wake();
+    return this.view(user, id);
+  }
+
   async deliverGaveUp(job: JobRow<{ transferId: string }>, error: string): Promise<void> {
     await this.repo.transaction((tx) =>
       this.repo.transition(tx, job.payload.transferId, ROLE, ['STAGING'], 'FAILED', 'TRANSFER_FAILED', { reason: error }),
@@ -370,7 +397,7 @@ export class DepartureService {
     if (!t || ['RECEIPTED', 'CLEANED', 'CANCELLED', 'EXPIRED'].includes(t.state)) return;
     if (t.state !== 'FAILED') {
       await this.repo.transaction((tx) =>
-        this.repo.transition(tx, transferId, ROLE, ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'DELIVERED'], 'EXPIRED', 'OFFER_EXPIRED', { expiresAt: new Date(t.expires_at).toISOString() }),
+        this.repo.transition(tx, transferId, ROLE, ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'PAUSED', 'DELIVERED'], 'EXPIRED', 'OFFER_EXPIRED', { expiresAt: new Date(t.expires_at).toISOString() }),
       );
     }
     const abandoned = await this.checkpoints.abandon(`departure/${transferId}/`);

@@ -1,5 +1,6 @@
 /** Lifecycles of ARCHITECTURE §4; every transition is written with an event in the same transaction. */
-export const DEPARTURE_STATES = ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'DELIVERED', 'RECEIPTED', 'CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED'] as const;
+/** Departure PAUSED: the arrival refused the delivery for lack of space (413 / 507); the teacher resumes once it has room. */
+export const DEPARTURE_STATES = ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'PAUSED', 'DELIVERED', 'RECEIPTED', 'CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED'] as const;
 export type DepartureState = (typeof DEPARTURE_STATES)[number];
 
 /** PAUSED: the arrival ENT is full (413 / quota); the teacher frees space and resumes. */

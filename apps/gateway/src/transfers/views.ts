@@ -37,8 +37,16 @@ export interface TransferView {
   notice?: string;
 }
 
+const ROLE_NOTICES: Record<string, Record<string, string>> = {
+  ARRIVAL: {
+    PAUSED: "Votre espace sur l'ENT d'arrivée est plein : libérez de la place, puis relancez l'import. Rien n'est perdu, les contenus reçus sont conservés.",
+  },
+  DEPARTURE: {
+    PAUSED: "L'ENT d'arrivée n'a plus assez de place pour recevoir ce transfert. Vos contenus restent préparés ici : relancez l'envoi quand l'ENT d'arrivée aura libéré de l'espace (avant l'expiration de l'offre).",
+  },
+};
+
 const NOTICES: Record<string, string> = {
-  PAUSED: "Votre espace sur l'ENT d'arrivée est plein : libérez de la place, puis relancez l'import. Rien n'est perdu, les contenus reçus sont conservés.",
   EXPIRED: "L'offre a expiré avant la fin du transfert : les copies préparées ont été supprimées. Vous pouvez relancer un transfert.",
   FAILED: "Le transfert n'a pas pu aboutir. Le détail de chaque contenu est indiqué ci-dessous.",
   PARTIAL: "Certains contenus n'ont pas pu être importés : ils restent téléchargeables manuellement ou sont signalés ci-dessous.",
@@ -46,6 +54,7 @@ const NOTICES: Record<string, string> = {
 
 export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventRow[], downloadBase?: string): TransferView {
   const decisions = new Map((t.answer?.items ?? []).map((d) => [d.itemId, d]));
+  const notice = ROLE_NOTICES[t.role]?.[t.state] ?? NOTICES[t.state];
   return {
     id: t.id,
     role: t.role,
@@ -59,7 +68,7 @@ export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventR
     updatedAt: new Date(t.updated_at).toISOString(),
     expiresAt: new Date(t.expires_at).toISOString(),
     hasReceipt: Boolean(t.receipt_jws),
-    ...(NOTICES[t.state] ? { notice: NOTICES[t.state] } : {}),
+    ...(notice ? { notice } : {}),
     items: items.map((i) => ({
       itemId: i.item_id,
       title: i.title,
