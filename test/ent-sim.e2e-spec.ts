@@ -295,6 +295,37 @@ describe('ent-sim (two simulated ENTs over real HTTP)', () => {
     }
   });
 
+  it('resumes an export with Range + If-Range: 206 from the byte asked while unchanged, whole (200) otherwise, 416 past the end', async () => {
+    const path = `${C}/users/marie.dupont/contents/ent-a-marie-courrier/export?format=mbox`;
+    const whole = exported.get('ent-a-marie-courrier mbox')!;
+    const full = await call(a, 'GET', path);
+    const etag = full.headers.get('etag')!;
+    expect(etag).toBe(`"${sha256(whole)}"`);
+    expect(full.headers.get('accept-ranges')).toBe('bytes');
+
+    const rest = await call(a, 'GET', path, { headers: { range: 'bytes=100-', 'if-range': etag } });
+    expect(rest.status).toBe(206);
+    expect(rest.headers.get('content-range')).toBe(`bytes 100-${whole.length - 1}/${whole.length}`);
+    expect(Number(rest.headers.get('content-length'))).toBe(whole.length - 100);
+    expect(rest.body.equals(whole.subarray(100))).toBe(true);
+    const slice = await call(a, 'GET', path, { headers: { range: 'bytes=10-19' } });
+    expect(slice.status).toBe(206);
+    expect(slice.body.equals(whole.subarray(10, 20))).toBe(true);
+
+    // Another version named: the whole current content, never a splice of two versions.
+    const changed = await call(a, 'GET', path, { headers: { range: 'bytes=100-', 'if-range': `"${'0'.repeat(64)}"` } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.equals(whole)).toBe(true);
+    // Several ranges or another unit: the whole content, as RFC 9110 allows.
+    for (const range of ['bytes=0-1,5-6', 'items=1-2', 'bytes=-10']) {
+      const r = await call(a, 'GET', path, { headers: { range } });
+      expect({ range, status: r.status, same: r.body.equals(whole) }).toEqual({ range, status: 200, same: true });
+    }
+    const past = await call(a, 'GET', path, { headers: { range: `bytes=${whole.length}-` } });
+    expectProblem(past, 416);
+    expect(past.headers.get('content-range')).toBe(`bytes */${whole.length}`);
+  });
+
   it('serves real files: CC 1.3 and 1.1 packages, iCalendar, mbox and PDF', async () => {
     const cc13 = await readCommonCartridgeManifest(exported.get('ent-a-marie-cours-univers imscc-1.3')!);
     expect(cc13).toMatchObject({ version: '1.3', schema: 'IMS Common Cartridge', title: "Physique-Chimie 2nde — L'univers", missingFiles: [] });
