@@ -15,6 +15,8 @@ jest.setTimeout(180_000);
 describe('§8.3 transfer between two simulated ENTs (real OIDC, database, S3)', () => {
   let env: StackSession;
   let urls: StackSession['stack']['urls'];
+  /** Marie's transfer of the first test, which nobody else may see. */
+  let marieTransferId: string | undefined;
 
   beforeAll(async () => {
     env = await bootStack('transfer');
@@ -49,6 +51,7 @@ describe('§8.3 transfer between two simulated ENTs (real OIDC, database, S3)', 
     // --- flows 2-3: draft, analysis by the arrival ENT
     const draft = await atA.json('POST', '/api/transfers', { arrivalUai: DEMO.uaiB, itemIds: [course.id, pdf.id, mail.id] });
     expect(draft.state).toBe('DRAFT');
+    marieTransferId = draft.id;
     const analysed = await atA.json('POST', `/api/transfers/${draft.id}/analysis`);
     expect(analysed.state).toBe('ANSWERED');
     const decision = (id: string) => analysed.items.find((i: any) => i.itemId === id);
@@ -180,6 +183,50 @@ describe('§8.3 transfer between two simulated ENTs (real OIDC, database, S3)', 
     }
     const seqs = cleaned.events.map((e: any) => e.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+  });
+
+  it("gives the head teacher a teacher's rights over her own contents and nothing over others'; refuses a profile §8.3 does not name", async () => {
+    expect(marieTransferId).toBeDefined();
+    const marieAtA = await TeacherClient.login(urls.gatewayA, 'marie.dupont', 'demo-marie');
+    const marieItems = ((await marieAtA.json('GET', '/api/contents')).items as any[]).map((c) => c.id);
+
+    // PERDIR (National_dir): her own file, like any teacher.
+    const claire = await TeacherClient.login(urls.gatewayA, 'claire.bernard', 'demo-claire');
+    expect(await claire.json('GET', '/api/me')).toMatchObject({ identity: 'claire.bernard', profiles: ['National_dir'], mayTransfer: true });
+    const own = ((await claire.json('GET', '/api/contents')).items as any[]).map((c) => c.id);
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.filter((id) => marieItems.includes(id))).toEqual([]);
+    const draft = await claire.json('POST', '/api/transfers', { arrivalUai: DEMO.uaiB, itemIds: [own[0]] });
+    expect((await claire.json('POST', `/api/transfers/${draft.id}/analysis`)).state).toBe('ANSWERED');
+    // Nothing over a teacher of her own school: not the list, not the transfer, not its proof, not its contents.
+    expect(((await claire.json('GET', '/api/transfers')).items as any[]).map((t) => t.id)).toEqual([draft.id]);
+    for (const path of [`/api/transfers/${marieTransferId}`, `/api/transfers/${marieTransferId}/proof`]) {
+      expect((await claire.request('GET', path)).status).toBe(404);
+    }
+    expect((await claire.request('POST', `/api/transfers/${marieTransferId}/start`)).status).toBe(404);
+    const taken = await claire.request('POST', '/api/transfers', { arrivalUai: DEMO.uaiB, itemIds: [marieItems[0]] });
+    expect(taken.status).toBe(404);
+    expect(((await claire.json('GET', '/api/transfers')).items as any[]).map((t) => t.id)).toEqual([draft.id]);
+
+    // Vie scolaire (National_evs): signed in, but the transfer service is not hers.
+    const sophie = await TeacherClient.login(urls.gatewayA, 'sophie.girard', 'demo-sophie');
+    expect(await sophie.json('GET', '/api/me')).toMatchObject({ identity: 'sophie.girard', mayTransfer: false });
+    for (const [method, path, body] of [
+      ['GET', '/api/contents'],
+      ['GET', '/api/transfers'],
+      ['POST', '/api/transfers', { arrivalUai: DEMO.uaiB, itemIds: [marieItems[0]] }],
+      ['GET', `/api/transfers/${marieTransferId}`],
+      ['GET', '/api/received'],
+    ] as [string, string, unknown?][]) {
+      const res = await sophie.request(method, path, body);
+      expect([method, path, res.status]).toEqual([method, path, 403]);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      const problem = (await res.json()) as any;
+      expect(problem.type).toBe('urn:ent-portability:problem:profile-not-allowed');
+      expect(problem.detail).toContain('(vie scolaire)');
+    }
+    // Marie's transfer is untouched by all of it.
+    expect((await marieAtA.json('GET', `/api/transfers/${marieTransferId}`)).state).toBe('CLEANED');
   });
 
   describe('peer API refuses what it must', () => {

@@ -38,6 +38,12 @@ describe('gateway configuration', () => {
     expect(c.peers[0].baseUrl).toBe('http://127.0.0.1:4002');
     expect(c.database.url).toBeUndefined();
     expect(c.limits.maxBodyBytes).toBe(1_048_576);
+    expect(c.access).toEqual({ anyAccount: false, profiles: ['National_ens', 'National_doc', 'National_dir'] });
+  });
+
+  it('reads PORTABILITY_PROFILES as a list, or * for any signed-in account', () => {
+    expect(loadGatewayConfig({ ...valid, PORTABILITY_PROFILES: ' National_ens , National_dir' }).access).toEqual({ anyAccount: false, profiles: ['National_ens', 'National_dir'] });
+    expect(loadGatewayConfig({ ...valid, PORTABILITY_PROFILES: '*' }).access).toEqual({ anyAccount: true });
   });
 
   it.each([
@@ -52,6 +58,9 @@ describe('gateway configuration', () => {
     ['PEERS[0].uais', { PEERS: JSON.stringify([{ entId: 'ent-b', clientId: 'b', baseUrl: 'http://x:1', uais: ['nope'] }]) }],
     ['SIGNING_JWKS', { SIGNING_JWKS: '{"keys":[]}' }],
     ['SIGNING_JWKS_FILE', { SIGNING_JWKS_FILE: '/nonexistent/jwks.json' }],
+    ['PORTABILITY_PROFILES', { PORTABILITY_PROFILES: '*,National_ens' }],
+    ['PORTABILITY_PROFILES', { PORTABILITY_PROFILES: 'National_ens,,National_dir' }],
+    ['PORTABILITY_PROFILES', { PORTABILITY_PROFILES: 'National_ens;National_dir' }],
   ])('names %s when it is wrong', (name, override) => {
     const found = problems({ ...valid, ...override });
     expect(found.length).toBeGreaterThan(0);

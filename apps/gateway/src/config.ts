@@ -18,6 +18,7 @@ import {
 import { plainToInstance } from 'class-transformer';
 import { UAI_PATTERN } from '@ent/contract';
 import { ConfigError, loadEnvConfig, parseJsonEnv } from '@ent/common';
+import { DEFAULT_PORTABILITY_PROFILES, ProfileGrant } from './identity/access-policy';
 import { DnmaConfig, DnmaConfigError, dnmaConfigFromEnv, DnmaWorkerSettings, dnmaWorkerSettingsFromEnv } from '@ent/dnma';
 
 const URL_OPTS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -60,6 +61,10 @@ export class GatewayEnv {
   @IsString() @MinLength(1) OIDC_CLIENT_ID: string;
   @IsString() @MinLength(1) OIDC_CLIENT_SECRET: string;
   @Matches(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/) IDENTITY_CLAIM = 'sub';
+  @Matches(/^\s*(\*|[A-Za-z][A-Za-z0-9_-]{0,63}(\s*,\s*[A-Za-z][A-Za-z0-9_-]{0,63})*)\s*$/, {
+    message: 'PORTABILITY_PROFILES must be a comma-separated list of national profiles (e.g. National_ens,National_dir) or *',
+  })
+  PORTABILITY_PROFILES = DEFAULT_PORTABILITY_PROFILES.join(',');
 
   @IsUrl(URL_OPTS, { message: 'CONNECTOR_URL must be the http(s) URL of this ENT\'s connector' }) CONNECTOR_URL: string;
   @IsString() @MinLength(16, { message: 'CONNECTOR_TOKEN must be at least 16 characters' }) CONNECTOR_TOKEN: string;
@@ -97,6 +102,8 @@ export interface GatewayConfig {
   /** partSizeBytes: multipart part size, and so the step at which an interrupted upload resumes. */
   s3: { endPoint: string; accessKey: string; secretKey: string; region: string; bucket: string; presignTtlSeconds: number; partSizeBytes: number };
   oidc: { issuer: string; clientId: string; clientSecret: string; identityClaim: string };
+  /** Which signed-in accounts may use the teacher service (always over their own contents only). */
+  access: ProfileGrant;
   connector: { url: string; token: string };
   peers: PeerEntry[];
   session: { secret: string; cookieName: string };
@@ -169,6 +176,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       partSizeBytes: e.S3_PART_SIZE_BYTES,
     },
     oidc: { issuer: e.OIDC_ISSUER.replace(/\/+$/, ''), clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, identityClaim: e.IDENTITY_CLAIM },
+    access: e.PORTABILITY_PROFILES.trim() === '*'
+      ? { anyAccount: true }
+      : { anyAccount: false, profiles: e.PORTABILITY_PROFILES.split(',').map((p) => p.trim()) },
     connector: { url: e.CONNECTOR_URL.replace(/\/+$/, ''), token: e.CONNECTOR_TOKEN },
     peers: peers.map((p) => ({ ...p, baseUrl: p.baseUrl.replace(/\/+$/, '') })),
     session: { secret: e.SESSION_SECRET, cookieName: e.SESSION_COOKIE_NAME },

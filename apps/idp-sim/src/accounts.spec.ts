@@ -1,12 +1,13 @@
 import { accountClaims, ACCOUNTS, authenticate } from './accounts';
 
 describe('idp-sim accounts', () => {
-  it('seeds exactly the four demo accounts', () => {
+  it('seeds exactly the five demo accounts', () => {
     expect(ACCOUNTS.map((a) => [a.sub, a.password, a.national_profiles, a.uai])).toEqual([
       ['marie.dupont', 'demo-marie', ['National_ens'], ['0750001A']],
       ['paul.martin', 'demo-paul', ['National_ens'], ['0690002B']],
       ['claire.bernard', 'demo-claire', ['National_dir'], ['0750001A']],
       ['lucas.moreau', 'demo-lucas', ['National_ens'], ['0750001A']],
+      ['sophie.girard', 'demo-sophie', ['National_evs'], ['0750001A']],
     ]);
   });
 

@@ -54,6 +54,17 @@ export const ACCOUNTS: readonly SeedAccount[] = Object.freeze([
     national_profiles: ['National_ens'],
     uai: ['0750001A'],
   },
+  {
+    // A vie-scolaire agent (CPE): an agent of the directory whom §8.3 does not name,
+    // so the transfer service refuses her (PORTABILITY_PROFILES).
+    sub: 'sophie.girard',
+    password: 'demo-sophie',
+    given_name: 'Sophie',
+    family_name: 'Girard',
+    email: 'sophie.girard@ac-paris.fr',
+    national_profiles: ['National_evs'],
+    uai: ['0750001A'],
+  },
 ].map((a) => Object.freeze({ ...a, national_profiles: [...a.national_profiles], uai: [...a.uai] })));
 
 /** Which claims each scope releases (oidc-provider `claims` configuration). */

@@ -12,6 +12,8 @@ export const PROBLEM_TYPES = {
   insufficientScope: 'urn:ent-portability:problem:insufficient-scope',
   unknownPeer: 'urn:ent-portability:problem:unknown-peer',
   forbidden: 'urn:ent-portability:problem:forbidden',
+  /** The signed-in account's national profile is not admitted to the transfer service (PORTABILITY_PROFILES). */
+  profileNotAllowed: 'urn:ent-portability:problem:profile-not-allowed',
   notFound: 'urn:ent-portability:problem:not-found',
   conflict: 'urn:ent-portability:problem:conflict',
   invalidState: 'urn:ent-portability:problem:invalid-state',

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@n
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { mayUseService } from '../identity/access-policy';
 import { OidcGuard } from '../identity/oidc.guard';
 import { CurrentUser, SessionUser } from '../identity/session-user';
 import { ArrivalService } from '../transfers/arrival.service';
@@ -29,8 +30,8 @@ export class AuthController {
     await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
     req.session.user = user;
     await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
-    // §8.3 arrival: logging in is what triggers the automatic import.
-    await this.arrival.onOwnerLogin(user);
+    // §8.3 arrival: logging in is what triggers the automatic import, for an admitted profile only.
+    if (mayUseService(user, this.config.access)) await this.arrival.onOwnerLogin(user);
     res.redirect(303, '/');
   }
 
@@ -44,6 +45,7 @@ export class AuthController {
 
   @Get('api/me')
   me(@CurrentUser() user: SessionUser) {
-    return user;
+    // mayTransfer: whether this account's profile is admitted to the transfer service.
+    return { ...user, mayTransfer: mayUseService(user, this.config.access) };
   }
 }

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Matches } from 'class-validator';
 import type { Response } from 'express';
 import { ITEM_ID_PATTERN, OFFER_LIMITS, UAI_PATTERN } from '@ent/contract';
+import { TeacherProfileGuard } from '../identity/teacher-profile.guard';
 import { CurrentUser, SessionUser } from '../identity/session-user';
 import { TrackedPage } from '../infra/dnma-page.interceptor';
 import { ArrivalService } from '../transfers/arrival.service';
@@ -36,6 +37,7 @@ function downloadName(title: string, format: string | null, mediaType: string | 
 /** The JSON API behind the teacher transfer UI (session-authenticated; messages in French). */
 @ApiExcludeController()
 @Controller('api')
+@UseGuards(TeacherProfileGuard)
 export class TeacherController {
   constructor(
     private readonly departure: DepartureService,
