@@ -5,7 +5,7 @@ import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
 import { Logger } from 'nestjs-pino';
-import { PROBLEM_TYPES } from '@ent/contract';
+import { OFFER_LIMITS, PROBLEM_TYPES } from '@ent/contract';
 import { createValidationPipe, jsonShapeProblem, ProblemError, ProblemFilter, rateLimit, requestIdMiddleware } from '@ent/common';
 import type { Database } from '@ent/persistence';
 import { GatewayModule } from './app.module';
@@ -48,6 +48,8 @@ export async function createGatewayApp(config: GatewayConfig, options: { logger?
   app.use(rateLimit({ max: config.rateLimits.loginPerMinute, windowMs: 60_000, applies: (req) => req.path === '/auth/login' }));
   // Bounded JSON bodies; anything else is not accepted as a body by the JSON endpoints.
   app.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  // The UI's forms: small urlencoded bodies on the UI's own paths only, repeated keys as arrays.
+  app.use(['/transferts', '/recus', '/deconnexion'], express.urlencoded({ extended: false, limit: '64kb', parameterLimit: OFFER_LIMITS.maxItems + 10 }));
   app.use(bodyParserErrors);
   app.use(jsonShapeGuard);
   const store = new PgSessionStore(app.get<Database>(DATABASE));

@@ -7,7 +7,7 @@ import { ObjectStore } from '@ent/storage';
 import { AuthController } from './api/auth.controller';
 import { DiscoveryController } from './api/discovery.controller';
 import { HealthController } from './api/health.controller';
-import { PagesController } from './api/pages.controller';
+import { UiController } from './ui/ui.controller';
 import { PeerController } from './api/peer.controller';
 import { TeacherController } from './api/teacher.controller';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
@@ -65,7 +65,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [LoggerModule.forRoot(loggerParams('gateway', config.logLevel))],
-      controllers: [DiscoveryController, PeerController, AuthController, TeacherController, HealthController, PagesController],
+      controllers: [DiscoveryController, PeerController, AuthController, TeacherController, HealthController, UiController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         {

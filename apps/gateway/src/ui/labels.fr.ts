@@ -1,0 +1,93 @@
+/** What the teacher reads: states, decisions and categories in French. */
+
+export const CATEGORY_FR: Record<string, string> = {
+  CAHIER_TEXTES: 'Cahier de textes',
+  COURRIER_ELECTRONIQUE: 'Messagerie',
+  PARCOURS_PEDAGOGIQUE: 'Parcours pédagogique (cours)',
+  STOCKAGE_PARTAGE: 'Document',
+  GESTION_TEMPS: 'Agenda',
+  PRODUCTION_COLLABORATIVE: 'Production collaborative',
+  GESTION_COMPETENCES: 'Compétences',
+  RESSOURCE_ORIENTATION: "Ressource d'orientation",
+  RESSOURCE_PRODUCTION: 'Outil de production',
+  RESSOURCE_DOCUMENTAIRE: 'Ressource documentaire',
+  MANUEL_NUMERIQUE: 'Manuel numérique',
+  RESSOURCE_MULTIMEDIA: 'Ressource multimédia',
+};
+
+export const DEPARTURE_STATE_FR: Record<string, string> = {
+  DRAFT: 'Brouillon : la demande n’a pas encore été envoyée',
+  OFFERED: 'Demande envoyée, en attente de la réponse de l’ENT d’arrivée',
+  ANSWERED: 'Réponse reçue : vérifiez-la puis confirmez l’envoi',
+  STAGING: 'Envoi en cours : préparation des contenus',
+  PAUSED: 'En pause : l’ENT d’arrivée manque de place',
+  DELIVERED: 'Livré : l’ENT d’arrivée récupère les contenus',
+  RECEIPTED: 'Accusé de réception reçu',
+  CLEANED: 'Terminé : l’ENT d’arrivée a accusé réception, les copies préparées ici sont supprimées',
+  CANCELLED: 'Annulé',
+  EXPIRED: 'Expiré',
+  FAILED: 'Échec',
+};
+
+export const ARRIVAL_STATE_FR: Record<string, string> = {
+  OFFER_RECEIVED: 'Demande reçue',
+  ANSWERED: 'Demande acceptée, en attente des contenus',
+  FETCHING: 'Réception des contenus en cours',
+  AWAITING_OWNER: 'Contenus reçus : ils seront importés à votre connexion',
+  IMPORTING: 'Import en cours',
+  PAUSED: 'En pause : votre espace est plein',
+  DONE: 'Terminé',
+  PARTIAL: 'Terminé avec des contenus non importés',
+  FAILED: 'Échec',
+};
+
+export const DECISION_FR: Record<string, string> = {
+  IMPORT: 'Importé automatiquement',
+  CONVERT: 'Converti puis importé automatiquement',
+  MANUAL: 'À télécharger manuellement à l’arrivée',
+  REFUSED: 'Refusé par l’ENT d’arrivée',
+};
+
+export const ITEM_STATE_FR: Record<string, string> = {
+  SELECTED: 'Choisi',
+  TO_STAGE: 'En préparation',
+  STAGED: 'Prêt à partir',
+  DELIVERED: 'Livré',
+  CLEANED: 'Terminé',
+  OFFERED: 'Annoncé',
+  TO_FETCH: 'À recevoir',
+  FETCHED: 'Reçu',
+  IMPORTING: 'Import en cours',
+  IMPORTED: 'Importé dans l’ENT',
+  AWAITING_MANUAL_DOWNLOAD: 'À télécharger',
+  REFUSED: 'Refusé',
+  FAILED: 'Échec',
+};
+
+/** States after which nothing changes without the teacher: the status page stops refreshing itself. */
+export const SETTLED_STATES = new Set(['DRAFT', 'ANSWERED', 'PAUSED', 'CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED', 'DONE', 'PARTIAL']);
+
+export function label(table: Record<string, string>, key: string | null | undefined): string {
+  if (!key) return '—';
+  return table[key] ?? key;
+}
+
+/** "1,2 Mo": decimal units, as a teacher's file manager shows them. */
+export function sizeFr(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return '—';
+  if (bytes < 1000) return `${bytes} octets`;
+  const units = ['ko', 'Mo', 'Go', 'To'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toLocaleString('fr-FR', { maximumFractionDigits: value < 10 ? 1 : 0 })} ${units[unit]}`;
+}
+
+const DATE_FR = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Paris' });
+
+export function dateFr(iso: string): string {
+  return DATE_FR.format(new Date(iso));
+}

@@ -1,0 +1,249 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  ArgumentsHost, Body, Catch, Controller, ExceptionFilter, Get, HttpException, Inject, Injectable, Logger, Param, Post, Req, Res, UseFilters,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { Request, Response } from 'express';
+import { PROBLEM_TYPES } from '@ent/contract';
+import { ProblemError } from '@ent/common';
+import { CreateTransferRequest } from '../api/teacher.controller';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { mayUseService, refusalDetail } from '../identity/access-policy';
+import type { SessionUser } from '../identity/session-user';
+import { TrackedPage } from '../infra/dnma-page.interceptor';
+import { PeerRegistry } from '../peers/peer-registry';
+import { ArrivalService } from '../transfers/arrival.service';
+import { DepartureService } from '../transfers/departure.service';
+import * as pages from './pages';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Anti-CSRF token of the UI's forms (synchroniser token, on top of SameSite=Lax). */
+    csrf?: string;
+    /** One-shot message shown on the next page. */
+    flash?: { kind: 'info' | 'error'; text: string };
+  }
+}
+
+const HTML = 'text/html; charset=utf-8';
+// No script at all; forms post only to this origin; no framing by other sites.
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'";
+
+function setHtmlHeaders(res: Response): void {
+  res.setHeader('Content-Type', HTML);
+  res.setHeader('Content-Security-Policy', CSP);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Cache-Control', 'no-store');
+}
+
+/** Renders every error of the UI as a French page (never problem+json); 401 goes back to the home page. */
+@Catch()
+@Injectable()
+export class UiErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('UiErrorFilter');
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    let status = 500;
+    let title = 'Erreur inattendue';
+    let detail = "Une erreur inattendue s'est produite. Réessayez ; si elle persiste, signalez-la à l'administrateur de l'ENT.";
+    if (err instanceof ProblemError) {
+      ({ status, title } = err);
+      detail = err.detail ?? err.title;
+    } else if (err instanceof HttpException && err.getStatus() < 500) {
+      status = err.getStatus();
+      title = status === 404 ? 'Page introuvable' : 'Requête refusée';
+      detail = status === 404 ? "Cette page n'existe pas." : "La requête n'a pas pu être traitée.";
+    } else {
+      this.logger.error({ err, requestId: req.headers['x-request-id'] }, 'UI page failed');
+    }
+    if (status === 401) {
+      res.redirect(303, '/');
+      return;
+    }
+    setHtmlHeaders(res);
+    const user = req.session?.user;
+    res.status(status).send(pages.errorPage({ entId: this.config.entId, user, csrf: req.session?.csrf }, title, detail));
+  }
+}
+
+/**
+ * The teacher transfer UI (§8.3 "IHM"): pick contents and the arrival school,
+ * read the arrival's answer, confirm, follow, resume after a pause; at the
+ * arrival, follow the import and download what could not be imported.
+ * Everything the teacher reads is French; everything goes through the same
+ * services as the JSON API.
+ */
+@ApiExcludeController()
+@Controller()
+@UseFilters(UiErrorFilter)
+export class UiController {
+  constructor(
+    private readonly departure: DepartureService,
+    private readonly arrival: ArrivalService,
+    private readonly peers: PeerRegistry,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  @Get()
+  @TrackedPage('home')
+  async home(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
+    setHtmlHeaders(res);
+    const user = req.session?.user;
+    if (!user) return pages.homeAnonymous({ entId: this.config.entId });
+    const ctx = this.context(req);
+    if (!mayUseService(user, this.config.access)) {
+      res.status(403);
+      return pages.homeRefused(ctx, refusalDetail(user));
+    }
+    const [sent, received] = await Promise.all([this.departure.list(user), this.arrival.list(user)]);
+    return pages.home(ctx, sent, received);
+  }
+
+  @Get('transferts/nouveau')
+  @TrackedPage('transfer-new')
+  async newTransfer(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
+    const user = this.admitted(req);
+    setHtmlHeaders(res);
+    return pages.newTransfer(this.context(req), await this.departure.listContents(user), this.arrivals(), { arrivalUai: '', itemIds: [], errors: [] });
+  }
+
+  /** Creates the draft and asks the arrival ENT at once (flows 2-3); the answer is then on the status page. */
+  @Post('transferts')
+  async createTransfer(@Req() req: Request, @Res() res: Response, @Body() body: Record<string, unknown>): Promise<void> {
+    const user = this.admitted(req);
+    this.checkCsrf(req, body);
+    const form = {
+      arrivalUai: typeof body.arrivalUai === 'string' ? body.arrivalUai.trim().toUpperCase() : '',
+      itemIds: (Array.isArray(body.itemIds) ? body.itemIds : body.itemIds === undefined ? [] : [body.itemIds]).filter((v): v is string => typeof v === 'string'),
+    };
+    const dto = plainToInstance(CreateTransferRequest, form);
+    const errors = [...new Set((await validate(dto)).flatMap((e) => Object.values(e.constraints ?? {})))];
+    let draftId: string | undefined;
+    let status = 400;
+    if (!errors.length) {
+      try {
+        draftId = (await this.departure.createDraft(user, form.arrivalUai, form.itemIds)).id;
+      } catch (err) {
+        if (!(err instanceof ProblemError) || err.status >= 500) throw err;
+        errors.push(err.detail ?? err.title);
+        status = err.status;
+      }
+    }
+    if (!draftId) {
+      setHtmlHeaders(res);
+      const contents = await this.departure.listContents(user);
+      res.status(status);
+      res.send(pages.newTransfer(this.context(req), contents, this.arrivals(), { ...form, errors }));
+      return;
+    }
+    await this.act(req, () => this.departure.analyse(user, draftId!), "L'ENT d'arrivée a répondu : vérifiez sa réponse, puis confirmez l'envoi.");
+    res.redirect(303, `/transferts/${draftId}`);
+  }
+
+  @Get('transferts/:id')
+  @TrackedPage('transfer-status')
+  async departureStatus(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
+    const user = this.admitted(req);
+    const view = await this.departure.view(user, id, false);
+    setHtmlHeaders(res);
+    return pages.departureStatus({ ...this.context(req), refreshSeconds: pages.refreshFor(view.state) }, view);
+  }
+
+  @Post('transferts/:id/analyse')
+  async analyse(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    const user = this.admitted(req);
+    this.checkCsrf(req, body);
+    await this.departure.view(user, id, false); // 404 for anybody else's transfer, before anything
+    await this.act(req, () => this.departure.analyse(user, id), "L'ENT d'arrivée a répondu : vérifiez sa réponse, puis confirmez l'envoi.");
+    res.redirect(303, `/transferts/${id}`);
+  }
+
+  @Post('transferts/:id/envoi')
+  async start(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    const user = this.admitted(req);
+    this.checkCsrf(req, body);
+    await this.departure.view(user, id, false);
+    await this.act(req, () => this.departure.start(user, id), "Envoi lancé. Cette page se met à jour d'elle-même.");
+    res.redirect(303, `/transferts/${id}`);
+  }
+
+  @Post('transferts/:id/reprise')
+  async resumeDelivery(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    const user = this.admitted(req);
+    this.checkCsrf(req, body);
+    await this.departure.view(user, id, false);
+    await this.act(req, () => this.departure.resume(user, id), "Envoi relancé.");
+    res.redirect(303, `/transferts/${id}`);
+  }
+
+  @Get('recus/:id')
+  @TrackedPage('received')
+  async arrivalStatus(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
+    const user = this.admitted(req);
+    const view = await this.arrival.view(user, id);
+    setHtmlHeaders(res);
+    return pages.arrivalStatus({ ...this.context(req), refreshSeconds: pages.refreshFor(view.state) }, view);
+  }
+
+  @Post('recus/:id/reprise')
+  async resumeImport(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    const user = this.admitted(req);
+    this.checkCsrf(req, body);
+    await this.arrival.view(user, id);
+    await this.act(req, () => this.arrival.resume(user, id), 'Import relancé.');
+    res.redirect(303, `/recus/${id}`);
+  }
+
+  @Post('deconnexion')
+  async logout(@Req() req: Request, @Res() res: Response, @Body() body: Record<string, unknown>): Promise<void> {
+    if (req.session?.user) this.checkCsrf(req, body);
+    await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+    res.clearCookie(this.config.session.cookieName);
+    res.redirect(303, '/');
+  }
+
+  /** Runs a teacher action; a refusal (4xx, 502 from the peer) becomes the French message of the next page. */
+  private async act(req: Request, action: () => Promise<unknown>, success: string): Promise<void> {
+    try {
+      await action();
+      req.session.flash = { kind: 'info', text: success };
+    } catch (err) {
+      if (!(err instanceof ProblemError) || err.status === 500) throw err;
+      req.session.flash = { kind: 'error', text: err.detail ?? err.title };
+    }
+  }
+
+  private admitted(req: Request): SessionUser {
+    const user = req.session?.user;
+    if (!user) throw new ProblemError(401, PROBLEM_TYPES.unauthenticated, 'Connexion requise', 'Connectez-vous pour continuer.');
+    if (!mayUseService(user, this.config.access)) throw new ProblemError(403, PROBLEM_TYPES.profileNotAllowed, 'Accès non autorisé', refusalDetail(user));
+    return user;
+  }
+
+  private context(req: Request): pages.PageContext {
+    const session = req.session;
+    session.csrf ??= randomBytes(24).toString('base64url');
+    const flash = session.flash;
+    delete session.flash;
+    return { entId: this.config.entId, user: session.user, csrf: session.csrf, flash };
+  }
+
+  private checkCsrf(req: Request, body: Record<string, unknown>): void {
+    const expected = req.session?.csrf;
+    const given = typeof body?._csrf === 'string' ? body._csrf : '';
+    const ok = expected !== undefined && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+    if (!ok) {
+      throw new ProblemError(403, PROBLEM_TYPES.forbidden, 'Formulaire expiré',
+        "Ce formulaire a expiré ou ne vient pas de cette page. Rechargez la page et recommencez.");
+    }
+  }
+
+  private arrivals(): { uai: string; entId: string }[] {
+    return this.peers.all().flatMap((p) => p.uais.map((uai) => ({ uai, entId: p.entId })));
+  }
+}
