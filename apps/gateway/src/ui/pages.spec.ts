@@ -26,7 +26,7 @@ describe('teacher UI pages', () => {
   it.each([
     ['departure status', () => departureStatus({ entId: 'ent-a', csrf: 't' }, transfer())],
     ['arrival status', () => arrivalStatus({ entId: 'ent-b', csrf: 't' }, transfer({ role: 'ARRIVAL', state: 'PARTIAL', items: transfer().items.map((i) => ({ ...i, state: 'AWAITING_MANUAL_DOWNLOAD' })) }))],
-    ['new transfer', () => newTransfer({ entId: 'ent-a', csrf: 't' }, [{ id: 'c1', ownerId: 'm', title: hostile, category: 'STOCKAGE_PARTAGE', updatedAt: '2026-01-01T00:00:00Z', formats: [{ format: 'binary', mediaType: 'application/pdf', sizeBytes: 10 }], metadataFormats: [] }], [{ uai: '0690002B', entId: 'ent-b' }], { arrivalUai: '"><script>', itemIds: ['c1'], errors: [hostile] })],
+    ['new transfer', () => newTransfer({ entId: 'ent-a', csrf: 't' }, [{ id: 'c1', title: hostile, category: 'STOCKAGE_PARTAGE', updatedAt: '2026-01-01T00:00:00Z', formats: [{ format: 'binary', mediaType: 'application/pdf', sizeBytes: 10 }], metadataFormats: [] }], [{ uai: '0690002B', entId: 'ent-b' }], { arrivalUai: '"><script>', itemIds: ['c1'], errors: [hostile] })],
   ])('%s: no data from another system reaches the page as markup', (_, render) => {
     const page = render();
     expect(page).not.toContain('<img');
