@@ -96,10 +96,8 @@ export class UiController {
     const user = req.session?.user;
     if (!user) return pages.homeAnonymous({ entId: this.config.entId });
     const ctx = this.context(req);
-    if (!mayUseService(user, this.config.access)) {
-      res.status(403);
-      return pages.homeRefused(ctx, refusalDetail(user));
-    }
+    // The page login lands on: it explains (200); the pages behind it answer 403.
+    if (!mayUseService(user, this.config.access)) return pages.homeRefused(ctx, refusalDetail(user));
     const [sent, received] = await Promise.all([this.departure.list(user), this.arrival.list(user)]);
     return pages.home(ctx, sent, received);
   }
