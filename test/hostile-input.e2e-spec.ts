@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { PROBLEM_TYPES } from '@ent/contract';
 import { createGatewayDatabases } from './support/gateway-db';
 import { exportFromEnt, entContents, putIntoEnt } from './support/hostile/ent-content';
@@ -39,7 +40,7 @@ interface HostileCase {
   send: () => Promise<Response>;
   status: number;
   /**
-   * A problem type URN (problem+json expected), or for a legitimate answer:
+   * A problem type URN or `about:blank` (problem+json expected), or for a legitimate answer:
    * `decision:<DECISION>[/<REASON>]` (an answered offer), `replay` (idempotent replay, JSON),
    * `download` (bytes), `json` (a JSON view).
    */
@@ -273,6 +274,36 @@ const cases: HostileCase[] = [
     },
     status: 413,
     type: T.payloadTooLarge,
+  },
+  {
+    name: 'offer: a gzip bomb as the body (8 KiB on the wire, 8 MiB of JSON once inflated)',
+    send: async () => {
+      const inflated = JSON.stringify(offer()).replace(/}$/, `,"pad":"${' '.repeat(8 * 1024 * 1024)}"}`);
+      return fetch(offersUrl(), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await aToB('portability:offer')}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: gzipSync(inflated, { level: 9 }),
+      });
+    },
+    status: 413,
+    type: T.payloadTooLarge,
+  },
+  {
+    name: 'offer: a body in a content encoding the gateway does not decode (compress)',
+    send: async () =>
+      fetch(offersUrl(), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await aToB('portability:offer')}`, 'content-type': 'application/json', 'content-encoding': 'compress' },
+        body: Buffer.from('1f9d90', 'hex'),
+      }),
+    status: 415,
+    type: 'about:blank',
+  },
+  {
+    name: 'offer: JSON declared in a charset other than UTF-8',
+    send: () => postOfferRaw(JSON.stringify(offer()), 'application/json; charset=koi8-r'),
+    status: 415,
+    type: 'about:blank',
   },
   {
     name: 'offer: 10 000 levels of nested arrays in an unknown field (no crash)',
@@ -1295,7 +1326,7 @@ describe('hostile input: every bad request gets a clear 4xx and changes nothing'
           `what it changed: ${leftovers || 'nothing'}`,
       );
     }
-    if (c.type.startsWith('urn:')) {
+    if (c.type.startsWith('urn:') || c.type === 'about:blank') {
       expect(contentType).toMatch(/^application\/problem\+json/);
       expect(body).toMatchObject({ type: c.type, status: c.status });
       expect(typeof body.title).toBe('string');

@@ -16,6 +16,14 @@ export class ProblemError extends Error {
   }
 }
 
+/**
+ * RFC 9457 §4.2.1: a problem with no semantics beyond its HTTP status has type
+ * `about:blank` and the status phrase as title. Used for statuses the contract
+ * gives no URN of its own (405, 406, 415, 422…), so that they never pass for an
+ * internal error.
+ */
+export const GENERIC_PROBLEM_TYPE = 'about:blank';
+
 const DEFAULT_TYPES: Record<number, { type: string; title: string }> = {
   400: { type: PROBLEM_TYPES.validation, title: 'Bad request' },
   401: { type: PROBLEM_TYPES.unauthenticated, title: 'Authentication required' },
@@ -23,7 +31,21 @@ const DEFAULT_TYPES: Record<number, { type: string; title: string }> = {
   404: { type: PROBLEM_TYPES.notFound, title: 'Not found' },
   409: { type: PROBLEM_TYPES.conflict, title: 'Conflict' },
   413: { type: PROBLEM_TYPES.payloadTooLarge, title: 'Payload too large' },
+  429: { type: PROBLEM_TYPES.rateLimited, title: 'Too many requests' },
+  500: { type: PROBLEM_TYPES.internal, title: 'Internal error' },
 };
+
+function defaultsFor(status: number): { type: string; title: string } {
+  return DEFAULT_TYPES[status] ?? { type: GENERIC_PROBLEM_TYPE, title: statusPhrase(status) };
+}
+
+/** `HttpStatus.UNSUPPORTED_MEDIA_TYPE` → `Unsupported media type`. */
+function statusPhrase(status: number): string {
+  const name = HttpStatus[status] as string | undefined;
+  if (!name) return status >= 500 ? 'Server error' : 'Client error';
+  const words = name.toLowerCase().split('_');
+  return [words[0].charAt(0).toUpperCase() + words[0].slice(1), ...words.slice(1)].join(' ');
+}
 
 /**
  * Maps every error to RFC 9457 problem+json. Unknown errors become a 500 with
@@ -61,14 +83,16 @@ export class ProblemFilter implements ExceptionFilter {
         return { type: PROBLEM_TYPES.payloadTooLarge, title: 'Payload too large', status: 413, detail: 'The request body exceeds the size limit.', ...base };
       }
       if (status >= 400 && status < 500) {
-        return { type: DEFAULT_TYPES[status]?.type ?? PROBLEM_TYPES.validation, title: 'Bad request', status, detail: anyErr.message, ...base };
+        // body-parser's other 4xx (unsupported charset or encoding, aborted request…)
+        const defaults = status === 400 ? DEFAULT_TYPES[400] : defaultsFor(status);
+        return { type: defaults.type, title: defaults.title, status, detail: anyErr.message, ...base };
       }
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse() as { message?: unknown; problem?: ProblemDetails };
       if (body && typeof body === 'object' && body.problem) return { ...body.problem, ...base };
-      const defaults = DEFAULT_TYPES[status] ?? { type: PROBLEM_TYPES.internal, title: HttpStatus[status] ?? 'Error' };
+      const defaults = defaultsFor(status);
       const detail = typeof body === 'string' ? body : Array.isArray(body?.message) ? body.message.join('; ') : (body?.message as string | undefined);
       return { type: defaults.type, title: defaults.title, status, detail, ...base };
     }
