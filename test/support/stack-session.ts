@@ -20,23 +20,12 @@ export interface StackSession {
 
 export async function bootStack(name: string, extra: Omit<Partial<StackOptions>, 'ports'> & { ports?: Partial<StackOptions['ports']> } = {}): Promise<StackSession> {
   const s3 = await testS3();
-  // Each probe closes its port before the next one, so the OS may hand the same port out twice.
-  const taken = new Set<number>(Object.values(extra.ports ?? {}).filter((p): p is number => typeof p === 'number' && p > 0));
-  const distinctPort = async () => {
-    for (;;) {
-      const port = await freePort();
-      if (!taken.has(port)) {
-        taken.add(port);
-        return port;
-      }
-    }
-  };
   const ports = {
-    idp: await distinctPort(),
-    gatewayA: await distinctPort(),
-    gatewayB: await distinctPort(),
-    entA: await distinctPort(),
-    entB: await distinctPort(),
+    idp: await freePort(),
+    gatewayA: await freePort(),
+    gatewayB: await freePort(),
+    entA: await freePort(),
+    entB: await freePort(),
     s3: 0,
     ...extra.ports,
   };

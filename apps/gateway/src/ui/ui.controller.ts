@@ -31,6 +31,8 @@ const HTML = 'text/html; charset=utf-8';
 // No script at all; forms post only to this origin; no framing by other sites.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'";
 
+const ANSWERED_NOTICE = "L'ENT d'arrivée a répondu : vérifiez sa réponse, puis confirmez l'envoi.";
+
 function setHtmlHeaders(res: Response): void {
   res.setHeader('Content-Type', HTML);
   res.setHeader('Content-Security-Policy', CSP);
@@ -139,7 +141,7 @@ export class UiController {
       res.send(pages.newTransfer(this.context(req), contents, this.arrivals(), { ...form, errors }));
       return;
     }
-    await this.act(req, () => this.departure.analyse(user, draftId!), "L'ENT d'arrivée a répondu : vérifiez sa réponse, puis confirmez l'envoi.");
+    await this.act(req, () => this.departure.analyse(user, draftId!), ANSWERED_NOTICE);
     res.redirect(303, `/transferts/${draftId}`);
   }
 
@@ -153,30 +155,18 @@ export class UiController {
   }
 
   @Post('transferts/:id/analyse')
-  async analyse(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
-    const user = this.admitted(req);
-    this.checkCsrf(req, body);
-    await this.departure.view(user, id, false); // 404 for anybody else's transfer, before anything
-    await this.act(req, () => this.departure.analyse(user, id), "L'ENT d'arrivée a répondu : vérifiez sa réponse, puis confirmez l'envoi.");
-    res.redirect(303, `/transferts/${id}`);
+  analyse(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    return this.departureAction(req, res, body, id, (user) => this.departure.analyse(user, id), ANSWERED_NOTICE);
   }
 
   @Post('transferts/:id/envoi')
-  async start(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
-    const user = this.admitted(req);
-    this.checkCsrf(req, body);
-    await this.departure.view(user, id, false);
-    await this.act(req, () => this.departure.start(user, id), "Envoi lancé. Cette page se met à jour d'elle-même.");
-    res.redirect(303, `/transferts/${id}`);
+  start(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    return this.departureAction(req, res, body, id, (user) => this.departure.start(user, id), "Envoi lancé. Cette page se met à jour d'elle-même.");
   }
 
   @Post('transferts/:id/reprise')
-  async resumeDelivery(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
-    const user = this.admitted(req);
-    this.checkCsrf(req, body);
-    await this.departure.view(user, id, false);
-    await this.act(req, () => this.departure.resume(user, id), "Envoi relancé.");
-    res.redirect(303, `/transferts/${id}`);
+  resumeDelivery(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    return this.departureAction(req, res, body, id, (user) => this.departure.resume(user, id), 'Envoi relancé.');
   }
 
   @Get('recus/:id')
@@ -203,6 +193,17 @@ export class UiController {
     await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
     res.clearCookie(this.config.session.cookieName);
     res.redirect(303, '/');
+  }
+
+  /** A form button on a departure transfer: the owner's only (404 for anybody else, before anything runs), then back to its page. */
+  private async departureAction(
+    req: Request, res: Response, body: Record<string, unknown>, id: string, action: (user: SessionUser) => Promise<unknown>, success: string,
+  ): Promise<void> {
+    const user = this.admitted(req);
+    this.checkCsrf(req, body);
+    await this.departure.view(user, id, false);
+    await this.act(req, () => action(user), success);
+    res.redirect(303, `/transferts/${id}`);
   }
 
   /** Runs a teacher action; a refusal (4xx, 502 from the peer) becomes the French message of the next page. */
