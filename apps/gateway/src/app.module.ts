@@ -101,6 +101,9 @@ export class GatewayModule {
               backoffBaseMs: config.jobs.backoffBaseMs,
               backoffMaxMs: config.jobs.backoffMaxMs,
               maxAttempts: config.jobs.maxAttempts,
+              concurrency: config.jobs.concurrency,
+              concurrencyByKind: config.jobs.concurrencyByKind,
+              groupLimit: config.jobs.perPeer,
               onError: (job, err, final) =>
                 new Logger('Jobs').warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, final, err: (err as Error)?.message }, final ? 'job failed for good' : 'job failed, will retry'),
             }),

@@ -41,6 +41,16 @@ describe('gateway configuration', () => {
     expect(c.access).toEqual({ anyAccount: false, profiles: ['National_ens', 'National_doc', 'National_dir'] });
   });
 
+  it('gives job kinds their own slots, configurable per kind, with a per-peer bound', () => {
+    const d = loadGatewayConfig(valid).jobs;
+    expect(d).toMatchObject({ concurrency: 2, perPeer: 2, concurrencyByKind: { 'arrival.fetch-object': 4 } });
+    const c = loadGatewayConfig({ ...valid, JOB_CONCURRENCY: '3', JOB_CONCURRENCY_PER_PEER: '1', JOB_CONCURRENCY_BY_KIND: 'arrival.fetch-object=16, departure.stage-item=8' }).jobs;
+    expect(c).toMatchObject({ concurrency: 3, perPeer: 1, concurrencyByKind: { 'arrival.fetch-object': 16, 'departure.stage-item': 8 } });
+    expect(problems({ ...valid, JOB_CONCURRENCY_BY_KIND: 'arrival.fetch=4' })[0]).toMatch(/^JOB_CONCURRENCY_BY_KIND: "arrival.fetch=4" must be kind=slots/);
+    expect(problems({ ...valid, JOB_CONCURRENCY_BY_KIND: 'arrival.fetch-object=0' })[0]).toMatch(/^JOB_CONCURRENCY_BY_KIND/);
+    expect(problems({ ...valid, JOB_CONCURRENCY: '0' }).join()).toMatch(/JOB_CONCURRENCY/);
+  });
+
   it('reads PORTABILITY_PROFILES as a list, or * for any signed-in account', () => {
     expect(loadGatewayConfig({ ...valid, PORTABILITY_PROFILES: ' National_ens , National_dir' }).access).toEqual({ anyAccount: false, profiles: ['National_ens', 'National_dir'] });
     expect(loadGatewayConfig({ ...valid, PORTABILITY_PROFILES: '*' }).access).toEqual({ anyAccount: true });

@@ -18,6 +18,7 @@ import {
 import { plainToInstance } from 'class-transformer';
 import { UAI_PATTERN } from '@ent/contract';
 import { ConfigError, loadEnvConfig, parseJsonEnv } from '@ent/common';
+import { JOB_KINDS } from './transfers/states';
 import { DEFAULT_PORTABILITY_PROFILES, ProfileGrant } from './identity/access-policy';
 import { DnmaConfig, DnmaConfigError, dnmaConfigFromEnv, DnmaWorkerSettings, dnmaWorkerSettingsFromEnv } from '@ent/dnma';
 
@@ -85,6 +86,9 @@ export class GatewayEnv {
   @Transform(int) @IsInt() @Min(10) @Max(3_600_000) JOB_BACKOFF_BASE_MS = 1_000;
   @Transform(int) @IsInt() @Min(100) @Max(86_400_000) JOB_BACKOFF_MAX_MS = 300_000;
   @Transform(int) @IsInt() @Min(1) @Max(100) JOB_MAX_ATTEMPTS = 10;
+  @Transform(int) @IsInt() @Min(1) @Max(256) JOB_CONCURRENCY = 2;
+  @IsOptional() @IsString() JOB_CONCURRENCY_BY_KIND?: string;
+  @Transform(int) @IsInt() @Min(0) @Max(256) JOB_CONCURRENCY_PER_PEER = 2;
   @Transform(int) @IsInt() @Min(0) FETCH_MAX_BYTES_PER_SECOND = 0;
   @IsString() CONVERTERS_ENABLED = 'all';
   @Transform(int) @IsInt() @Min(1) RATE_LIMIT_PEER_PER_MINUTE = 6000;
@@ -113,7 +117,15 @@ export interface GatewayConfig {
    * limit). A delivery that would go past it is refused with 413 destination-full.
    */
   limits: { maxBodyBytes: number; maxItemBytes: number; offerTtlSeconds: number; peerTimeoutMs: number; arrivalStorageQuotaBytes: number };
-  jobs: { pollMs: number; leaseMs: number; backoffBaseMs: number; backoffMaxMs: number; maxAttempts: number };
+  /**
+   * concurrency: slots per job kind (each kind has its own, so slow fetches never starve imports,
+   * receipts or clean-up); concurrencyByKind overrides it per kind; perPeer bounds the fetches
+   * one peer runs at once across replicas (0: no bound).
+   */
+  jobs: {
+    pollMs: number; leaseMs: number; backoffBaseMs: number; backoffMaxMs: number; maxAttempts: number;
+    concurrency: number; concurrencyByKind: Record<string, number>; perPeer: number;
+  };
   /** 0 = unlimited: caps how fast the arrival pulls objects, to spare the school's network. */
   fetchMaxBytesPerSecond: number;
   rateLimits: { peerPerMinute: number; loginPerMinute: number };
@@ -158,6 +170,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     if (err instanceof DnmaConfigError) throw new ConfigError([`${err.field}: ${err.problem}`]);
     throw err;
   }
+  const concurrencyByKind = parseConcurrencyByKind(e.JOB_CONCURRENCY_BY_KIND);
   const publicUrl = (e.GATEWAY_PUBLIC_URL ?? `http://${e.GATEWAY_HOST}:${e.GATEWAY_PORT}`).replace(/\/+$/, '');
   return {
     host: e.GATEWAY_HOST,
@@ -190,13 +203,37 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       peerTimeoutMs: e.PEER_TIMEOUT_MS,
       arrivalStorageQuotaBytes: e.ARRIVAL_STORAGE_QUOTA_BYTES,
     },
-    jobs: { pollMs: e.JOB_POLL_MS, leaseMs: e.JOB_LEASE_MS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, backoffMaxMs: e.JOB_BACKOFF_MAX_MS, maxAttempts: e.JOB_MAX_ATTEMPTS },
+    jobs: {
+      pollMs: e.JOB_POLL_MS, leaseMs: e.JOB_LEASE_MS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, backoffMaxMs: e.JOB_BACKOFF_MAX_MS, maxAttempts: e.JOB_MAX_ATTEMPTS,
+      concurrency: e.JOB_CONCURRENCY, concurrencyByKind, perPeer: e.JOB_CONCURRENCY_PER_PEER,
+    },
     fetchMaxBytesPerSecond: e.FETCH_MAX_BYTES_PER_SECOND,
     convertersEnabled: e.CONVERTERS_ENABLED.trim() === 'all' ? 'all' : e.CONVERTERS_ENABLED.split(',').map((x) => x.trim()).filter(Boolean),
     rateLimits: { peerPerMinute: e.RATE_LIMIT_PEER_PER_MINUTE, loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE },
     dnma,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Fetches get more slots than the other kinds by default: they wait on the network, not on the CPU. */
+export const DEFAULT_CONCURRENCY_BY_KIND: Readonly<Record<string, number>> = { [JOB_KINDS.fetchObject]: 4 };
+
+/** `JOB_CONCURRENCY_BY_KIND=arrival.fetch-object=8,departure.stage-item=4`: slots per job kind. */
+export function parseConcurrencyByKind(raw: string | undefined): Record<string, number> {
+  const out: Record<string, number> = { ...DEFAULT_CONCURRENCY_BY_KIND };
+  if (!raw?.trim()) return out;
+  const known = Object.values(JOB_KINDS) as string[];
+  const problems: string[] = [];
+  for (const pair of raw.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([a-z.-]+)=(\d{1,3})$/.exec(pair);
+    if (!m || !known.includes(m[1]) || Number(m[2]) < 1 || Number(m[2]) > 256) {
+      problems.push(`JOB_CONCURRENCY_BY_KIND: "${pair}" must be kind=slots (1-256) with kind one of ${known.join(', ')}`);
+      continue;
+    }
+    out[m[1]] = Number(m[2]);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

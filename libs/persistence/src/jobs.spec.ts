@@ -120,6 +120,70 @@ describe('job queue (PGlite)', () => {
     expect(runs).toBe(1);
   });
 
+  it('gives every kind its own slots: jobs that hang never starve another kind', async () => {
+    let release!: () => void;
+    const hung = new Promise<void>((r) => (release = r));
+    let slowStarted = 0;
+    await db.transaction(async (tx) => {
+      for (const n of [1, 2, 3]) await enqueueJob(tx, 'slow', {}, { key: `slow-${n}` });
+    });
+    worker = new JobWorker(db, { pollIntervalMs: 10, concurrency: 2 });
+    worker.register('slow', async () => {
+      slowStarted++;
+      await hung;
+    });
+    worker.register('fast', async () => undefined);
+    worker.start();
+    await waitFor(async () => slowStarted === 2);
+    await db.transaction((tx) => enqueueJob(tx, 'fast', {}, { key: 'fast' }));
+    // Both slots of 'slow' are held by jobs that never end, yet 'fast' runs.
+    await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE kind = 'fast' AND state = 'DONE'`)).rowCount === 1);
+    expect(slowStarted).toBe(2);
+    release();
+  });
+
+  it('honours a per-kind slot count', async () => {
+    let release!: () => void;
+    const hung = new Promise<void>((r) => (release = r));
+    let started = 0;
+    await db.transaction(async (tx) => {
+      for (const n of [1, 2, 3, 4, 5]) await enqueueJob(tx, 'wide', {}, { key: `wide-${n}` });
+    });
+    worker = new JobWorker(db, { pollIntervalMs: 10, concurrency: 1, concurrencyByKind: { wide: 4 } });
+    worker.register('wide', async () => {
+      started++;
+      await hung;
+    });
+    worker.start();
+    await waitFor(async () => started === 4);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(started).toBe(4);
+    expect(worker.slotsOf('wide')).toBe(4);
+    expect(worker.slotsOf('other')).toBe(1);
+    release();
+  });
+
+  it('runs at most groupLimit jobs of one group, leaving the other slots to other groups', async () => {
+    let release!: () => void;
+    const hung = new Promise<void>((r) => (release = r));
+    const started: string[] = [];
+    await db.transaction(async (tx) => {
+      for (const n of [1, 2, 3]) await enqueueJob(tx, 'fetch', { peer: 'slow-peer' }, { key: `s-${n}`, group: 'peer:slow-peer' });
+      await enqueueJob(tx, 'fetch', { peer: 'good-peer' }, { key: 'g-1', group: 'peer:good-peer' });
+    });
+    worker = new JobWorker(db, { pollIntervalMs: 10, concurrency: 4, groupLimit: 2 });
+    worker.register('fetch', async (job) => {
+      started.push(job.payload.peer);
+      if (job.payload.peer === 'slow-peer') await hung;
+    });
+    worker.start();
+    await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE dedupe_key = 'g-1' AND state = 'DONE'`)).rowCount === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(started.filter((p) => p === 'slow-peer')).toHaveLength(2);
+    release();
+    await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE state = 'DONE'`)).rowCount === 4);
+  });
+
   it('keeps the event table append-only', async () => {
     await db.query(
       `INSERT INTO transfer_events (transfer_id, role, type) VALUES ('00000000-0000-4000-8000-000000000001', 'DEPARTURE', 'X')`,

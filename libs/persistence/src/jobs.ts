@@ -15,6 +15,11 @@ export interface EnqueueOptions {
   key: string;
   runAt?: Date;
   maxAttempts?: number;
+  /**
+   * Jobs of one group (the peer a fetch pulls from) run at most `groupLimit` at a time across
+   * every worker, so one slow or hostile peer cannot take all the slots of its kind.
+   */
+  group?: string;
 }
 
 /** A failure that retrying cannot fix (a 4xx from a peer, a checksum the source insists on). */
@@ -50,10 +55,10 @@ export async function enqueueJob(
   options: EnqueueOptions,
 ): Promise<boolean> {
   const r = await tx.query(
-    `INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts)
-     VALUES ($1, $2, $3, COALESCE($4::timestamptz, now()), $5::int)
+    `INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts, group_key)
+     VALUES ($1, $2, $3, COALESCE($4::timestamptz, now()), $5::int, $6)
      ON CONFLICT (dedupe_key) DO NOTHING`,
-    [kind, options.key, JSON.stringify(payload), options.runAt?.toISOString() ?? null, options.maxAttempts ?? null],
+    [kind, options.key, JSON.stringify(payload), options.runAt?.toISOString() ?? null, options.maxAttempts ?? null, options.group ?? null],
   );
   return r.rowCount > 0;
 }
@@ -69,7 +74,14 @@ export interface JobWorkerOptions {
    * the lease of its running jobs every leaseMs/3, so a long job is never taken twice.
    */
   leaseMs?: number;
+  /**
+   * Jobs of one kind this worker runs at a time, unless `concurrencyByKind` names the kind. Every
+   * kind has its own slots: slow fetches can never starve imports, receipts or clean-up.
+   */
   concurrency?: number;
+  concurrencyByKind?: Record<string, number>;
+  /** Running jobs of one group (see EnqueueOptions.group) across all workers; 0 = no limit. */
+  groupLimit?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** Attempts before a job fails for good, unless it was enqueued with its own. */
@@ -87,10 +99,16 @@ export class JobWorker {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   private readonly handlers = new Map<string, { handle: JobHandler; giveUp?: GiveUpHandler }>();
   private timer: NodeJS.Timeout | undefined;
-  private running = 0;
+  private readonly runningByKind = new Map<string, number>();
   private stopped = true;
   private wakeRequested = false;
   private readonly opts: Required<Omit<JobWorkerOptions, 'onError'>> & Pick<JobWorkerOptions, 'onError'>;
+
+  private get running(): number {
+    let n = 0;
+    for (const v of this.runningByKind.values()) n += v;
+    return n;
+  }
 
   constructor(
     private readonly db: Database,
@@ -100,6 +118,8 @@ export class JobWorker {
       pollIntervalMs: options.pollIntervalMs ?? 500,
       leaseMs: options.leaseMs ?? 60_000,
       concurrency: options.concurrency ?? 2,
+      concurrencyByKind: options.concurrencyByKind ?? {},
+      groupLimit: options.groupLimit ?? 0,
       backoffBaseMs: options.backoffBaseMs ?? 1_000,
       backoffMaxMs: options.backoffMaxMs ?? 5 * 60_000,
       maxAttempts: options.maxAttempts ?? 10,
@@ -139,12 +159,14 @@ export class JobWorker {
   private async tick(): Promise<void> {
     this.wakeRequested = false;
     try {
-      while (!this.stopped && this.running < this.opts.concurrency) {
-        const job = await this.claim();
+      while (!this.stopped) {
+        const kinds = this.kindsWithFreeSlots();
+        if (kinds.length === 0) break;
+        const job = await this.claim(kinds);
         if (!job) break;
-        this.running++;
+        this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 0) + 1);
         void this.run(job).finally(() => {
-          this.running--;
+          this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 1) - 1);
           this.schedule(0);
         });
       }
@@ -154,21 +176,37 @@ export class JobWorker {
     this.schedule(this.wakeRequested ? 0 : this.opts.pollIntervalMs);
   }
 
-  private async claim(): Promise<JobRow | undefined> {
-    const kinds = [...this.handlers.keys()];
-    if (kinds.length === 0) return undefined;
+  /** Slots this worker has per kind; read by the operator view and the tests. */
+  slotsOf(kind: string): number {
+    return this.opts.concurrencyByKind[kind] ?? this.opts.concurrency;
+  }
+
+  private kindsWithFreeSlots(): string[] {
+    return [...this.handlers.keys()].filter((k) => (this.runningByKind.get(k) ?? 0) < this.slotsOf(k));
+  }
+
+  /**
+   * One statement claims the oldest runnable job among the kinds that have a free slot here,
+   * skipping groups that already run `groupLimit` jobs anywhere (live lease). Two workers
+   * claiming at the same instant can each see the same count, so the group limit may be passed
+   * by at most one job per worker: a bound on a peer's share, not a lock.
+   */
+  private async claim(kinds: string[]): Promise<JobRow | undefined> {
     const r = await this.db.query<JobRow>(
       `UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, locked_by = $1,
               locked_until = now() + ($2::int * interval '1 millisecond'), updated_at = now()
        WHERE id = (
-         SELECT id FROM jobs
-         WHERE kind = ANY($3::text[]) AND run_at <= now()
-           AND (state = 'PENDING' OR (state = 'RUNNING' AND locked_until < now()))
-         ORDER BY run_at, id
+         SELECT j.id FROM jobs j
+         WHERE j.kind = ANY($3::text[]) AND j.run_at <= now()
+           AND (j.state = 'PENDING' OR (j.state = 'RUNNING' AND j.locked_until < now()))
+           AND ($4::int = 0 OR j.group_key IS NULL OR (
+             SELECT count(*) FROM jobs g
+             WHERE g.group_key = j.group_key AND g.state = 'RUNNING' AND g.locked_until >= now()) < $4::int)
+         ORDER BY j.run_at, j.id
          LIMIT 1
          FOR UPDATE SKIP LOCKED)
        RETURNING id, kind, dedupe_key, payload, attempts, max_attempts`,
-      [this.workerId, this.opts.leaseMs, kinds],
+      [this.workerId, this.opts.leaseMs, kinds, this.opts.groupLimit],
     );
     return r.rows[0];
   }

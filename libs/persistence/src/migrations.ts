@@ -150,6 +150,25 @@ CREATE TABLE upload_checkpoints (
 );
 `,
   },
+  {
+    id: '007_job_groups_peer_health',
+    sql: `
+-- The peer a job works for (fetches), so that one peer never runs more than a bounded number of
+-- jobs at once across replicas (issue 14, finding 3).
+ALTER TABLE jobs ADD COLUMN group_key text;
+CREATE INDEX jobs_running_group_idx ON jobs (group_key) WHERE state = 'RUNNING';
+
+-- Peers that keep failing or trickling are slowed down: their next fetches wait until
+-- slowed_until, and the reason code is shown to the teacher (in French) and logged for the operator.
+CREATE TABLE peer_health (
+  peer text PRIMARY KEY,
+  consecutive_failures int NOT NULL DEFAULT 0,
+  slowed_until timestamptz,
+  last_reason text,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 const MIGRATION_LOCK = 727_001;

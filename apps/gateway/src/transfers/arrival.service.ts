@@ -29,7 +29,7 @@ import { MANIFEST_TYP, RECEIPT_TYP, SigningService } from '../peers/signing.serv
 import { offerDigest } from './departure.service';
 import { JobWake } from './job-wake';
 import { UploadCheckpoints } from './upload-checkpoints';
-import { JOB_KINDS } from './states';
+import { JOB_KINDS, peerJobGroup } from './states';
 import { ItemRow, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
 
@@ -205,11 +205,11 @@ export class ArrivalService {
       }
       for (const f of manifest.index ?? []) {
         const payload: FetchPayload = { transferId: offerId, itemId: f.name, role: 'index', contentUrl: f.contentUrl, sizeBytes: f.sizeBytes, sha256: f.sha256, mediaType: f.mediaType };
-        await enqueueJob(tx, JOB_KINDS.fetchObject, { ...payload }, { key: `fetch:${offerId}:_index:${f.name}` });
+        await enqueueJob(tx, JOB_KINDS.fetchObject, { ...payload }, { key: `fetch:${offerId}:_index:${f.name}`, group: peerJobGroup(peer.entId) });
       }
       for (const o of manifest.objects) {
         const payload: FetchPayload = { transferId: offerId, itemId: o.itemId, role: o.role, contentUrl: o.contentUrl, sizeBytes: o.sizeBytes, sha256: o.sha256, mediaType: o.mediaType };
-        await enqueueJob(tx, JOB_KINDS.fetchObject, { ...payload }, { key: `fetch:${offerId}:${o.itemId}:${o.role}` });
+        await enqueueJob(tx, JOB_KINDS.fetchObject, { ...payload }, { key: `fetch:${offerId}:${o.itemId}:${o.role}`, group: peerJobGroup(peer.entId) });
       }
     });
     this.wake.wake();

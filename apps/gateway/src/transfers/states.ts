@@ -30,3 +30,8 @@ export const JOB_KINDS = {
   expireDeparture: 'departure.expire',
   expireArrival: 'arrival.expire',
 } as const;
+
+/** Fetches from one peer share a job group, so JOB_CONCURRENCY_PER_PEER bounds what that peer can hold. */
+export function peerJobGroup(entId: string): string {
+  return `peer:${entId}`;
+}
