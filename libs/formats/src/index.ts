@@ -58,7 +58,7 @@ export { planCommonCartridge, writeCommonCartridgeToFile } from './commoncartrid
 export type { CcWriteResult } from './commoncartridge/cc-writer';
 export { cartridgeToCourse, mediaTypeOf } from './commoncartridge/cc-to-course';
 export type { CcCourseMapping, CcMappingOptions } from './commoncartridge/cc-to-course';
-export { validateCommonCartridge13, validateOpenedCc13, checkCc13Profile } from './commoncartridge/cc-validate';
+export { validateCommonCartridge, validateCommonCartridge13, validateOpenedCc13, validateOpenedCcLegacy, checkCc13Profile } from './commoncartridge/cc-validate';
 export type { CcValidation, CcValidateOptions } from './commoncartridge/cc-validate';
 export { findCc13SchemaDir, xmllintStatus } from './commoncartridge/cc-xsd';
 export { convertCommonCartridge } from './commoncartridge/cc-convert';

@@ -10,7 +10,7 @@ import { FormatError } from './errors';
 import { convertCommonCartridge } from './commoncartridge/cc-convert';
 import { openCommonCartridge, outlineItems } from './commoncartridge/cc-read';
 import { CcCartridge, CcFinding, CcOrgItem } from './commoncartridge/cc-types';
-import { validateOpenedCc13 } from './commoncartridge/cc-validate';
+import { validateOpenedCc13, validateOpenedCcLegacy } from './commoncartridge/cc-validate';
 import { openZipSafely } from './zip/safe-zip';
 
 export type InspectSeverity = 'error' | 'warning' | 'info';
@@ -42,6 +42,8 @@ export interface InspectOptions {
   skipXsd?: boolean;
   /** Folder of the CC 1.3 XSDs (else ENT_CC13_XSD_DIR, else ../shared/corpus beside the repository). */
   cc13SchemaDir?: string;
+  /** Folders of the CC 1.0 / 1.1 XSDs (else the siblings `ccv1p0`, `ccv1p1` of the 1.3 folder). */
+  ccSchemaDirs?: { '1.0'?: string; '1.1'?: string };
 }
 
 /** What detectors get: the path, whether it is a folder, and the first bytes of a file. */
@@ -142,10 +144,14 @@ export const commonCartridgeInspector: FormatInspector = {
         const v = await validateOpenedCc13(opened, { skipXsd: options.skipXsd, schemaDir: options.cc13SchemaDir });
         findings.push(...v.findings);
         validation = { profile: 'CC 1.3 (schematron rules of the XSD + structural rules)', xsd: v.xsd };
+      } else if (c.version === '1.0' || c.version === '1.1') {
+        const v = await validateOpenedCcLegacy(opened, { skipXsd: options.skipXsd, schemaDir: options.ccSchemaDirs?.[c.version] });
+        findings.push(...v.findings);
+        validation = { profile: `CC ${c.version} (official XSDs of the version: manifest and descriptors)`, xsd: v.xsd };
       } else {
         validation = {
           profile: `reader checks only (CC ${c.version})`,
-          xsd: { checked: false, documents: 0, reason: `no CC ${c.version} XSD in the schema set (only CC 1.3 is validated against XSDs)` },
+          xsd: { checked: false, documents: 0, reason: `no CC ${c.version} XSD in the schema set (CC 1.0, 1.1 and 1.3 are validated against XSDs)` },
         };
       }
       const typeCounts: Record<string, number> = {};

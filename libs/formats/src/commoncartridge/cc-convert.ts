@@ -50,20 +50,20 @@ async function sourceIsZip(source: CcSourceInput): Promise<boolean> {
   }
 }
 
-/** CC 1.1 allows one question bank: several are merged, and the merge is reported. */
-function mergeBanksFor11(course: CcCourse, losses: string[]): CcCourse {
+/** CC 1.0 and 1.1 allow one question bank: several are merged, and the merge is reported. */
+function mergeBanksForOneBank(course: CcCourse, version: CcWriteVersion, losses: string[]): CcCourse {
   const extras = course.extraResources ?? [];
   const banks = extras.filter((e): e is CcQuizItem => e.kind === 'quiz' && !!e.bank);
   if (banks.length <= 1) return course;
   const merged: CcQuizItem = { ...banks[0], title: 'Question banks', questions: banks.flatMap((b) => b.questions) };
-  losses.push(`CC 1.1 allows one question bank: ${banks.length} banks (${banks.map((b) => `"${b.title}"`).join(', ')}) merged into one`);
+  losses.push(`CC ${version} allows one question bank: ${banks.length} banks (${banks.map((b) => `"${b.title}"`).join(', ')}) merged into one`);
   const others: CcItem[] = extras.filter((e) => !(e.kind === 'quiz' && e.bank));
   return { ...course, extraResources: [...others, merged] };
 }
 
 /**
  * Converts a Common Cartridge (any version the reader knows, zip, folder or
- * manifest) into CC 1.1 or 1.3: read → map to the course model → write. A zip
+ * manifest) into CC 1.0, 1.1 or 1.3: read → map to the course model → write. A zip
  * source is first extracted with `extractZipSafely` into a private temporary
  * folder (removed afterwards), so that large files are copied from disk and
  * never held in memory.
@@ -81,7 +81,7 @@ export async function convertCommonCartridge(source: CcSourceInput, options: CcC
     const opened = await openCommonCartridge(input, options.limits);
     try {
       const { course, losses } = await cartridgeToCourse(opened);
-      const target = options.to === '1.1' ? mergeBanksFor11(course, losses) : course;
+      const target = options.to !== '1.3' ? mergeBanksForOneBank(course, options.to, losses) : course;
       if (opened.cartridge.version === 'thin-1.3' && options.to === '1.3') {
         losses.push('written as a full Common Cartridge 1.3 (schema "IMS Common Cartridge"), not as a Thin CC');
       }

@@ -31,6 +31,8 @@ export interface OpenedCartridge {
 
 const CP_PLAIN_NS = 'http://www.imsglobal.org/xsd/imscp_v1p1';
 const CC_NS = /^http:\/\/www\.imsglobal\.org\/xsd\/imsccv1p([1-3])\/imscp_v1p1$/;
+/** The namespace of the official CC 1.0 package binding (`imscp_v1p2_localised.xsd`), also used by Moodle's 1.0 exports. */
+const CC10_NS = 'http://www.imsglobal.org/xsd/imscc/imscp_v1p1';
 const CC_SCHEMAS = ['IMS Common Cartridge', 'IMS Thin Common Cartridge'];
 /** Children of a resource that are CP structure, not inline content. */
 const CP_CHILDREN = new Set(['metadata', 'file', 'dependency']);
@@ -112,7 +114,7 @@ function decideVersion(ns: string, schema: string, schemaversion: string | undef
   const findings: CcFinding[] = [];
   const sv = /^\s*1\.([0-3])(\.\d+)*\s*$/.exec(schemaversion ?? '');
   const svVersion = sv ? (`1.${sv[1]}` as CcVersion) : undefined;
-  const nsMatch = CC_NS.exec(ns);
+  const nsMatch = ns === CC10_NS ? ['', '0'] : CC_NS.exec(ns);
   let version: CcVersion;
   if (nsMatch) {
     version = `1.${nsMatch[1]}` as CcVersion;

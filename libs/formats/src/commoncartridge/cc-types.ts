@@ -1,5 +1,5 @@
 /** Versions of IMS Common Cartridge this library writes. */
-export type CcWriteVersion = '1.1' | '1.3';
+export type CcWriteVersion = '1.0' | '1.1' | '1.3';
 /** Versions the reader recognises. */
 export type CcVersion = '1.0' | '1.1' | '1.2' | '1.3';
 /** Version as detected by `readCommonCartridge` (Thin CC told apart). */

@@ -5,7 +5,7 @@ import { checkQtiProfile } from './cc-qti';
 import { CcReadOptions, openCommonCartridge, OpenedCartridge } from './cc-read';
 import { CcSourceInput } from './cc-package';
 import { CcCartridge, CcFinding, CcResource, CcResourceKind } from './cc-types';
-import { CC13_DISCUSSION_XSD, CC13_KNOWN_NAMESPACES, CC13_WEBLINK_XSD, cc13ManifestDriver, findCc13SchemaDir, validateCc13Xsd, xmllintStatus } from './cc-xsd';
+import { CC13_DISCUSSION_XSD, CC13_KNOWN_NAMESPACES, CC13_WEBLINK_XSD, cc13ManifestDriver, ccSchemaSet, findCc13SchemaDir, findCcSchemaDir, validateCc13Xsd, validateXsd, xmllintStatus } from './cc-xsd';
 
 export interface CcValidateOptions extends CcReadOptions {
   /** Folder of the official CC 1.3 XSDs (default: see `findCc13SchemaDir`). */
@@ -269,4 +269,84 @@ export async function validateOpenedCc13(opened: OpenedCartridge, options: CcVal
     }
   }
   return { valid: !findings.some((f) => f.severity === 'error'), version: c.version, xsd, findings, cartridge: c };
+}
+
+/**
+ * Validates a Common Cartridge 1.0 or 1.1 against the official XSDs of its
+ * own version (`../shared/corpus/schemas/commoncartridge/ccv1p0`, `ccv1p1`,
+ * the schemas Moodle checks an incoming cartridge with before importing it):
+ * the manifest, then every web link, discussion, QTI and (1.1) LTI
+ * descriptor file. A descriptor in another version's namespace is an error
+ * (`XSD_NAMESPACE`). Without `xmllint` or the schemas, `xsd.checked` is false
+ * and `XSD_UNAVAILABLE` says why.
+ */
+export async function validateOpenedCcLegacy(opened: OpenedCartridge, options: CcValidateOptions = {}): Promise<CcValidation> {
+  const { cartridge: c, pkg } = opened;
+  const findings: CcFinding[] = [];
+  const xsd: CcValidation['xsd'] = { checked: false, documents: 0 };
+  const version = c.version;
+  if (version !== '1.0' && version !== '1.1') {
+    xsd.reason = `not a CC 1.0 or 1.1 cartridge (${version})`;
+    findings.push({ severity: 'error', code: 'CC_VERSION_NOT_VALIDATED', message: `this is a Common Cartridge ${version}, validated by validateCommonCartridge13 or not at all`, path: 'imsmanifest.xml' });
+    return { valid: false, version, xsd, findings, cartridge: c };
+  }
+  const status = options.skipXsd ? { ok: false } : xmllintStatus();
+  const dir = findCcSchemaDir(version, options.schemaDir);
+  if (options.skipXsd) xsd.reason = 'skipped on request';
+  else if (!status.ok) xsd.reason = 'xmllint is not installed (Debian/Ubuntu: apt-get install libxml2-utils)';
+  else if (!dir) xsd.reason = `the CC ${version} XSDs were not found (pass schemaDir)`;
+  if (xsd.reason) {
+    if (!options.skipXsd) findings.push({ severity: 'warning', code: 'XSD_UNAVAILABLE', message: `XSD validation not run: ${xsd.reason}` });
+    return { valid: !findings.some((f) => f.severity === 'error'), version, xsd, findings, cartridge: c };
+  }
+  const set = ccSchemaSet(version, dir!);
+  xsd.xmllintVersion = status.version;
+  xsd.schemaDir = dir;
+  const report = (file: string, errors: { line?: number; message: string }[]) => {
+    for (const e of errors) findings.push({ severity: 'error', code: 'XSD_INVALID', message: e.message, path: e.line ? `${file}:${e.line}` : file });
+  };
+  const manifest = await validateXsd(await pkg.read(pkg.manifestPath, 32 * 1024 * 1024), set.manifest, set.catalog);
+  xsd.checked = true;
+  xsd.documents++;
+  report('imsmanifest.xml', manifest.errors);
+  if (pkg.kind !== 'manifest') {
+    for (const r of c.resources) {
+      const schema =
+        r.kind === 'weblink' ? set.weblink
+        : r.kind === 'discussion' ? set.discussion
+        : r.kind === 'assessment' || r.kind === 'question-bank' ? set.qti
+        : r.kind === 'lti' ? set.lti
+        : undefined;
+      const file = r.files[0];
+      if (!schema || r.inline || !file || !pkg.files.has(file)) continue;
+      const bytes = await pkg.read(file, MAX_DESCRIPTOR_BYTES);
+      let ns = '';
+      try {
+        ns = parseXmlSafely(bytes, { maxBytes: MAX_DESCRIPTOR_BYTES }).ns;
+      } catch (e) {
+        findings.push({ severity: 'error', code: 'XSD_INVALID', message: `not well-formed: ${(e as Error).message}`, path: file });
+        continue;
+      }
+      const expectedNs = r.kind === 'weblink' ? set.weblinkNs : r.kind === 'discussion' ? set.discussionNs : undefined;
+      if (expectedNs && ns !== expectedNs) {
+        findings.push({ severity: 'error', code: 'XSD_NAMESPACE', message: `descriptor of ${r.identifier} is in ${ns || 'no namespace'}, not the CC ${version} ${r.kind === 'weblink' ? 'web link' : 'discussion'} namespace ${expectedNs}`, path: file });
+        continue;
+      }
+      const run = await validateXsd(bytes, schema, set.catalog);
+      xsd.documents++;
+      report(file, run.errors);
+    }
+  }
+  return { valid: !findings.some((f) => f.severity === 'error'), version, xsd, findings, cartridge: c };
+}
+
+/** Any version: 1.3 (and Thin 1.3) by `validateOpenedCc13`, 1.0 and 1.1 by `validateOpenedCcLegacy`. */
+export async function validateCommonCartridge(source: CcSourceInput, options: CcValidateOptions = {}): Promise<CcValidation> {
+  const opened = await openCommonCartridge(source, options);
+  try {
+    const v = opened.cartridge.version;
+    return v === '1.0' || v === '1.1' ? await validateOpenedCcLegacy(opened, options) : await validateOpenedCc13(opened, options);
+  } finally {
+    opened.close();
+  }
 }

@@ -112,26 +112,32 @@ function pageDocument(title: string, html: string, language: string): string {
   ].join('\n');
 }
 
+/**
+ * Opens a descriptor root. CC 1.0 descriptor schemas have unqualified
+ * children: the root carries a prefix and the children no namespace.
+ */
+function openDescriptor(w: XmlWriter, p: CcVersionProfile, local: string, ns: string, xsd: string): string {
+  const name = p.unqualifiedDescriptors ? `d:${local}` : local;
+  w.open(name, {
+    ...(p.unqualifiedDescriptors ? { 'xmlns:d': ns } : { xmlns: ns }),
+    'xmlns:xsi': XSI_NS,
+    'xsi:schemaLocation': `${ns} ${xsd}`,
+  });
+  return name;
+}
+
 function weblinkXml(p: CcVersionProfile, title: string, url: string): string {
   const w = new XmlWriter();
-  w.open('webLink', {
-    xmlns: p.weblinkNs,
-    'xmlns:xsi': XSI_NS,
-    'xsi:schemaLocation': `${p.weblinkNs} ${p.weblinkXsd}`,
-  });
+  const root = openDescriptor(w, p, 'webLink', p.weblinkNs, p.weblinkXsd);
   w.leaf('title', title);
   w.empty('url', { href: url, target: '_blank' });
-  w.close('webLink');
+  w.close(root);
   return w.toString();
 }
 
 function topicXml(p: CcVersionProfile, title: string, text: string, textType: string, attachments: string[]): string {
   const w = new XmlWriter();
-  w.open('topic', {
-    xmlns: p.discussionNs,
-    'xmlns:xsi': XSI_NS,
-    'xsi:schemaLocation': `${p.discussionNs} ${p.discussionXsd}`,
-  });
+  const root = openDescriptor(w, p, 'topic', p.discussionNs, p.discussionXsd);
   w.leaf('title', title);
   w.leaf('text', text, { texttype: textType });
   if (attachments.length > 0) {
@@ -139,7 +145,7 @@ function topicXml(p: CcVersionProfile, title: string, text: string, textType: st
     for (const href of attachments) w.empty('attachment', { href });
     w.close('attachments');
   }
-  w.close('topic');
+  w.close(root);
   return w.toString();
 }
 
@@ -148,16 +154,19 @@ function vcard(name: string): string {
   return `BEGIN:VCARD\nVERSION:3.0\nFN:${esc(name)}\nEND:VCARD`;
 }
 
-function isoDate(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+function isoDate(d: Date, withFraction: boolean): string {
+  // The CC 1.0 LOM dateTime pattern accepts a time zone only after fractional seconds.
+  return withFraction ? d.toISOString().replace(/\.\d{3}Z$/, '.0Z') : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 
 const QTI_XSD: Record<CcWriteVersion, string> = {
+  '1.0': 'http://www.imsglobal.org/profile/cc/ccv1p0/derived_schema/domainProfile_4/ims_qtiasiv1p2_localised.xsd',
   '1.1': 'http://www.imsglobal.org/profile/cc/ccv1p1/ccv1p1_qtiasiv1p2p1_v1p0.xsd',
   '1.3': 'http://www.imsglobal.org/profile/cc/ccv1p3/ccv1p3_qtiasiv1p2p1_v1p0.xsd',
 };
-const LTI_CC_NS: Record<CcWriteVersion, { ns: string; xsd: string }> = {
+/** CC 1.0 has no LTI resource type: LTI links are written as web links there. */
+const LTI_CC_NS: Record<Exclude<CcWriteVersion, '1.0'>, { ns: string; xsd: string }> = {
   '1.1': { ns: 'http://www.imsglobal.org/xsd/imslticc_v1p0', xsd: 'http://www.imsglobal.org/xsd/lti/ltiv1p0/imslticc_v1p0.xsd' },
   '1.3': { ns: 'http://www.imsglobal.org/xsd/imslticc_v1p3', xsd: 'http://www.imsglobal.org/xsd/lti/ltiv1p3/imslticc_v1p3.xsd' },
 };
@@ -167,7 +176,7 @@ const LTICP_NS = 'http://www.imsglobal.org/xsd/imslticp_v1p0';
 const ASSIGNMENT_NS = 'http://www.imsglobal.org/xsd/imscc_extensions/assignment';
 const ASSIGNMENT_XSD = 'http://www.imsglobal.org/profile/cc/cc_extensions/cc_extresource_assignmentv1p0_v1p0.xsd';
 
-function ltiXml(version: CcWriteVersion, item: CcLtiItem): string {
+function ltiXml(version: Exclude<CcWriteVersion, '1.0'>, item: CcLtiItem): string {
   const cc = LTI_CC_NS[version];
   const w = new XmlWriter();
   w.open('cartridge_basiclti_link', {
@@ -343,7 +352,7 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
       case 'lti':
         checkUrl(item.launchUrl, `${where}.launchUrl`);
         if (item.secureLaunchUrl) checkUrl(item.secureLaunchUrl, `${where}.secureLaunchUrl`);
-        path = `${id}/basiclti.xml`;
+        path = version === '1.0' ? `${id}/weblink.xml` : `${id}/basiclti.xml`;
         break;
       case 'assignment':
         if (typeof item.text !== 'string') throw new FormatError('INVALID_INPUT', `${where}.text is required`);
@@ -401,8 +410,8 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
     a.node.resourceId = target.id;
   }
   const banks = planned.filter((r) => r.item.kind === 'quiz' && r.item.bank);
-  if (version === '1.1' && banks.length > 1) {
-    throw new FormatError('INVALID_INPUT', `CC 1.1 allows one question bank, the course has ${banks.length}`);
+  if (version !== '1.3' && banks.length > 1) {
+    throw new FormatError('INVALID_INPUT', `CC ${version} allows one question bank, the course has ${banks.length}`);
   }
 
   // 2. Files of the package.
@@ -455,15 +464,20 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
       case 'quiz': {
         const resolved = mapQuizTexts(item, (t, where) => resolveRefs(t, refs, `quiz "${item.title}", ${where}`));
         r.dependencies = fileDeps(quizTexts(item));
-        if (version === '1.1' && resolved.description) {
-          losses.push(`quiz "${item.title}": its introduction is not carried (no assessment rubric in the CC 1.1 QTI profile)`);
+        if (version !== '1.3' && resolved.description) {
+          losses.push(`quiz "${item.title}": its introduction is not carried (no assessment rubric in the CC ${version} QTI profile)`);
           delete resolved.description;
         }
         files.push({ name: r.path, data: writeQti(resolved, r.id, QTI_XSD[version], `quiz "${item.title}"`) });
         break;
       }
       case 'lti':
-        files.push({ name: r.path, data: ltiXml(version, item) });
+        if (version === '1.0') {
+          files.push({ name: r.path, data: weblinkXml(p, item.title, item.launchUrl) });
+          losses.push(`LTI tool "${item.title}": written as a web link to its launch URL (CC 1.0 has no LTI links; the tool opens without LTI launch or custom parameters)`);
+        } else {
+          files.push({ name: r.path, data: ltiXml(version, item) });
+        }
         break;
       case 'assignment': {
         const text = resolveRefs(item.text, refs, `assignment "${item.title}"`);
@@ -472,12 +486,12 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
         if (version === '1.3') {
           files.push({ name: r.path, data: assignmentXml(r.id, item, text, attachments) });
         } else {
-          // CC 1.1 has no assignment type: a page flagged intendeduse="assignment".
+          // CC 1.0 and 1.1 have no assignment type (and 1.1 no intendeduse="assignment"): a page.
           const body = (item.textType === 'text/plain' ? `<p>${escapeXmlText(text)}</p>` : text) +
             (attachments.length > 0 ? `\n<ul>${attachments.map((a) => `<li><a href="${escapeXmlAttr(a)}">${escapeXmlText(decodeURIComponent(a.split('/').pop() ?? a))}</a></li>`).join('')}</ul>` : '');
           files.push({ name: r.path, data: pageDocument(item.title, body, course.language) });
           if (item.gradable !== undefined || item.pointsPossible !== undefined || item.submissionFormats?.length) {
-            losses.push(`assignment "${item.title}": written as a page (intendeduse=assignment); grading and submission settings are not carried by CC 1.1`);
+            losses.push(`assignment "${item.title}": written as a page; grading and submission settings are not carried by CC ${version}`);
           }
         }
         break;
@@ -524,14 +538,15 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
     w.open('lomimscc:contribute');
     if (course.author) {
       w.open('lomimscc:role');
-      w.leaf('lomimscc:source', 'LOMv1.0');
+      // The CC 1.1 manifest LOM binding allows only `value` in a role.
+      if (p.lomRoleSource) w.leaf('lomimscc:source', 'LOMv1.0');
       w.leaf('lomimscc:value', 'author');
       w.close('lomimscc:role');
       w.leaf('lomimscc:entity', vcard(course.author));
     }
     if (date) {
       w.open('lomimscc:date');
-      w.leaf('lomimscc:dateTime', isoDate(date));
+      w.leaf('lomimscc:dateTime', isoDate(date, p.dateTimeFraction));
       w.close('lomimscc:date');
     }
     w.close('lomimscc:contribute');
@@ -557,10 +572,15 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
   w.open('resources');
   for (const r of planned) {
     const kind = r.item.kind;
-    const rk = kind === 'link' ? 'weblink' : kind === 'forum' ? 'discussion' : kind === 'quiz' ? (r.item.kind === 'quiz' && r.item.bank ? 'question-bank' : 'assessment') : kind === 'lti' ? 'lti' : kind === 'assignment' && version === '1.3' ? 'assignment' : 'webcontent';
+    const rk = kind === 'link' || (kind === 'lti' && version === '1.0') ? 'weblink' : kind === 'forum' ? 'discussion' : kind === 'quiz' ? (r.item.kind === 'quiz' && r.item.bank ? 'question-bank' : 'assessment') : kind === 'lti' ? 'lti' : kind === 'assignment' && version === '1.3' ? 'assignment' : 'webcontent';
     const type = canonicalResourceType(rk, version)!;
     const isWebContent = rk === 'webcontent';
-    const intendedUse = r.item.kind === 'assignment' ? 'assignment' : r.item.kind === 'page' || r.item.kind === 'file' ? r.item.intendedUse : undefined;
+    const wanted = r.item.kind === 'assignment' ? 'assignment' : r.item.kind === 'page' || r.item.kind === 'file' ? r.item.intendedUse : undefined;
+    // Each version's package schema has its own list (1.1: no "assignment", 1.0: no intendeduse at all).
+    const intendedUse = wanted !== undefined && p.intendedUses.includes(wanted) ? wanted : undefined;
+    if (wanted !== undefined && intendedUse === undefined && r.item.kind !== 'assignment') {
+      losses.push(`"${r.item.title}": its intended use (${wanted}) is not carried by CC ${version}`);
+    }
     w.open('resource', { identifier: r.id, type, href: isWebContent ? r.path : undefined, intendeduse: intendedUse });
     w.empty('file', { href: r.path });
     for (const dep of r.dependencies) w.empty('dependency', { identifierref: dep });
@@ -573,13 +593,13 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
 }
 
 /**
- * Writes an IMS Common Cartridge package (1.1 or 1.3) for a course: one
+ * Writes an IMS Common Cartridge package (1.0, 1.1 or 1.3) for a course: one
  * organization (rooted hierarchy) whose root item holds one item per section
  * (folders nest further), pages as `webcontent` under `wiki_content/`, files
  * as `webcontent` under `web_resources/`, links as `imswl` descriptors,
  * forums as `imsdt` descriptors, quizzes as CC-profile QTI 1.2 assessments,
  * question banks (in `extraResources`), LTI links and, in 1.3, assignments
- * (`assignment_xmlv1p0`; in 1.1 a page with `intendeduse="assignment"`).
+ * (`assignment_xmlv1p0`; in 1.0 and 1.1 a page, grading declared lost).
  *
  * Links between items are written `$IMS-CC-FILEBASE$/<path from the package
  * root>` (the reading of the token that Moodle's importer applies). Output is

@@ -99,6 +99,110 @@ export function cc13CatalogFor(schemaDir: string): string {
   return file;
 }
 
+/** The official schema sets of the versions validated here, by folder name under `schemas/commoncartridge/`. */
+export type CcXsdVersion = '1.0' | '1.1' | '1.3';
+const VERSION_DIRS: Record<CcXsdVersion, string> = { '1.0': 'ccv1p0', '1.1': 'ccv1p1', '1.3': 'ccv1p3' };
+
+/** Schema of each document kind of a version (absolute paths), and the catalog xmllint needs. */
+export interface CcSchemaSet {
+  version: CcXsdVersion;
+  dir: string;
+  manifest: string;
+  weblink: string;
+  discussion: string;
+  /** QTI 1.2.1 as profiled by the version (assessments and question banks). */
+  qti?: string;
+  /** Basic LTI link descriptor (CC 1.1). */
+  lti?: string;
+  /** Namespaces of the descriptors, to refuse a descriptor of another version. */
+  weblinkNs: string;
+  discussionNs: string;
+  catalog: string;
+}
+
+/**
+ * The folder of a version's XSDs: `explicit` (authoritative), else for 1.3
+ * `findCc13SchemaDir()`, for 1.0 / 1.1 the sibling `ccv1p0` / `ccv1p1` of
+ * the 1.3 folder (`ENT_CC13_XSD_DIR` names the 1.3 one), else beside the
+ * repository as for 1.3.
+ */
+export function findCcSchemaDir(version: CcXsdVersion, explicit?: string): string | undefined {
+  if (version === '1.3') return findCc13SchemaDir(explicit);
+  const marker = version === '1.0' ? 'imscp_v1p2_localised.xsd' : 'ccv1p1_imscp_v1p2_v1p0.xsd';
+  const valid = (dir: string) => (existsSync(join(dir, marker)) ? dir : undefined);
+  if (explicit) return valid(resolve(explicit));
+  const cc13 = findCc13SchemaDir();
+  if (cc13) {
+    const sibling = valid(join(dirname(cc13), VERSION_DIRS[version]));
+    if (sibling || process.env.ENT_CC13_XSD_DIR) return sibling;
+  }
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const found = valid(join(dir, 'shared', 'corpus', 'schemas', 'commoncartridge', VERSION_DIRS[version]));
+    if (found) return found;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+const sets = new Map<string, CcSchemaSet>();
+
+/**
+ * The schemas of `version` in `dir`. CC 1.0 has no single manifest schema:
+ * a generated driver imports the package schema and the LOM and
+ * authorization profiles it refers to, as the official binding's users do.
+ */
+export function ccSchemaSet(version: CcXsdVersion, dir: string): CcSchemaSet {
+  const key = `${version}\0${dir}`;
+  const known = sets.get(key);
+  if (known) return known;
+  const catalog = cc13CatalogFor(version === '1.3' ? dir : findCc13SchemaDir() ?? dir);
+  let set: CcSchemaSet;
+  if (version === '1.3') {
+    set = {
+      version, dir, catalog,
+      manifest: cc13ManifestDriver(dir),
+      weblink: join(dir, CC13_WEBLINK_XSD),
+      discussion: join(dir, CC13_DISCUSSION_XSD),
+      weblinkNs: 'http://www.imsglobal.org/xsd/imsccv1p3/imswl_v1p3',
+      discussionNs: 'http://www.imsglobal.org/xsd/imsccv1p3/imsdt_v1p3',
+    };
+  } else if (version === '1.1') {
+    set = {
+      version, dir, catalog,
+      manifest: join(dir, 'ccv1p1_imscp_v1p2_v1p0.xsd'),
+      weblink: join(dir, 'ccv1p1_imswl_v1p1.xsd'),
+      discussion: join(dir, 'ccv1p1_imsdt_v1p1.xsd'),
+      qti: join(dir, 'ccv1p1_qtiasiv1p2p1_v1p0.xsd'),
+      lti: join(dir, 'imslticc_v1p0p1.xsd'),
+      weblinkNs: 'http://www.imsglobal.org/xsd/imsccv1p1/imswl_v1p1',
+      discussionNs: 'http://www.imsglobal.org/xsd/imsccv1p1/imsdt_v1p1',
+    };
+  } else {
+    const driver = join(dirname(catalog), `cc10-driver-${Buffer.from(dir).toString('hex').slice(-24)}.xsd`);
+    writeFileSync(
+      driver,
+      `<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+  <xs:import namespace="http://www.imsglobal.org/xsd/imscc/imscp_v1p1" schemaLocation="file://${dir}/imscp_v1p2_localised.xsd"/>
+  <xs:import namespace="http://ltsc.ieee.org/xsd/imscc/LOM" schemaLocation="file://${dir}/domainProfile_1/lomLoose_localised.xsd"/>
+  <xs:import namespace="http://ltsc.ieee.org/xsd/LOM" schemaLocation="file://${dir}/domainProfile_2/lomLoose_localised.xsd"/>
+  <xs:import namespace="http://www.imsglobal.org/xsd/imsccauth_v1p0" schemaLocation="file://${dir}/domainProfile_0/imsccauth_v1p0_localised.xsd"/>
+</xs:schema>
+`,
+    );
+    set = {
+      version, dir, catalog,
+      manifest: driver,
+      weblink: join(dir, 'domainProfile_5', 'imswl_v1p0_localised.xsd'),
+      discussion: join(dir, 'domainProfile_6', 'imsdt_v1p0_localised.xsd'),
+      qti: join(dir, 'domainProfile_4', 'ims_qtiasiv1p2_localised.xsd'),
+      weblinkNs: 'http://www.imsglobal.org/xsd/imswl_v1p0',
+      discussionNs: 'http://www.imsglobal.org/xsd/imsdt_v1p0',
+    };
+  }
+  sets.set(key, set);
+  return set;
+}
+
 /** Namespaces whose schemas the CC 1.3 set in the corpus provides. */
 export const CC13_KNOWN_NAMESPACES = new Set([
   'http://www.imsglobal.org/xsd/imsccv1p3/imscp_v1p1',
@@ -132,7 +236,12 @@ export interface XsdRun {
  */
 export function validateCc13Xsd(xml: Buffer | string, schemaDir: string, schemaFile: string, timeoutMs = 120_000): Promise<XsdRun> {
   const schema = schemaFile.startsWith('/') ? schemaFile : join(schemaDir, schemaFile);
-  const env = { ...process.env, XML_CATALOG_FILES: cc13CatalogFor(schemaDir) };
+  return validateXsd(xml, schema, cc13CatalogFor(schemaDir), timeoutMs);
+}
+
+/** Validates `xml` (on stdin) against the absolute `schema`, with `catalog` for remote imports. */
+export function validateXsd(xml: Buffer | string, schema: string, catalog: string, timeoutMs = 120_000): Promise<XsdRun> {
+  const env = { ...process.env, XML_CATALOG_FILES: catalog };
   return new Promise((resolvePromise, reject) => {
     const child = spawn('xmllint', ['--noout', '--nonet', '--schema', schema, '-'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
