@@ -24,6 +24,9 @@ import { SigningService } from './peers/signing.service';
 import { ArrivalService } from './transfers/arrival.service';
 import { DepartureService } from './transfers/departure.service';
 import { JobWake } from './transfers/job-wake';
+import { MetricsCollector } from './metrics/metrics.collector';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
 import { JOB_KINDS } from './transfers/states';
 import { TransferRepository } from './transfers/transfer.repository';
 
@@ -65,7 +68,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [LoggerModule.forRoot(loggerParams('gateway', config.logLevel))],
-      controllers: [DiscoveryController, PeerController, AuthController, TeacherController, HealthController, UiController],
+      controllers: [DiscoveryController, PeerController, AuthController, TeacherController, HealthController, UiController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         {
@@ -93,8 +96,8 @@ export class GatewayModule {
         },
         {
           provide: JOB_WORKER,
-          inject: [DATABASE],
-          useFactory: (db: Database) =>
+          inject: [DATABASE, MetricsService],
+          useFactory: (db: Database, metrics: MetricsService) =>
             new JobWorker(db, {
               pollIntervalMs: config.jobs.pollMs,
               leaseMs: config.jobs.leaseMs,
@@ -104,8 +107,10 @@ export class GatewayModule {
               concurrency: config.jobs.concurrency,
               concurrencyByKind: config.jobs.concurrencyByKind,
               groupLimit: config.jobs.perPeer,
-              onError: (job, err, final) =>
-                new Logger('Jobs').warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, final, err: (err as Error)?.message }, final ? 'job failed for good' : 'job failed, will retry'),
+              onError: (job, err, final) => {
+                metrics.jobFailed(job.kind, final);
+                new Logger('Jobs').warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, final, err: (err as Error)?.message }, final ? 'job failed for good' : 'job failed, will retry');
+              },
             }),
         },
         {
@@ -115,6 +120,8 @@ export class GatewayModule {
             config.dnma ? new Dnma(db, config.dnma.config, { logger: new Logger('Dnma'), ...config.dnma.workers }) : null,
         },
         DnmaPageInterceptor,
+        MetricsService,
+        MetricsCollector,
         TransferRepository,
         UploadCheckpoints,
         ConnectorClient,

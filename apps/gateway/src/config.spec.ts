@@ -51,6 +51,11 @@ describe('gateway configuration', () => {
     expect(problems({ ...valid, JOB_CONCURRENCY: '0' }).join()).toMatch(/JOB_CONCURRENCY/);
   });
 
+  it('keeps /metrics off unless METRICS_TOKEN is set', () => {
+    expect(loadGatewayConfig(valid).metricsToken).toBeUndefined();
+    expect(loadGatewayConfig({ ...valid, METRICS_TOKEN: 'm'.repeat(40) }).metricsToken).toBe('m'.repeat(40));
+  });
+
   it('reads PORTABILITY_PROFILES as a list, or * for any signed-in account', () => {
     expect(loadGatewayConfig({ ...valid, PORTABILITY_PROFILES: ' National_ens , National_dir' }).access).toEqual({ anyAccount: false, profiles: ['National_ens', 'National_dir'] });
     expect(loadGatewayConfig({ ...valid, PORTABILITY_PROFILES: '*' }).access).toEqual({ anyAccount: true });
@@ -71,6 +76,8 @@ describe('gateway configuration', () => {
     ['PORTABILITY_PROFILES', { PORTABILITY_PROFILES: '*,National_ens' }],
     ['PORTABILITY_PROFILES', { PORTABILITY_PROFILES: 'National_ens,,National_dir' }],
     ['PORTABILITY_PROFILES', { PORTABILITY_PROFILES: 'National_ens;National_dir' }],
+    ['METRICS_TOKEN', { METRICS_TOKEN: 'too-short' }],
+    ['METRICS_TOKEN', { METRICS_TOKEN: `${'x'.repeat(32)} with spaces` }],
   ])('names %s when it is wrong', (name, override) => {
     const found = problems({ ...valid, ...override });
     expect(found.length).toBeGreaterThan(0);

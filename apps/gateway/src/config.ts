@@ -94,6 +94,8 @@ export class GatewayEnv {
   @Transform(int) @IsInt() @Min(1) RATE_LIMIT_PEER_PER_MINUTE = 6000;
   @Transform(int) @IsInt() @Min(1) RATE_LIMIT_LOGIN_PER_MINUTE = 300;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  @IsOptional() @Matches(/^[\x21-\x7e]{32,256}$/, { message: 'METRICS_TOKEN must be 32 to 256 visible ASCII characters (no spaces)' })
+  METRICS_TOKEN?: string;
 }
 
 export interface GatewayConfig {
@@ -133,6 +135,8 @@ export interface GatewayConfig {
   convertersEnabled: 'all' | string[];
   /** Audience measurement (DNMA RFTI); undefined when DNMA_MATOMO_URL is unset. */
   dnma?: { config: DnmaConfig; workers: DnmaWorkerSettings };
+  /** Bearer secret the Prometheus scraper presents on /metrics; undefined: /metrics answers 404. */
+  metricsToken?: string;
   logLevel: string;
 }
 
@@ -211,6 +215,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     convertersEnabled: e.CONVERTERS_ENABLED.trim() === 'all' ? 'all' : e.CONVERTERS_ENABLED.split(',').map((x) => x.trim()).filter(Boolean),
     rateLimits: { peerPerMinute: e.RATE_LIMIT_PEER_PER_MINUTE, loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE },
     dnma,
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
   };
 }

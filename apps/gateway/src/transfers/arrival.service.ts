@@ -23,6 +23,7 @@ import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { ConnectorClient, ConnectorError } from '../connector/connector.client';
 import { SessionUser } from '../identity/session-user';
 import { OBJECT_STORE } from '../infra/tokens';
+import { MetricsService } from '../metrics/metrics.service';
 import { asJobError, PeerCallError, PeerClient } from '../peers/peer.client';
 import { PeerRegistry } from '../peers/peer-registry';
 import { MANIFEST_TYP, RECEIPT_TYP, SigningService } from '../peers/signing.service';
@@ -64,6 +65,7 @@ export class ArrivalService {
     private readonly signing: SigningService,
     private readonly wake: JobWake,
     private readonly checkpoints: UploadCheckpoints,
+    private readonly metrics: MetricsService,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
@@ -296,12 +298,17 @@ export class ArrivalService {
       return { stream, offset: fetched.offset, sourceTag: fetched.sourceTag, totalSize: fetched.size };
     };
     let resumedFrom = 0;
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       const put = await this.store.putResumable(key, source, {
         contentType: p.mediaType, expectedSize: p.sizeBytes, expectedSha256: p.sha256, maxBytes: p.sizeBytes, checkpoints: this.checkpoints.for(key),
       });
       resumedFrom = put.resumedFrom;
+      this.metrics.fetchedBytes(peer.entId, p.sizeBytes - resumedFrom);
+      this.metrics.fetchEnded(peer.entId, elapsed(), 'ok');
     } catch (err) {
+      this.metrics.fetchEnded(peer.entId, elapsed(), 'failed');
       if (err instanceof PeerCallError) throw asJobError(err);
       if (err instanceof ChecksumMismatchError || err instanceof SizeMismatchError || err instanceof SizeLimitExceededError) {
         // Never imported: the object was removed; the next attempt fetches it again.
