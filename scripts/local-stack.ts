@@ -16,6 +16,8 @@ export const DEMO = {
   clientA: { id: 'gateway-a', secret: 'gateway-a-secret' },
   clientB: { id: 'gateway-b', secret: 'gateway-b-secret' },
   clientC: { id: 'ent-c', secret: 'ent-c-secret' },
+  /** The conformance kit's client (`ent-portability-conformance --client-id`). */
+  clientKit: { id: 'conformance-kit', secret: 'conformance-kit-secret' },
   sessionSecretA: 'demo-session-secret-gateway-a-change-me-0001',
   sessionSecretB: 'demo-session-secret-gateway-b-change-me-0002',
 } as const;
@@ -44,6 +46,10 @@ export interface StackOptions {
   host?: string;
   /** Public URLs when a gateway sits behind a reverse proxy (default: its own address). */
   publicUrls?: { a?: string; b?: string };
+  /** Peers registered at both gateways besides each other (e.g. the conformance kit's departure). */
+  extraPeers?: { entId: string; clientId: string; baseUrl: string; uais: string[] }[];
+  /** Audiences the IdP issues tokens for besides the two gateways (e.g. the conformance kit's URL). */
+  extraResources?: string[];
   /** Extra environment per process name. */
   env?: Partial<Record<ProcessName, Record<string, string>>>;
 }
@@ -81,6 +87,7 @@ export function stackSpecs(o: StackOptions): ProcessSpec[] {
     { clientId: DEMO.clientA.id, clientSecret: DEMO.clientA.secret, redirectUris: [`${gwA}/auth/callback`], peerScopes: PEER_SCOPE_LIST },
     { clientId: DEMO.clientB.id, clientSecret: DEMO.clientB.secret, redirectUris: [`${gwB}/auth/callback`], peerScopes: PEER_SCOPE_LIST },
     { clientId: DEMO.clientC.id, clientSecret: DEMO.clientC.secret, redirectUris: [], peerScopes: PEER_SCOPE_LIST },
+    { clientId: DEMO.clientKit.id, clientSecret: DEMO.clientKit.secret, redirectUris: [], peerScopes: PEER_SCOPE_LIST },
   ];
   const gateway = (side: 'a' | 'b'): Record<string, string> => {
     const self = side === 'a' ? { url: gwA, port: o.ports.gatewayA, uai: DEMO.uaiA, client: DEMO.clientA, ent: url(o.ports.entA), token: DEMO.connectorTokenA, secret: DEMO.sessionSecretA }
@@ -104,7 +111,7 @@ export function stackSpecs(o: StackOptions): ProcessSpec[] {
       OIDC_CLIENT_SECRET: self.client.secret,
       CONNECTOR_URL: self.ent,
       CONNECTOR_TOKEN: self.token,
-      PEERS: JSON.stringify([peer]),
+      PEERS: JSON.stringify([peer, ...(o.extraPeers ?? [])]),
       SESSION_SECRET: self.secret,
       SESSION_COOKIE_NAME: `gateway_${side}.sid`,
       JOB_POLL_MS: String(o.jobPollMs ?? 500),
@@ -114,7 +121,7 @@ export function stackSpecs(o: StackOptions): ProcessSpec[] {
     {
       name: 'idp-sim',
       script: 'dist/apps/idp-sim/src/main.js',
-      env: { IDP_HOST: host, IDP_PORT: String(o.ports.idp), IDP_ISSUER: idp, IDP_CLIENTS: JSON.stringify(clients), IDP_RESOURCES: JSON.stringify([gwA, gwB]) },
+      env: { IDP_HOST: host, IDP_PORT: String(o.ports.idp), IDP_ISSUER: idp, IDP_CLIENTS: JSON.stringify(clients), IDP_RESOURCES: JSON.stringify([gwA, gwB, ...(o.extraResources ?? [])]) },
       readyUrl: `${idp}/.well-known/openid-configuration`,
     },
     {

@@ -19,10 +19,10 @@ describe('idp-sim loadConfig', () => {
     expect(c.host).toBe('127.0.0.1');
     expect(c.issuer).toBe('http://127.0.0.1:4000');
     expect(c.accessTokenTtl).toBe(300);
-    expect(c.resources).toEqual(['http://127.0.0.1:4001', 'http://127.0.0.1:4002']);
+    expect(c.resources).toEqual(['http://127.0.0.1:4001', 'http://127.0.0.1:4002', 'http://127.0.0.1:7480']);
     expect(c.signingJwks).toBeUndefined();
     expect(c.cookieKeys).toBeUndefined();
-    expect(c.clients.map((x) => x.clientId)).toEqual(['gateway-a', 'gateway-b', 'ent-c']);
+    expect(c.clients.map((x) => x.clientId)).toEqual(['gateway-a', 'gateway-b', 'ent-c', 'conformance-kit']);
     expect(c.clients.find((x) => x.clientId === 'ent-c')!.redirectUris).toEqual([]);
     for (const client of DEFAULT_CLIENTS) expect(client.peerScopes).toEqual([...PEER_SCOPES]);
   });

@@ -58,7 +58,8 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'ent'] as const;
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_ACCESS_TOKEN_TTL = 300;
-export const DEFAULT_RESOURCES = ['http://127.0.0.1:4001', 'http://127.0.0.1:4002'];
+/** Gateways A and B of the local stack, and the conformance kit's own departure (its default --listen). */
+export const DEFAULT_RESOURCES = ['http://127.0.0.1:4001', 'http://127.0.0.1:4002', 'http://127.0.0.1:7480'];
 
 export const DEFAULT_CLIENTS: ClientConfig[] = [
   {
@@ -79,6 +80,14 @@ export const DEFAULT_CLIENTS: ClientConfig[] = [
     // An ENT that is NOT a registered peer of A or B: used by negative tests.
     clientId: 'ent-c',
     clientSecret: 'ent-c-secret',
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    peerScopes: [...PEER_SCOPES],
+  },
+  {
+    // The conformance kit (`ent-portability-conformance`): a peer a gateway registers to be certified.
+    clientId: 'conformance-kit',
+    clientSecret: 'conformance-kit-secret',
     redirectUris: [],
     postLogoutRedirectUris: [],
     peerScopes: [...PEER_SCOPES],

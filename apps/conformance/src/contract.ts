@@ -1,0 +1,52 @@
+import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export type ContractName = 'peer' | 'connector';
+
+const FILES: Record<ContractName, string> = { peer: 'peer-v1.json', connector: 'connector-v1.json' };
+
+/** The published OpenAPI documents, found next to the kit (source tree or compiled `dist/`). */
+export function openapiDir(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'docs', 'openapi');
+    if (existsSync(join(candidate, FILES.peer))) return candidate;
+    if (dirname(dir) === dir) throw new Error('docs/openapi/peer-v1.json not found above the kit');
+  }
+}
+
+/**
+ * Validates documents against the JSON Schemas of the published contract (the OpenAPI
+ * components), so that the kit and the documents can never disagree: the kit knows no
+ * field list of its own.
+ */
+export class PublishedContract {
+  private readonly ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+  private readonly documents = new Map<ContractName, any>();
+  private readonly compiled = new Map<string, ValidateFunction>();
+
+  constructor(dir = openapiDir()) {
+    for (const [name, file] of Object.entries(FILES) as [ContractName, string][]) {
+      const doc = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      this.documents.set(name, doc);
+      this.ajv.addSchema({ $id: `urn:ent-portability:openapi:${name}`, components: doc.components ?? {} });
+    }
+  }
+
+  hasSchema(contract: ContractName, schema: string): boolean {
+    return Boolean(this.documents.get(contract)?.components?.schemas?.[schema]);
+  }
+
+  /** Every way `value` breaks the named schema (empty when it conforms, or when the contract publishes no such schema). */
+  validate(contract: ContractName, schema: string, value: unknown): string[] {
+    if (!this.hasSchema(contract, schema)) return [];
+    const key = `${contract}#${schema}`;
+    let fn = this.compiled.get(key);
+    if (!fn) {
+      fn = this.ajv.compile({ $ref: `urn:ent-portability:openapi:${contract}#/components/schemas/${schema}` });
+      this.compiled.set(key, fn);
+    }
+    if (fn(value)) return [];
+    return (fn.errors ?? []).map((e) => `${e.instancePath || '(document)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  }
+}

@@ -1,0 +1,72 @@
+import { Exchange } from './results';
+
+const EXCERPT = 1500;
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed body when it is JSON, else undefined. */
+  json: any;
+  exchange: Exchange;
+}
+
+export interface HttpOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs?: number;
+}
+
+export function excerpt(text: string, max = EXCERPT): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+}
+
+function redact(name: string, value: string): string {
+  if (name.toLowerCase() === 'authorization') return value.replace(/^(Bearer|Basic) .+$/i, (_, scheme: string) => `${scheme} [redacted]`);
+  return value;
+}
+
+const SHOWN_RESPONSE_HEADERS = ['content-type', 'location', 'etag', 'content-range', 'www-authenticate', 'retry-after'];
+
+/** fetch() that keeps what was asked and answered as evidence for the report. Never follows redirects. */
+export async function http(url: string, options: HttpOptions = {}): Promise<HttpResult> {
+  const method = options.method ?? 'GET';
+  const headers = options.headers ?? {};
+  const requestText = [
+    `${method} ${url}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${redact(k, v)}`),
+    ...(options.body !== undefined ? ['', excerpt(options.body)] : []),
+  ].join('\n');
+  let res: Response;
+  try {
+    res = await fetch(url, { method, headers, body: options.body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
+  } catch (err) {
+    const message = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+    throw new KitHttpError(`${method} ${url}: ${message}`, { request: requestText, response: `(no answer: ${message})` });
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  const responseText = [
+    `HTTP ${res.status}`,
+    ...SHOWN_RESPONSE_HEADERS.filter((h) => res.headers.has(h)).map((h) => `${h}: ${res.headers.get(h)}`),
+    ...(text ? ['', excerpt(text)] : []),
+  ].join('\n');
+  return { status: res.status, headers: res.headers, text, json, exchange: { request: requestText, response: responseText } };
+}
+
+/** The target or the IdP did not answer at all. */
+export class KitHttpError extends Error {
+  constructor(
+    message: string,
+    readonly exchange: Exchange,
+  ) {
+    super(message);
+    this.name = 'KitHttpError';
+  }
+}

@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ArrivalPlan, PlanAborted } from './arrival-plan';
+import { renderChecklists } from './checklists';
+import { KitHttpError } from './http';
+import { Idp, IdpError } from './idp';
+import { KitServer } from './kit-server';
+import { htmlReport, junit, progressLine, summarise, terminalSummary } from './report';
+import { Results } from './results';
+
+/** Exit codes (documented in --help and the README). */
+export const EXIT = { conformant: 0, notConformant: 1, setup: 2, usage: 64 } as const;
+
+export const HELP = `ent-portability-conformance — checks an ENT portability gateway against the published peer contract v1
+
+Usage:
+  ent-portability-conformance arrival --target URL --issuer URL --client-id ID --owner-identity VALUE [options]
+  ent-portability-conformance checklists          print docs/contract/checklists.md (every requirement id)
+
+arrival: the kit plays a complete departure ENT against the target (an arrival gateway): it
+serves its own discovery document, JWKS, content URLs and receipt endpoint, sends offers and
+signed delivery manifests (valid and hostile), then verifies the signed receipt. Endpoints are
+read from the target's discovery document, never guessed.
+
+Before a run, register the kit in the target's peer registry as an ordinary peer:
+  client id    the --client-id below (a client of the shared IdP allowed client_credentials
+               with the scopes portability:*, and allowed to request tokens for the target's
+               audience; the target will request tokens for the kit's public URL)
+  discovery    <public URL>/.well-known/ent-portability (base URL <public URL>)
+  ENT id, UAI  --ent-id and --uai below
+The kit's offers name --owner-identity as their owner: use a test account of the target. The
+arrival imports when that person logs into the arrival ENT: when the kit prints "Log in now",
+log in as that account (or give --owner-login-command).
+
+Options:
+  --target URL              the target gateway's base URL or discovery URL (required)
+  --issuer URL              issuer of the shared IdP (required)
+  --client-id ID            the kit's client id at the IdP (required)
+  --client-secret SECRET    its secret (or the environment variable CONFORMANCE_CLIENT_SECRET)
+  --owner-identity VALUE    value of the identity claim of the test teacher at the target (required)
+  --identity-claim NAME     the claim binding teachers across ENTs (default sub)
+  --ent-id ID               the kit's ENT id, as registered at the target (default conformance-kit)
+  --uai UAI                 the kit's school (UAI), as registered at the target (default 9999999K)
+  --arrival-uai UAI         which of the target's UAIs to offer to (default: the first it publishes)
+  --listen HOST:PORT        where the kit's own server listens (default 127.0.0.1:7480)
+  --public-url URL          the kit's URL as the target reaches it (default http://HOST:PORT)
+  --receipt-timeout SECONDS how long to wait for the receipts (default 1800)
+  --owner-login-command CMD run by the shell once the deliveries are accepted, to log the owner in
+                            (KIT_OWNER_IDENTITY is set in its environment)
+  --junit FILE              write a JUnit XML report
+  --html FILE               write a self-contained HTML report
+  -h, --help                this text
+
+Exit codes:
+  0   conformant: every MUST the kit checks holds (SHOULDs that fail are warnings)
+  1   not conformant: at least one MUST failed or could not be reached
+  2   the run could not be carried out (IdP refused the kit, port in use, target unreachable)
+  64  usage error
+`;
+
+class UsageError extends Error {}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || !v) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function url(name: string, value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+    return value.replace(/\/+$/, '');
+  } catch {
+    throw new UsageError(`--${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+}
+
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        target: { type: 'string' }, issuer: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' },
+        'owner-identity': { type: 'string' }, 'identity-claim': { type: 'string' }, 'ent-id': { type: 'string' }, uai: { type: 'string' },
+        'arrival-uai': { type: 'string' }, listen: { type: 'string' }, 'public-url': { type: 'string' }, 'receipt-timeout': { type: 'string' },
+        'owner-login-command': { type: 'string' }, junit: { type: 'string' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    out(`${(err as Error).message}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(HELP);
+    return EXIT.conformant;
+  }
+  const command = positionals[0];
+  if (command === 'checklists') {
+    out(renderChecklists().trimEnd());
+    return EXIT.conformant;
+  }
+  if (command !== 'arrival') {
+    out(`${command ? `unknown command ${command}` : 'a command is required'}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  let settings;
+  try {
+    const listen = /^(.+):(\d{1,5})$/.exec(values.listen ?? '127.0.0.1:7480');
+    if (!listen) throw new UsageError('--listen must be HOST:PORT');
+    const secret = values['client-secret'] ?? process.env.CONFORMANCE_CLIENT_SECRET;
+    if (!secret) throw new UsageError('--client-secret (or CONFORMANCE_CLIENT_SECRET) is required');
+    const uai = values.uai ?? '9999999K';
+    if (!/^[0-9]{7}[A-Z]$/.test(uai)) throw new UsageError('--uai must be 7 digits and an upper-case letter');
+    const timeout = Number(values['receipt-timeout'] ?? '1800');
+    if (!Number.isInteger(timeout) || timeout < 1) throw new UsageError('--receipt-timeout must be a whole number of seconds');
+    settings = {
+      target: url('target', required(values, 'target')),
+      issuer: url('issuer', required(values, 'issuer')),
+      clientId: required(values, 'client-id'),
+      secret,
+      identity: required(values, 'owner-identity'),
+      identityClaim: values['identity-claim'] ?? 'sub',
+      entId: values['ent-id'] ?? 'conformance-kit',
+      uai,
+      host: listen[1].replace(/^\[|\]$/g, ''),
+      port: Number(listen[2]),
+      publicUrl: values['public-url'] ? url('public-url', values['public-url']) : undefined,
+      timeoutMs: timeout * 1000,
+    };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    out(`${err.message}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+
+  const startedAt = new Date();
+  const results = new Results('arrival');
+  results.onObservation((id, o) => out(progressLine(id, o)));
+  const idp = new Idp({ issuer: settings.issuer, clientId: settings.clientId, clientSecret: settings.secret });
+  const server = new KitServer({ host: settings.host, port: settings.port, publicUrl: settings.publicUrl, entId: settings.entId, uai: settings.uai, idp });
+  let exit: number = EXIT.conformant;
+  try {
+    await server.start();
+    out(`The kit's departure answers at ${server.publicUrl} (discovery ${server.publicUrl}/.well-known/ent-portability).`);
+    const plan = new ArrivalPlan({
+      target: settings.target, idp, server, entId: settings.entId, uai: settings.uai,
+      owner: { identityClaim: settings.identityClaim, identity: settings.identity },
+      arrivalUai: values['arrival-uai'], receiptTimeoutMs: settings.timeoutMs,
+      log: (line) => out(`\n${line}`),
+      awaitOwner: async () => {
+        out(`Log in now as ${settings.identity} at the arrival ENT: its imports start then, and the receipts follow.`);
+        const command = values['owner-login-command'];
+        if (command) {
+          const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, KIT_OWNER_IDENTITY: settings.identity } });
+          child.on('exit', (code) => out(`  (owner login command exited with ${code})`));
+          child.on('error', (err) => out(`  (owner login command failed: ${err.message})`));
+        }
+      },
+    }, results);
+    await plan.run();
+  } catch (err) {
+    if (err instanceof PlanAborted) {
+      results.aborted = err.message;
+    } else if (err instanceof IdpError || err instanceof KitHttpError || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      results.aborted = (err as Error).message;
+      exit = EXIT.setup;
+    } else {
+      throw err;
+    }
+  } finally {
+    await server.stop();
+  }
+  const summary = summarise(results, settings.target, startedAt);
+  out(terminalSummary(summary));
+  if (values.junit) writeFileSync(values.junit, junit(summary));
+  if (values.html) writeFileSync(values.html, htmlReport(summary));
+  if (exit !== EXIT.conformant) return exit;
+  return summary.passed ? EXIT.conformant : EXIT.notConformant;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`ent-portability-conformance: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(EXIT.setup);
+    },
+  );
+}

@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { REQUIREMENTS } from '../apps/conformance/src/requirements';
+import { BrokenArrival, BROKEN_ARRIVAL_VIOLATES } from './support/broken-arrival';
+import { runKit } from './support/conformance-kit';
+import { freePort } from './support/ports';
+import { bootStack, DEMO, StackSession, TeacherClient } from './support/stack-session';
+
+jest.setTimeout(900_000);
+
+const KIT_UAI = '9999999K';
+const automatedArrivalMusts = REQUIREMENTS.filter((r) => r.checkedBy === 'arrival' && r.level === 'MUST').map((r) => r.id);
+
+describe('conformance kit packaging', () => {
+  it('runs on plain Node: loading the compiled bin pulls in no Nest, class-validator or reflect-metadata', () => {
+    const loaded = execFileSync(process.execPath, ['-e', [
+      "require('./dist/apps/conformance/src/main.js');",
+      "console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /node_modules[\\/](@nestjs|class-validator|class-transformer|reflect-metadata)[\\/]/.test(k))));",
+    ].join('')], { cwd: resolve(__dirname, '..'), encoding: 'utf8' });
+    expect(JSON.parse(loaded)).toEqual([]);
+  });
+});
+
+describe('conformance kit, target as arrival: our gateway B (real IdP, gateways, database, S3)', () => {
+  let env: StackSession;
+  let kitUrl: string;
+  let kitPort: number;
+  let brokenPort: number;
+
+  beforeAll(async () => {
+    kitPort = await freePort();
+    brokenPort = await freePort();
+    kitUrl = `http://127.0.0.1:${kitPort}`;
+    env = await bootStack('kit-arrival', {
+      extraPeers: [{ entId: 'conformance-kit', clientId: DEMO.clientKit.id, baseUrl: kitUrl, uais: [KIT_UAI] }],
+      extraResources: [kitUrl, `http://127.0.0.1:${brokenPort}`],
+      // A fetch that fails its checksum is retried: keep the retries short so that the receipt comes soon.
+      env: { 'gateway-b': { JOB_MAX_ATTEMPTS: '2', JOB_BACKOFF_BASE_MS: '100', JOB_BACKOFF_MAX_MS: '300' } },
+    });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('certifies gateway B: every MUST the kit checks holds, exit code 0', async () => {
+    const urls = env.stack.urls;
+    const run = await runKit(
+      ['arrival', '--target', urls.gatewayB, '--issuer', urls.idp, '--client-id', DEMO.clientKit.id, '--client-secret', DEMO.clientKit.secret,
+        '--owner-identity', 'marie.dupont', '--uai', KIT_UAI, '--listen', `127.0.0.1:${kitPort}`, '--receipt-timeout', '240'],
+      async () => { await TeacherClient.login(urls.gatewayB, 'marie.dupont', 'demo-marie'); },
+    );
+    if (run.exitCode !== 0) console.log(run.output);
+    expect({ failed: run.failed, exit: run.exitCode }).toEqual({ failed: [], exit: 0 });
+    expect(run.passed.sort()).toEqual([...automatedArrivalMusts].sort());
+    expect(run.output).toMatch(/CONFORMANT \(every MUST holds\)/);
+    expect(run.html).toContain('id="ARR-15"');
+
+    // What the kit delivered really reached ENT B: the main PDF and cahier de textes were imported for Marie.
+    const atB = await TeacherClient.login(urls.gatewayB, 'marie.dupont', 'demo-marie');
+    const { items: received } = await atB.json<{ items: any[] }>('GET', '/api/received');
+    const fromKit = received.filter((t) => t.departureEntId === 'conformance-kit');
+    const main = fromKit.find((t) => t.items.length === 3);
+    expect(main?.items.map((i: any) => [i.itemId, i.state]).sort()).toEqual([['kit-ical', 'IMPORTED'], ['kit-mail', 'AWAITING_MANUAL_DOWNLOAD'], ['kit-pdf', 'IMPORTED']]);
+    // The hostile deliveries were refused: none of those transfers went past its answer.
+    const refused = fromKit.filter((t) => t.items.length === 1 && t.state === 'ANSWERED');
+    expect(refused).toHaveLength(8); // seven hostile deliveries and the offer that showed refused bodies record nothing
+    for (const t of refused) expect(t.items[0].state).toBe('OFFERED');
+  });
+
+  it('names exactly the rules a broken arrival violates, and no other, with exit code 1', async () => {
+    const urls = env.stack.urls;
+    const broken = new BrokenArrival({
+      issuer: urls.idp,
+      client: DEMO.clientC,
+      peer: { entId: 'conformance-kit', clientId: DEMO.clientKit.id, discoveryUrl: `${kitUrl}/.well-known/ent-portability` },
+      uai: '0990099Z',
+    });
+    await broken.start(brokenPort);
+    try {
+      const run = await runKit(
+        ['arrival', '--target', broken.url, '--issuer', urls.idp, '--client-id', DEMO.clientKit.id, '--client-secret', DEMO.clientKit.secret,
+          '--owner-identity', 'marie.dupont', '--uai', KIT_UAI, '--listen', `127.0.0.1:${kitPort}`, '--receipt-timeout', '120'],
+        async () => undefined,
+      );
+      expect({ failed: run.failed.sort(), exit: run.exitCode }).toEqual({ failed: BROKEN_ARRIVAL_VIOLATES, exit: 1 });
+      expect(run.passed.sort()).toEqual(automatedArrivalMusts.filter((id) => !BROKEN_ARRIVAL_VIOLATES.includes(id)).sort());
+      // The evidence names what went wrong: the tampered manifest was accepted, the bad offer got plain text.
+      expect(run.junit).toMatch(/a manifest altered after signing \(sizeBytes changed\): expected 400 urn:ent-portability:problem:invalid-signature, got 202/);
+      expect(run.junit).toMatch(/offer with an unknown category: 400 is not a well-formed problem\+json \(content-type text\/plain/);
+      expect(run.output).toMatch(/NOT CONFORMANT/);
+    } finally {
+      await broken.stop();
+    }
+  });
+});
