@@ -92,7 +92,10 @@ export function stackSpecs(o: StackOptions): ProcessSpec[] {
   const gateway = (side: 'a' | 'b'): Record<string, string> => {
     const self = side === 'a' ? { url: gwA, port: o.ports.gatewayA, uai: DEMO.uaiA, client: DEMO.clientA, ent: url(o.ports.entA), token: DEMO.connectorTokenA, secret: DEMO.sessionSecretA }
       : { url: gwB, port: o.ports.gatewayB, uai: DEMO.uaiB, client: DEMO.clientB, ent: url(o.ports.entB), token: DEMO.connectorTokenB, secret: DEMO.sessionSecretB };
-    const peer = side === 'a' ? { entId: 'ent-b', clientId: DEMO.clientB.id, baseUrl: gwB, uais: [DEMO.uaiB] } : { entId: 'ent-a', clientId: DEMO.clientA.id, baseUrl: gwA, uais: [DEMO.uaiA] };
+    // The registry holds what discovery cannot say; the rest is read from the peer's discovery document.
+    const peer = side === 'a'
+      ? { entId: 'ent-b', clientId: DEMO.clientB.id, discoveryUrl: `${gwB}/.well-known/ent-portability`, uais: [DEMO.uaiB] }
+      : { entId: 'ent-a', clientId: DEMO.clientA.id, discoveryUrl: `${gwA}/.well-known/ent-portability`, uais: [DEMO.uaiA] };
     const dbUrl = side === 'a' ? o.databaseUrls?.a : o.databaseUrls?.b;
     return {
       GATEWAY_HOST: host,

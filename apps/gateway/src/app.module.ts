@@ -19,6 +19,7 @@ import { DATABASE, DNMA, JOB_WORKER, OBJECT_STORE } from './infra/tokens';
 import { UploadCheckpoints } from './transfers/upload-checkpoints';
 import { PeerAuthGuard } from './peers/peer-auth.guard';
 import { PeerClient } from './peers/peer.client';
+import { PeerDiscovery } from './peers/peer-discovery';
 import { PeerRegistry } from './peers/peer-registry';
 import { SigningService } from './peers/signing.service';
 import { ArrivalService } from './transfers/arrival.service';
@@ -127,6 +128,7 @@ export class GatewayModule {
         ConnectorClient,
         IdpClient,
         PeerRegistry,
+        PeerDiscovery,
         PeerClient,
         PeerAuthGuard,
         OidcGuard,

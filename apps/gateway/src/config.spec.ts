@@ -35,7 +35,10 @@ describe('gateway configuration', () => {
     expect(c.publicUrl).toBe('http://127.0.0.1:4001');
     expect(c.oidc.issuer).toBe('http://127.0.0.1:4000');
     expect(c.oidc.identityClaim).toBe('sub');
-    expect(c.peers[0].baseUrl).toBe('http://127.0.0.1:4002');
+    // A baseUrl entry (compatibility) finds its discovery document at the well-known path.
+    expect(c.peers[0]).toEqual({ entId: 'ent-b', clientId: 'gateway-b', discoveryUrl: 'http://127.0.0.1:4002/.well-known/ent-portability', uais: ['0690002B'] });
+    expect(c.discovery).toEqual({ minTtlSeconds: 60, maxTtlSeconds: 86_400, maxBytes: 65_536 });
+    expect(c.publication).toEqual({ contentOrigins: ['http://127.0.0.1:7480'], schools: [] });
     expect(c.database.url).toBeUndefined();
     expect(c.limits.maxBodyBytes).toBe(1_048_576);
     expect(c.access).toEqual({ anyAccount: false, profiles: ['National_ens', 'National_doc', 'National_dir'] });
@@ -61,6 +64,18 @@ describe('gateway configuration', () => {
     expect(loadGatewayConfig({ ...valid, PORTABILITY_PROFILES: '*' }).access).toEqual({ anyAccount: true });
   });
 
+  it('reads discovery URLs, content origins and schools', () => {
+    const c = loadGatewayConfig({
+      ...valid,
+      PEERS: JSON.stringify([{ entId: 'ent-b', clientId: 'gateway-b', discoveryUrl: 'https://b.example.org/ent/discovery.json', baseUrl: 'https://ignored.example.org', uais: ['0690002B'] }]),
+      GATEWAY_CONTENT_ORIGINS: 'https://cdn.example.org, https://cdn2.example.org/',
+      GATEWAY_SCHOOLS: JSON.stringify([{ uai: '0750001A', name: 'Collège Jean Moulin', town: 'Paris' }, { uai: '0750002B' }]),
+    });
+    expect(c.peers[0].discoveryUrl).toBe('https://b.example.org/ent/discovery.json');
+    expect(c.publication.contentOrigins).toEqual(['http://127.0.0.1:7480', 'https://cdn.example.org', 'https://cdn2.example.org']);
+    expect(c.publication.schools).toEqual([{ uai: '0750001A', name: 'Collège Jean Moulin', town: 'Paris' }, { uai: '0750002B' }]);
+  });
+
   it.each([
     ['ENT_ID', { ENT_ID: undefined }],
     ['GATEWAY_UAIS', { GATEWAY_UAIS: '750001A' }],
@@ -71,6 +86,16 @@ describe('gateway configuration', () => {
     ['OIDC_ISSUER', { OIDC_ISSUER: undefined }],
     ['PEERS', { PEERS: '[{' }],
     ['PEERS[0].uais', { PEERS: JSON.stringify([{ entId: 'ent-b', clientId: 'b', baseUrl: 'http://x:1', uais: ['nope'] }]) }],
+    ['PEERS[0].discoveryUrl', { PEERS: JSON.stringify([{ entId: 'ent-b', clientId: 'b', uais: ['0690002B'] }]) }],
+    ['PEERS[0].discoveryUrl', { PEERS: JSON.stringify([{ entId: 'ent-b', clientId: 'b', discoveryUrl: 'ftp://x/d', uais: ['0690002B'] }]) }],
+    ['PEERS', { PEERS: JSON.stringify([{ entId: 'ent-b', clientId: 'b', baseUrl: 'http://x:1', uais: ['0690002B'] }, { entId: 'ent-c', clientId: 'b', baseUrl: 'http://y:1', uais: ['0690003C'] }]) }],
+    ['PEER_DISCOVERY_MIN_TTL_SECONDS', { PEER_DISCOVERY_MIN_TTL_SECONDS: '7200', PEER_DISCOVERY_MAX_TTL_SECONDS: '3600' }],
+    ['PEER_DISCOVERY_MAX_BYTES', { PEER_DISCOVERY_MAX_BYTES: '10' }],
+    ['GATEWAY_CONTENT_ORIGINS', { GATEWAY_CONTENT_ORIGINS: 'https://cdn.example.org/path' }],
+    ['GATEWAY_CONTENT_ORIGINS', { GATEWAY_CONTENT_ORIGINS: 'not-a-url' }],
+    ['GATEWAY_SCHOOLS', { GATEWAY_SCHOOLS: '{}' }],
+    ['GATEWAY_SCHOOLS[0].uai', { GATEWAY_SCHOOLS: JSON.stringify([{ uai: '0690002B', name: 'Ailleurs' }]) }],
+    ['GATEWAY_SCHOOLS[0].name', { GATEWAY_SCHOOLS: JSON.stringify([{ uai: '0750001A', name: 'a\u0000b' }]) }],
     ['SIGNING_JWKS', { SIGNING_JWKS: '{"keys":[]}' }],
     ['SIGNING_JWKS_FILE', { SIGNING_JWKS_FILE: '/nonexistent/jwks.json' }],
     ['PORTABILITY_PROFILES', { PORTABILITY_PROFILES: '*,National_ens' }],

@@ -11,12 +11,13 @@ import {
   Matches,
   Max,
   Min,
+  MaxLength,
   MinLength,
   validateSync,
   ValidateNested,
 } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
-import { UAI_PATTERN } from '@ent/contract';
+import { NO_CONTROL_CHARS, UAI_PATTERN } from '@ent/contract';
 import { ConfigError, loadEnvConfig, parseJsonEnv } from '@ent/common';
 import { JOB_KINDS } from './transfers/states';
 import { DEFAULT_PORTABILITY_PROFILES, ProfileGrant } from './identity/access-policy';
@@ -24,12 +25,40 @@ import { DnmaConfig, DnmaConfigError, dnmaConfigFromEnv, DnmaWorkerSettings, dnm
 
 const URL_OPTS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
-/** One trusted peer gateway (the peer registry, ARCHITECTURE §6). */
-export class PeerEntry {
+/**
+ * One trusted peer gateway (the peer registry, ARCHITECTURE §6, ADR 007): only what the peer's
+ * discovery document cannot say — who it is (entId), which IdP client speaks for it, where its
+ * discovery document is, and which schools (UAIs) we route to it. Endpoints, JWKS URI, token
+ * audience and content origins are read from discovery.
+ */
+export class PeerEntryInput {
   @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/) entId: string;
   @IsString() @MinLength(1) clientId: string;
-  @IsUrl(URL_OPTS) baseUrl: string;
+  @IsOptional() @IsUrl(URL_OPTS) discoveryUrl?: string;
+  /** Kept for compatibility: the discovery URL then defaults to `{baseUrl}/.well-known/ent-portability`. */
+  @IsOptional() @IsUrl(URL_OPTS) baseUrl?: string;
   @IsArray() @ArrayMinSize(1) @Matches(UAI_PATTERN, { each: true }) uais: string[];
+}
+
+/** A registry entry once resolved: the discovery URL is always known. */
+export interface PeerEntry {
+  entId: string;
+  clientId: string;
+  discoveryUrl: string;
+  uais: string[];
+}
+
+/** Where a peer's discovery document is, from its registry entry. */
+export function resolvePeerEntry(p: PeerEntryInput): PeerEntry {
+  const discoveryUrl = p.discoveryUrl ?? `${p.baseUrl!.replace(/\/+$/, '')}/.well-known/ent-portability`;
+  return { entId: p.entId, clientId: p.clientId, discoveryUrl, uais: p.uais };
+}
+
+/** One school this gateway serves, as published in discovery (`GATEWAY_SCHOOLS`). */
+export class SchoolEntry {
+  @Matches(UAI_PATTERN) uai: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @Matches(NO_CONTROL_CHARS) name?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @Matches(NO_CONTROL_CHARS) town?: string;
 }
 
 const int = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
@@ -71,6 +100,12 @@ export class GatewayEnv {
   @IsString() @MinLength(16, { message: 'CONNECTOR_TOKEN must be at least 16 characters' }) CONNECTOR_TOKEN: string;
 
   @IsOptional() @IsString() PEERS?: string;
+  @Transform(int) @IsInt() @Min(0) @Max(86_400) PEER_DISCOVERY_MIN_TTL_SECONDS = 60;
+  @Transform(int) @IsInt() @Min(1) @Max(7 * 86_400) PEER_DISCOVERY_MAX_TTL_SECONDS = 86_400;
+  @Transform(int) @IsInt() @Min(1024) @Max(10 * 1024 * 1024) PEER_DISCOVERY_MAX_BYTES = 65_536;
+  @Transform(list) @IsArray() @IsUrl(URL_OPTS, { each: true, message: 'GATEWAY_CONTENT_ORIGINS must list http(s) origins such as https://cdn.example.org' })
+  GATEWAY_CONTENT_ORIGINS: string[] = [];
+  @IsOptional() @IsString() GATEWAY_SCHOOLS?: string;
   @IsString() @MinLength(32, { message: 'SESSION_SECRET must be at least 32 characters' }) SESSION_SECRET: string;
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/) SESSION_COOKIE_NAME = 'ent_portability.sid';
   @IsOptional() @IsString() SIGNING_JWKS?: string;
@@ -112,6 +147,16 @@ export interface GatewayConfig {
   access: ProfileGrant;
   connector: { url: string; token: string };
   peers: PeerEntry[];
+  /**
+   * How long a peer's discovery document is kept: its Cache-Control max-age, bounded by
+   * [minTtlSeconds, maxTtlSeconds]; maxBytes bounds the document itself.
+   */
+  discovery: { minTtlSeconds: number; maxTtlSeconds: number; maxBytes: number };
+  /**
+   * Published in our discovery document: the origins our contentUrls redirect to (the S3
+   * endpoint's, then GATEWAY_CONTENT_ORIGINS) and the schools we serve.
+   */
+  publication: { contentOrigins: string[]; schools: SchoolEntry[] };
   session: { secret: string; cookieName: string };
   signingJwks?: { keys: Record<string, unknown>[] };
   /**
@@ -143,14 +188,37 @@ export interface GatewayConfig {
 export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const e = loadEnvConfig(GatewayEnv, env);
   const peersRaw = parseJsonEnv<unknown[]>('PEERS', e.PEERS, []);
-  if (!Array.isArray(peersRaw)) throw new ConfigError(['PEERS: must be a JSON array of {entId, clientId, baseUrl, uais}']);
-  const peers = peersRaw.map((p) => plainToInstance(PeerEntry, p));
-  const peerProblems = peers.flatMap((p, i) =>
-    validateSync(p, { whitelist: true, forbidNonWhitelisted: true }).flatMap((err) =>
+  if (!Array.isArray(peersRaw)) throw new ConfigError(['PEERS: must be a JSON array of {entId, clientId, discoveryUrl, uais}']);
+  const peers = peersRaw.map((p) => plainToInstance(PeerEntryInput, p));
+  const peerProblems = peers.flatMap((p, i) => [
+    ...validateSync(p, { whitelist: true, forbidNonWhitelisted: true }).flatMap((err) =>
       Object.values(err.constraints ?? {}).map((m) => `PEERS[${i}].${err.property}: ${m}`),
     ),
-  );
+    ...(p.discoveryUrl || p.baseUrl ? [] : [`PEERS[${i}].discoveryUrl: required (or baseUrl, whose discovery document is at {baseUrl}/.well-known/ent-portability)`]),
+  ]);
+  const duplicate = (key: 'entId' | 'clientId') => peers.map((p) => p[key]).find((v, i, all) => v !== undefined && all.indexOf(v) !== i);
+  for (const key of ['entId', 'clientId'] as const) {
+    const dup = duplicate(key);
+    if (dup !== undefined) peerProblems.push(`PEERS: ${key} ${dup} is listed twice`);
+  }
   if (peerProblems.length) throw new ConfigError(peerProblems);
+  if (e.PEER_DISCOVERY_MIN_TTL_SECONDS > e.PEER_DISCOVERY_MAX_TTL_SECONDS) {
+    throw new ConfigError(['PEER_DISCOVERY_MIN_TTL_SECONDS: must not exceed PEER_DISCOVERY_MAX_TTL_SECONDS']);
+  }
+  const schoolsRaw = parseJsonEnv<unknown[]>('GATEWAY_SCHOOLS', e.GATEWAY_SCHOOLS, []);
+  if (!Array.isArray(schoolsRaw)) throw new ConfigError(['GATEWAY_SCHOOLS: must be a JSON array of {uai, name?, town?}']);
+  const schools = schoolsRaw.map((s) => plainToInstance(SchoolEntry, s));
+  const schoolProblems = schools.flatMap((s, i) => [
+    ...validateSync(s, { whitelist: true, forbidNonWhitelisted: true }).flatMap((err) =>
+      Object.values(err.constraints ?? {}).map((m) => `GATEWAY_SCHOOLS[${i}].${err.property}: ${m}`),
+    ),
+    ...(typeof s.uai === 'string' && !e.GATEWAY_UAIS.includes(s.uai) ? [`GATEWAY_SCHOOLS[${i}].uai: ${s.uai} is not in GATEWAY_UAIS`] : []),
+  ]);
+  if (schoolProblems.length) throw new ConfigError(schoolProblems);
+  const contentOriginProblems = e.GATEWAY_CONTENT_ORIGINS.filter((o) => new URL(o).origin !== o.replace(/\/+$/, ''));
+  if (contentOriginProblems.length) {
+    throw new ConfigError([`GATEWAY_CONTENT_ORIGINS: ${contentOriginProblems.join(', ')} must be origins only (scheme, host, port; no path)`]);
+  }
   let signingText = e.SIGNING_JWKS;
   let signingVar = 'SIGNING_JWKS';
   if (e.SIGNING_JWKS_FILE) {
@@ -197,7 +265,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       ? { anyAccount: true }
       : { anyAccount: false, profiles: e.PORTABILITY_PROFILES.split(',').map((p) => p.trim()) },
     connector: { url: e.CONNECTOR_URL.replace(/\/+$/, ''), token: e.CONNECTOR_TOKEN },
-    peers: peers.map((p) => ({ ...p, baseUrl: p.baseUrl.replace(/\/+$/, '') })),
+    peers: peers.map(resolvePeerEntry),
+    discovery: { minTtlSeconds: e.PEER_DISCOVERY_MIN_TTL_SECONDS, maxTtlSeconds: e.PEER_DISCOVERY_MAX_TTL_SECONDS, maxBytes: e.PEER_DISCOVERY_MAX_BYTES },
+    publication: {
+      contentOrigins: [...new Set([new URL(e.S3_ENDPOINT).origin, ...e.GATEWAY_CONTENT_ORIGINS.map((o) => new URL(o).origin)])],
+      schools: schools.map((s) => ({ uai: s.uai, ...(s.name ? { name: s.name } : {}), ...(s.town ? { town: s.town } : {}) })),
+    },
     session: { secret: e.SESSION_SECRET, cookieName: e.SESSION_COOKIE_NAME },
     signingJwks,
     limits: {

@@ -54,11 +54,11 @@ export const OFFER_LIMITS = {
 // ---------------------------------------------------------------- discovery
 
 export class DiscoveryEndpoints {
-  @ApiProperty() capabilities: string;
-  @ApiProperty() offers: string;
-  @ApiProperty({ description: 'Template; {offerId} is replaced by the offer id.' }) deliveries: string;
-  @ApiProperty({ description: 'Template; {transferId} and {itemId} are replaced.' }) itemContent: string;
-  @ApiProperty({ description: 'Template; {transferId} is replaced.' }) receipt: string;
+  @ApiProperty({ format: 'uri', description: 'Absolute URL of `GET capabilities`.' }) capabilities: string;
+  @ApiProperty({ format: 'uri', description: 'Absolute URL of `POST offers`.' }) offers: string;
+  @ApiProperty({ description: 'Absolute URL template of `POST deliveries`; `{offerId}` is replaced by the offer id.' }) deliveries: string;
+  @ApiProperty({ description: 'Absolute URL template of `GET content`; `{transferId}` (= the offer id) and `{itemId}` are replaced.' }) itemContent: string;
+  @ApiProperty({ description: 'Absolute URL template of `POST receipt`; `{transferId}` (= the offer id) is replaced.' }) receipt: string;
 }
 
 export class DiscoveryLimits {
@@ -69,16 +69,34 @@ export class DiscoveryLimits {
   offerTtlSeconds: number;
 }
 
-/** `GET /.well-known/ent-portability` */
+/** One school (établissement) a gateway serves, as it publishes it. */
+export class DiscoverySchool {
+  @ApiProperty({ pattern: UAI_PATTERN.source, example: '0690002B' }) uai: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'Collège Jean Moulin' }) name?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'Lyon' }) town?: string;
+}
+
+/**
+ * `GET /.well-known/ent-portability` (or wherever a peer registry entry's `discoveryUrl` points):
+ * what a peer needs to call this gateway. Consumers ignore members they do not know (ADR 007).
+ */
 export class DiscoveryDocument {
-  @ApiProperty({ example: ['1'] }) contractVersions: string[];
+  @ApiProperty({ example: ['1'], description: 'Peer contract versions this gateway speaks; a caller picks the highest it shares.' }) contractVersions: string[];
   @ApiProperty({ description: 'Identifier of this ENT in the peer registries.' }) entId: string;
   @ApiProperty({ description: 'UAIs (établissements) this gateway serves.' }) uais: string[];
-  @ApiProperty({ description: 'OAuth2 issuer whose client-credentials tokens this gateway accepts.' }) issuer: string;
-  @ApiProperty({ description: 'Audience (resource indicator) to request tokens for when calling this gateway.' })
+  @ApiPropertyOptional({ type: [DiscoverySchool], description: 'The schools served, with their name and town when the operator configured them.' })
+  schools?: DiscoverySchool[];
+  @ApiProperty({ format: 'uri', description: 'OAuth2 issuer whose client-credentials tokens this gateway accepts.' }) issuer: string;
+  @ApiProperty({ format: 'uri', description: 'Audience (RFC 8707 resource indicator) to request tokens for when calling this gateway.' })
   audience: string;
-  @ApiProperty({ description: 'JWKS with the keys that sign delivery manifests and receipts.' }) jwksUri: string;
+  @ApiProperty({ format: 'uri', description: 'JWKS with the keys that sign delivery manifests and receipts.' }) jwksUri: string;
   @ApiProperty({ type: DiscoveryEndpoints }) endpoints: DiscoveryEndpoints;
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Origins (scheme://host[:port]) the contentUrls of this gateway\'s manifests may redirect to: its S3 endpoint, a CDN. A contentUrl itself is always on the origin of `endpoints.itemContent`.',
+    example: ['https://s3.ent-b.example.org'],
+  })
+  contentOrigins?: string[];
   @ApiProperty({ type: DiscoveryLimits }) limits: DiscoveryLimits;
 }
 

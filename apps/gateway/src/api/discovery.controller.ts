@@ -13,6 +13,8 @@ export class DiscoveryController {
   ) {}
 
   @Get()
+  // Peers cache it for this long (within their own bounds, ADR 007).
+  @Header('Cache-Control', 'public, max-age=600')
   @ApiOperation({ summary: 'Discovery: contract versions, endpoints, token audience, signing keys, limits' })
   @ApiOkResponse({ type: DiscoveryDocument })
   discovery(): DiscoveryDocument {
@@ -21,6 +23,7 @@ export class DiscoveryController {
       contractVersions: [CONTRACT_VERSION],
       entId: this.config.entId,
       uais: this.config.uais,
+      schools: this.config.uais.map((uai) => this.config.publication.schools.find((s) => s.uai === uai) ?? { uai }),
       issuer: this.config.oidc.issuer,
       audience: base,
       jwksUri: `${base}/.well-known/ent-portability/jwks.json`,
@@ -31,6 +34,7 @@ export class DiscoveryController {
         itemContent: `${base}/portability/v1/transfers/{transferId}/items/{itemId}/content`,
         receipt: `${base}/portability/v1/transfers/{transferId}/receipt`,
       },
+      contentOrigins: this.config.publication.contentOrigins,
       limits: {
         maxItemsPerOffer: OFFER_LIMITS.maxItems,
         maxBodyBytes: this.config.limits.maxBodyBytes,

@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 
-/** Which ENTs this gateway trusts, how to reach them and which UAIs they serve. */
+/**
+ * Which ENTs this gateway trusts and which UAIs they serve (PEERS). How to reach them is in each
+ * peer's discovery document (PeerDiscovery).
+ */
 @Injectable()
 export class PeerRegistry {
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
@@ -20,13 +23,5 @@ export class PeerRegistry {
 
   byUai(uai: string): PeerEntry | undefined {
     return this.config.peers.find((p) => p.uais.includes(uai));
-  }
-
-  discoveryUrl(peer: PeerEntry): string {
-    return `${peer.baseUrl}/.well-known/ent-portability`;
-  }
-
-  jwksUri(peer: PeerEntry): string {
-    return `${peer.baseUrl}/.well-known/ent-portability/jwks.json`;
   }
 }

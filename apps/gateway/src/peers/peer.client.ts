@@ -14,6 +14,8 @@ import type { ResumableSourceRequest } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { resumeHeaders, servedRange, strongEtag } from '../infra/http-range';
 import { IdpClient } from '../identity/idp.client';
+import { DiscoveredPeer, expandTemplate, isOnOrigin } from './discovery-document';
+import { DiscoveryUnavailableError, PeerDiscovery } from './peer-discovery';
 
 /** A failed peer call; `retryable` says whether trying again may help (5xx, timeout, network). */
 export class PeerCallError extends Error {
@@ -49,28 +51,52 @@ export function asJobError(err: unknown): unknown {
   return err;
 }
 
-/** Outbound side of the peer contract v1. Every call has a timeout and a fresh-enough token. */
+/**
+ * A status after which the peer's discovery document is read again before the next call: the
+ * endpoint may have moved (404, 405, 410, 421), the audience changed (401, 403) or the host be
+ * gone (5xx). Answers about the request itself (400, 409, 413, 422, 429) say nothing of that.
+ */
+const STALE_DISCOVERY_STATUSES = new Set([401, 403, 404, 405, 410, 421]);
+const staleAfter = (status: number | undefined) => status === undefined || status >= 500 || STALE_DISCOVERY_STATUSES.has(status);
+
+/**
+ * Outbound side of the peer contract v1. Every call goes to the endpoint the peer publishes in
+ * its discovery document, with a token for the audience it publishes, a timeout and a
+ * fresh-enough token.
+ */
 @Injectable()
 export class PeerClient {
   constructor(
     private readonly idp: IdpClient,
+    private readonly discovery: PeerDiscovery,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   capabilities(peer: PeerEntry): Promise<CapabilitiesDocument> {
-    return this.json(peer, 'GET', '/portability/v1/capabilities', PEER_SCOPES.capabilities);
+    return this.json(peer, 'GET', (e) => e.capabilities, PEER_SCOPES.capabilities);
   }
 
   sendOffer(peer: PeerEntry, offer: Offer): Promise<OfferAnswer> {
-    return this.json(peer, 'POST', '/portability/v1/offers', PEER_SCOPES.offer, offer);
+    return this.json(peer, 'POST', (e) => e.offers, PEER_SCOPES.offer, offer);
   }
 
   deliver(peer: PeerEntry, offerId: string, manifest: string): Promise<DeliveryAccepted> {
-    return this.json(peer, 'POST', `/portability/v1/offers/${encodeURIComponent(offerId)}/deliveries`, PEER_SCOPES.deliver, { manifest });
+    return this.json(peer, 'POST', (e) => expandTemplate(e.deliveries, { offerId }), PEER_SCOPES.deliver, { manifest });
   }
 
+  /** `transferId` is the offer id: the departure's transfer and the arrival's are one id. */
   sendReceipt(peer: PeerEntry, transferId: string, receipt: string): Promise<ReceiptAccepted> {
-    return this.json(peer, 'POST', `/portability/v1/transfers/${encodeURIComponent(transferId)}/receipt`, PEER_SCOPES.receipt, { receipt });
+    return this.json(peer, 'POST', (e) => expandTemplate(e.receipt, { transferId }), PEER_SCOPES.receipt, { receipt });
+  }
+
+  /** The peer's discovery document, as a PeerCallError (retryable) when it cannot be had. */
+  private async discovered(peer: PeerEntry) {
+    try {
+      return await this.discovery.get(peer);
+    } catch (err) {
+      if (err instanceof DiscoveryUnavailableError) throw new PeerCallError(err.message, undefined, true);
+      throw err;
+    }
   }
 
   /**
@@ -85,11 +111,18 @@ export class PeerClient {
     contentUrl: string,
     from?: ResumableSourceRequest,
   ): Promise<{ stream: Readable; size?: number; offset: number; sourceTag?: string }> {
-    if (!contentUrl.startsWith(`${peer.baseUrl}/`)) {
-      throw new PeerCallError(`content URL ${contentUrl} is not on the departure gateway ${peer.baseUrl}`, undefined, false);
+    const doc = await this.discovered(peer);
+    if (!isOnOrigin(contentUrl, doc.gatewayOrigin)) {
+      throw new PeerCallError(`content URL ${contentUrl} is not on the departure gateway ${doc.gatewayOrigin}`, undefined, false);
     }
-    const token = await this.idp.accessToken(peer.baseUrl, PEER_SCOPES.fetch);
-    const first = await this.request(contentUrl, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
+    const token = await this.idp.accessToken(doc.audience, PEER_SCOPES.fetch).catch((err: Error) => {
+      throw new PeerCallError(`could not obtain a token for ${peer.entId}: ${err.message}`, undefined, true);
+    });
+    const first = await this.request(contentUrl, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' }).catch((err: PeerCallError) => {
+      this.discovery.markStale(peer);
+      throw err;
+    });
+    if (!first.ok && (first.status < 300 || first.status >= 400) && staleAfter(first.status)) this.discovery.markStale(peer);
     let res = first;
     let target = contentUrl;
     let headers = resumeHeaders(from, 'if-match');
@@ -123,15 +156,22 @@ export class PeerClient {
     };
   }
 
-  private async json<T>(peer: PeerEntry, method: string, path: string, scope: string, body?: unknown): Promise<T> {
-    const token = await this.idp.accessToken(peer.baseUrl, scope).catch((err: Error) => {
+  private async json<T>(peer: PeerEntry, method: string, endpoint: (e: DiscoveredPeer['endpoints']) => string, scope: string, body?: unknown): Promise<T> {
+    const doc = await this.discovered(peer);
+    const url = endpoint(doc.endpoints);
+    const path = new URL(url).pathname;
+    const token = await this.idp.accessToken(doc.audience, scope).catch((err: Error) => {
       throw new PeerCallError(`could not obtain a token for ${peer.entId}: ${err.message}`, undefined, true);
     });
-    const res = await this.request(`${peer.baseUrl}${path}`, {
+    const res = await this.request(url, {
       method,
       headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
+    }).catch((err: PeerCallError) => {
+      this.discovery.markStale(peer);
+      throw err;
     });
+    if (!res.ok && staleAfter(res.status)) this.discovery.markStale(peer);
     const text = await res.text();
     let parsed: unknown;
     try {

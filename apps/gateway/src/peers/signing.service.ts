@@ -11,9 +11,12 @@ import {
   JWK,
   JWTVerifyGetKey,
 } from 'jose';
+import { PROBLEM_TYPES } from '@ent/contract';
+import { ProblemError } from '@ent/common';
 import type { Database } from '@ent/persistence';
-import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { DATABASE } from '../infra/tokens';
+import { PeerDiscovery } from './peer-discovery';
 
 type PrivateKey = Awaited<ReturnType<typeof importJWK>>;
 
@@ -26,6 +29,25 @@ interface SigningKey {
 
 export const MANIFEST_TYP = 'ent-portability-manifest+jws';
 export const RECEIPT_TYP = 'ent-portability-receipt+jws';
+/** JWS algorithms accepted on manifests and receipts (published in the contract). */
+export const PEER_JWS_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
+
+/** The document does not verify: wrong key, altered bytes, algorithm or `typ` not accepted. Final. */
+export class InvalidPeerSignatureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidPeerSignatureError';
+  }
+}
+
+const SIGNATURE_FAULTS = [
+  joseErrors.JWSSignatureVerificationFailed,
+  joseErrors.JWSInvalid,
+  joseErrors.JWKSNoMatchingKey,
+  joseErrors.JWKSMultipleMatchingKeys,
+  joseErrors.JOSEAlgNotAllowed,
+  joseErrors.JOSENotSupported,
+];
 
 /**
  * Signs delivery manifests and receipts (§3.3.2: integrity, authenticity,
@@ -42,6 +64,7 @@ export class SigningService implements OnModuleInit {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(DATABASE) private readonly db: Database,
+    private readonly discovery: PeerDiscovery,
   ) {}
 
   async onModuleInit() {
@@ -82,29 +105,61 @@ export class SigningService implements OnModuleInit {
   }
 
   /**
-   * Verifies a JWS from a peer against the JWKS that peer publishes; returns the payload.
-   * A key id we have not seen makes us fetch the peer's JWKS again once (the peer rotated
-   * its keys); only authenticated peers reach this, so it cannot be used to flood them.
+   * Verifies a JWS from a peer against the JWKS its discovery document names; returns the payload.
+   * A key id we have not seen makes us read the peer's discovery document and JWKS again once (the
+   * peer rotated its keys, or moved them); only authenticated peers reach this, and forced
+   * refreshes are spaced, so it cannot be used to flood them.
+   * Throws InvalidPeerSignatureError when the document does not verify (final), any other error
+   * when the keys could not be obtained (worth trying again).
    */
-  async verifyFromPeer<T>(jws: string, peerJwksUri: string, typ: string): Promise<T> {
-    const remote = () => createRemoteJWKSet(new URL(peerJwksUri), { timeoutDuration: this.config.limits.peerTimeoutMs });
-    let keySet = this.peerKeySets.get(peerJwksUri);
-    if (!keySet) {
-      keySet = remote();
-      this.peerKeySets.set(peerJwksUri, keySet);
-    }
-    const algorithms = ['ES256', 'RS256', 'PS256', 'EdDSA'];
+  async verifyFromPeer<T>(jws: string, peer: PeerEntry, typ: string): Promise<T> {
+    const keySetFor = (jwksUri: string, fresh: boolean) => {
+      let keySet = this.peerKeySets.get(jwksUri);
+      if (!keySet || fresh) {
+        keySet = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: this.config.limits.peerTimeoutMs });
+        this.peerKeySets.set(jwksUri, keySet);
+      }
+      return keySet;
+    };
+    const verify = async (fresh: boolean) => {
+      const doc = await this.discovery.get(peer, { refresh: fresh });
+      return compactVerify(jws, keySetFor(doc.jwksUri, fresh), { algorithms: PEER_JWS_ALGORITHMS });
+    };
     let verified;
     try {
-      verified = await compactVerify(jws, keySet, { algorithms });
+      try {
+        verified = await verify(false);
+      } catch (err) {
+        if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
+        verified = await verify(true);
+      }
     } catch (err) {
-      if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
-      keySet = remote();
-      this.peerKeySets.set(peerJwksUri, keySet);
-      verified = await compactVerify(jws, keySet, { algorithms });
+      if (SIGNATURE_FAULTS.some((fault) => err instanceof fault)) throw new InvalidPeerSignatureError((err as Error).message);
+      throw err;
     }
     const { payload, protectedHeader } = verified;
-    if (protectedHeader.typ !== typ) throw new Error(`unexpected JWS typ ${protectedHeader.typ ?? '(none)'}, expected ${typ}`);
-    return JSON.parse(new TextDecoder().decode(payload)) as T;
+    if (protectedHeader.typ !== typ) throw new InvalidPeerSignatureError(`unexpected JWS typ ${protectedHeader.typ ?? '(none)'}, expected ${typ}`);
+    if (typeof protectedHeader.kid !== 'string') throw new InvalidPeerSignatureError('the JWS protected header has no kid');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      throw new InvalidPeerSignatureError('the JWS payload is not JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidPeerSignatureError('the JWS payload is not a JSON object');
+    return parsed as T;
   }
+}
+
+/**
+ * A peer's signed document could not be checked: 400 invalid-signature when it does not verify
+ * (final for the sender), 503 peer-unavailable when the sender's keys could not be read (its
+ * discovery document or JWKS unreachable: the sender retries with backoff).
+ */
+export function signatureProblem(err: unknown, what: string, peer: PeerEntry): ProblemError {
+  if (err instanceof InvalidPeerSignatureError) {
+    return new ProblemError(400, PROBLEM_TYPES.invalidSignature, `Invalid ${what} signature`, `The ${what} does not verify against ${peer.entId}'s published keys: ${err.message}`);
+  }
+  return new ProblemError(503, PROBLEM_TYPES.peerUnavailable, `Cannot verify the ${what} now`,
+    `${peer.entId}'s published signing keys could not be read (${(err as Error).message}); nothing was recorded, send it again later.`);
 }

@@ -26,7 +26,9 @@ import { OBJECT_STORE } from '../infra/tokens';
 import { MetricsService } from '../metrics/metrics.service';
 import { asJobError, PeerCallError, PeerClient } from '../peers/peer.client';
 import { PeerRegistry } from '../peers/peer-registry';
-import { MANIFEST_TYP, RECEIPT_TYP, SigningService } from '../peers/signing.service';
+import { MANIFEST_TYP, RECEIPT_TYP, signatureProblem, SigningService } from '../peers/signing.service';
+import { isOnOrigin } from '../peers/discovery-document';
+import { PeerDiscovery } from '../peers/peer-discovery';
 import { offerDigest } from './departure.service';
 import { JobWake } from './job-wake';
 import { UploadCheckpoints } from './upload-checkpoints';
@@ -62,6 +64,7 @@ export class ArrivalService {
     private readonly connector: ConnectorClient,
     private readonly peers: PeerRegistry,
     private readonly peerClient: PeerClient,
+    private readonly discovery: PeerDiscovery,
     private readonly signing: SigningService,
     private readonly wake: JobWake,
     private readonly checkpoints: UploadCheckpoints,
@@ -171,9 +174,9 @@ export class ArrivalService {
     }
     let manifest: DeliveryManifest;
     try {
-      manifest = await this.signing.verifyFromPeer<DeliveryManifest>(jws, this.peers.jwksUri(peer), MANIFEST_TYP);
+      manifest = await this.signing.verifyFromPeer<DeliveryManifest>(jws, peer, MANIFEST_TYP);
     } catch (err) {
-      throw new ProblemError(400, PROBLEM_TYPES.invalidSignature, 'Invalid manifest signature', `The manifest does not verify against ${peer.entId}'s published keys: ${(err as Error).message}`);
+      throw signatureProblem(err, 'manifest', peer);
     }
     if (t.manifest_jws) {
       if (t.manifest_jws === jws) return { offerId, status: t.state, objects: manifest.objects.length };
@@ -186,7 +189,9 @@ export class ArrivalService {
       throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Offer expired', `The offer expired at ${new Date(t.expires_at).toISOString()}.`);
     }
     const items = await this.repo.items(this.repo.db, offerId, ROLE);
-    const problems = this.checkManifest(manifest, t, items, peer);
+    // The signature verified against the keys its discovery names: that document is at hand.
+    const { gatewayOrigin } = await this.discovery.get(peer);
+    const problems = this.checkManifest(manifest, t, items, peer, gatewayOrigin);
     if (problems.length) {
       throw new ProblemError(400, PROBLEM_TYPES.validation, 'Manifest does not match the answer', problems.join('; '), {
         errors: [{ field: 'manifest', messages: problems }],
@@ -239,7 +244,7 @@ export class ArrivalService {
     }
   }
 
-  private checkManifest(m: DeliveryManifest, t: TransferRow, items: ItemRow[], peer: PeerEntry): string[] {
+  private checkManifest(m: DeliveryManifest, t: TransferRow, items: ItemRow[], peer: PeerEntry, gatewayOrigin: string): string[] {
     const problems: string[] = [];
     if (m.offerId !== t.id) problems.push('offerId does not match');
     if (m.departureEntId !== peer.entId) problems.push('departureEntId is not the caller');
@@ -258,7 +263,7 @@ export class ArrivalService {
       if (item && o.role === 'metadata' && o.format !== item.metadata_format) problems.push(`${at}.format ${o.format} was not offered as metadata`);
       if (!Number.isSafeInteger(o.sizeBytes) || o.sizeBytes < 0 || o.sizeBytes > this.config.limits.maxItemBytes) problems.push(`${at}.sizeBytes out of bounds`);
       if (typeof o.sha256 !== 'string' || !SHA256_HEX_PATTERN.test(o.sha256)) problems.push(`${at}.sha256 must be 64 lower-case hex digits`);
-      if (typeof o.contentUrl !== 'string' || !o.contentUrl.startsWith(`${peer.baseUrl}/portability/v1/`)) problems.push(`${at}.contentUrl must be on the departure gateway`);
+      if (!isOnOrigin(o.contentUrl, gatewayOrigin)) problems.push(`${at}.contentUrl must be on the departure gateway (${gatewayOrigin})`);
     }
     for (const i of items.filter((x) => x.state === 'OFFERED')) {
       if (seen.has(`${i.item_id}/metadata`) && !seen.has(`${i.item_id}/content`)) problems.push(`item ${i.item_id} has metadata but no content`);
@@ -272,7 +277,7 @@ export class ArrivalService {
         names.add(f.name);
         if (!Number.isSafeInteger(f.sizeBytes) || f.sizeBytes < 0 || f.sizeBytes > MAX_INDEX_BYTES) problems.push(`${at}.sizeBytes out of bounds`);
         if (typeof f.sha256 !== 'string' || !SHA256_HEX_PATTERN.test(f.sha256)) problems.push(`${at}.sha256 must be 64 lower-case hex digits`);
-        if (typeof f.contentUrl !== 'string' || !f.contentUrl.startsWith(`${peer.baseUrl}/portability/v1/`)) problems.push(`${at}.contentUrl must be on the departure gateway`);
+        if (!isOnOrigin(f.contentUrl, gatewayOrigin)) problems.push(`${at}.contentUrl must be on the departure gateway (${gatewayOrigin})`);
       }
     }
     return problems;

@@ -23,7 +23,7 @@ import { SessionUser } from '../identity/session-user';
 import { OBJECT_STORE } from '../infra/tokens';
 import { asJobError, PeerCallError, PeerClient } from '../peers/peer.client';
 import { PeerRegistry } from '../peers/peer-registry';
-import { MANIFEST_TYP, RECEIPT_TYP, SigningService } from '../peers/signing.service';
+import { MANIFEST_TYP, RECEIPT_TYP, signatureProblem, SigningService } from '../peers/signing.service';
 import { ItemState, JOB_KINDS } from './states';
 import { ItemRow, StateConflictError, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
@@ -447,9 +447,9 @@ export class DepartureService {
     }
     let receipt: Receipt;
     try {
-      receipt = await this.signing.verifyFromPeer<Receipt>(jws, this.peers.jwksUri(peer), RECEIPT_TYP);
+      receipt = await this.signing.verifyFromPeer<Receipt>(jws, peer, RECEIPT_TYP);
     } catch (err) {
-      throw new ProblemError(400, PROBLEM_TYPES.invalidSignature, 'Invalid receipt signature', `The receipt does not verify against ${peer.entId}'s published keys: ${(err as Error).message}`);
+      throw signatureProblem(err, 'receipt', peer);
     }
     const items = await this.repo.items(this.repo.db, transferId, ROLE);
     const known = new Set(items.map((i) => i.item_id));
