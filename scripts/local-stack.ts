@@ -146,7 +146,8 @@ export function stackSpecs(o: StackOptions): ProcessSpec[] {
 
 const PEER_SCOPE_LIST = ['portability:capabilities', 'portability:offer', 'portability:deliver', 'portability:fetch', 'portability:receipt'];
 
-async function waitReady(url: string, child: ChildProcess, name: string, timeoutMs = 60_000): Promise<void> {
+// Generous: on a loaded shared machine a gateway (PGlite in WebAssembly) can take a minute to boot.
+async function waitReady(url: string, child: ChildProcess, name: string, timeoutMs = 180_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready`);
