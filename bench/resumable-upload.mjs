@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * Benchmark: what resumable multipart uploads cost and what they save (ADR 006), against
- * baselines measured in the same run, rounds interleaved so that machine noise hits both sides:
+ * Benchmark: what resumable multipart uploads cost and what they save (ADR 006, ADR 013),
+ * against baselines measured in the same run, rounds interleaved so that machine noise hits
+ * both sides:
  *
- *   1. hashing: the saveable SHA-256 (hash-wasm) vs Node's native one, in memory;
- *   2. a fresh upload: putResumable (saveable hash + one checkpoint per part) vs putStream;
- *   3. after a break at 75 %: finishing with putResumable (reads and sends the last 25 %) vs
- *      starting again with putStream (reads and sends everything).
+ *   1. a fresh upload: putResumable (one checkpoint per part) vs putStream;
+ *   2. after a break at 75 %: finishing with putResumable (reads the first 75 % back from S3 to
+ *      rebuild the SHA-256, copies it server-side, reads and sends the last 25 % from the
+ *      source) vs starting again with putStream (reads and sends everything).
  *
  *   npm run build && S3_ENDPOINT=… S3_ACCESS_KEY=… S3_SECRET_KEY=… node bench/resumable-upload.mjs [--mb 64] [--rounds 3]
  *
@@ -15,7 +16,7 @@
  * give it room (CEPH_MEMSTORE_BYTES=8589934592) for runs past the default size. Prints medians and ratios; absolute times on these machines mean little.
  * Not run by the test command.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -39,7 +40,7 @@ if (!process.env.S3_ENDPOINT || !process.env.S3_ACCESS_KEY || !process.env.S3_SE
   console.error('S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY must name a real S3 (e.g. radosgw: ../shared/tools/s3-radosgw/up.sh)');
   process.exit(2);
 }
-const { ObjectStore, ResumableSha256 } = createRequire(import.meta.url)(DIST);
+const { ObjectStore } = createRequire(import.meta.url)(DIST);
 
 const size = Number(arg('--mb', '64')) * MIB;
 const rounds = Number(arg('--rounds', '3'));
@@ -91,30 +92,14 @@ const time = async (fn) => {
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function hashNative(buf) {
-  return createHash('sha256').update(buf).digest('hex');
-}
-async function hashResumable(buf) {
-  const h = await ResumableSha256.create();
-  for (let i = 0; i < buf.length; i += PART) h.update(buf.subarray(i, i + PART));
-  return h.digestHex();
-}
 
 async function main() {
   await store.ensureBucket();
-  const results = { hashNative: [], hashResumable: [], putStream: [], putResumable: [], restart: [], resume: [] };
-  const mem = Buffer.alloc(Math.min(size, 256 * MIB));
-  for (let i = 0; i < mem.length; i += block.length) block.copy(mem, i);
+  const results = { putStream: [], putResumable: [], restart: [], resume: [] };
   let expected;
   let reread = { restart: 0, resume: 0 };
 
   for (let r = 0; r < rounds; r++) {
-    const a = await time(() => hashNative(mem));
-    const b = await time(() => hashResumable(mem));
-    if (a.out !== b.out) throw new Error('the two hashes disagree');
-    results.hashNative.push(a.ms);
-    results.hashResumable.push(b.ms);
-
     const plain = await time(() => store.putStream('bench/plain', source(0).stream, { contentType: 'application/octet-stream', expectedSize: size }));
     const resumable = await time(() =>
       store.putResumable('bench/resumable', async ({ offset }) => ({ stream: source(offset).stream, offset, sourceTag: '"v"', totalSize: size }), {
@@ -149,9 +134,7 @@ async function main() {
   await store.abortIncompleteUploads('bench/');
 
   const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
-  const mbps = (ms, bytes) => ((bytes / MIB) / (ms / 1000)).toFixed(0);
   console.log(`object ${size / MIB} MiB, parts of ${PART / MIB} MiB, ${rounds} interleaved rounds, medians`);
-  console.log(`hash (in memory, ${mem.length / MIB} MiB): native ${m.hashNative.toFixed(0)} ms (${mbps(m.hashNative, mem.length)} MiB/s), saveable ${m.hashResumable.toFixed(0)} ms (${mbps(m.hashResumable, mem.length)} MiB/s): ratio saveable/native ${(m.hashResumable / m.hashNative).toFixed(2)}`);
   console.log(`fresh upload: putStream ${m.putStream.toFixed(0)} ms, putResumable ${m.putResumable.toFixed(0)} ms: ratio resumable/plain ${(m.putResumable / m.putStream).toFixed(2)}`);
   console.log(`after a break at 75 %: start again ${m.restart.toFixed(0)} ms (${(reread.restart / MIB).toFixed(0)} MiB read), resume ${m.resume.toFixed(0)} ms (${(reread.resume / MIB).toFixed(0)} MiB read): ratio resume/restart ${(m.resume / m.restart).toFixed(2)}`);
 }

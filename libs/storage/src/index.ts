@@ -3,4 +3,4 @@ export * from './hashing';
 export * from './keys';
 export * from './object-store';
 export * from './throttle';
-export * from './resumable-sha256';
+export * from './multipart-etag';

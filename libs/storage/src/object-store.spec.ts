@@ -102,6 +102,36 @@ describe('ObjectStore against a real S3 server', () => {
     });
   });
 
+  it('hashes each byte of a multipart upload once for the object and at most once for the request signature, never with MD5', async () => {
+    // Per part, S3 needs one integrity check: over http the SigV4 payload SHA-256 (checked by the
+    // server), over https the connection. A Content-MD5 on top of it is a third pass (ADR 013).
+    const crypto = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+    const hashed = new Map<string, number>();
+    const real = crypto.createHash;
+    const spy = jest.spyOn(crypto, 'createHash').mockImplementation(((algorithm: string, options?: object) => {
+      const h = real(algorithm, options as never);
+      const update = h.update.bind(h);
+      h.update = ((data: Buffer | string, enc?: BufferEncoding) => {
+        hashed.set(algorithm, (hashed.get(algorithm) ?? 0) + (typeof data === 'string' ? Buffer.byteLength(data, enc) : data.length));
+        return enc ? update(data as string, enc) : update(data);
+      }) as typeof h.update;
+      return h;
+    }) as typeof crypto.createHash);
+    try {
+      const size = 16 * MIB + 5;
+      const source = randomStream(size);
+      const put = await store.putStream('hashing/once.bin', source.stream, { contentType: 'x/y', expectedSize: size });
+      expect(put.sha256).toBe(source.sha256());
+      expect(hashed.get('md5') ?? 0).toBe(0);
+      // randomStream's own hash counts once; the store once; the signature at most once more.
+      expect(hashed.get('sha256') ?? 0).toBeGreaterThanOrEqual(2 * size);
+      expect(hashed.get('sha256') ?? 0).toBeLessThan(3 * size + MIB);
+    } finally {
+      spy.mockRestore();
+    }
+    await expect(sha256OfStream(await store.getStream('hashing/once.bin'))).resolves.toMatchObject({ bytes: 16 * MIB + 5 });
+  });
+
   it('round-trips a small object (single PUT) and an empty one', async () => {
     const body = randomBytes(100_000);
     const put = await store.putStream('roundtrip/small.bin', Readable.from([body]), {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Client } from 'minio';
 import {
@@ -9,7 +9,7 @@ import {
   SizeMismatchError,
 } from './errors';
 import { assertValidObjectKey, assertValidPrefix } from './keys';
-import { HashStateError, NativeSha256, ResumableSha256, type StreamHasher } from './resumable-sha256';
+import { multipartEtag } from './multipart-etag';
 
 export interface S3Config {
   /** Base URL of the S3 endpoint, e.g. `http://127.0.0.1:7480` (plain HTTP is allowed). */
@@ -59,8 +59,19 @@ export interface UploadCheckpoint {
   parts: { part: number; etag: string; size: number }[];
   /** Bytes the finished parts hold (parts.length × partSize): where the source resumes. */
   bytes: number;
-  /** SHA-256 state after `bytes` bytes (ResumableSha256.save()). */
-  hashState: string;
+  /**
+   * Written by gateways before ADR 013 (a hash-wasm state); ignored since: the SHA-256 of the
+   * bytes already up is rebuilt by reading them back from S3.
+   */
+  hashState?: string;
+  /**
+   * Set just before the upload's parts are completed into the object itself, to be read back
+   * (ADR 013): from then on the upload may be gone and the object under the key holds exactly
+   * `bytes` bytes, with the multipart ETag of `parts`.
+   */
+  prefixCompleted?: boolean;
+  /** A new upload being filled with server-side copies of the completed prefix (aborted if left). */
+  copyUploadId?: string;
   /** The source's validator (HTTP ETag) when the upload began: a resumed read must match it. */
   sourceTag?: string;
   /** The object's total size, when known when the upload began. */
@@ -222,7 +233,7 @@ export class ObjectStore {
       source.destroy();
       throw err;
     }
-    const { resumedFrom: _, ...result } = await this.upload(key, source, options, { hasher: new NativeSha256() });
+    const { resumedFrom: _, ...result } = await this.upload(key, source, options, { hasher: createHash('sha256') });
     return result;
   }
 
@@ -231,44 +242,53 @@ export class ObjectStore {
    * broken connection, an S3 error) continues where it stopped on the next call with the same
    * `checkpoints`, instead of from byte 0 (ARCHITECTURE §5).
    *
-   * After each part, `checkpoints` records the upload id, the finished parts and the SHA-256
-   * state at that boundary. The next call checks that S3 still holds those parts, then asks
-   * `open` for the source from the first missing byte, on condition that it is still the same
-   * representation (`sourceTag`, an HTTP ETag). When the upload is gone, the hash state cannot
-   * be read back, or the source cannot (or may not) start there, the object starts again from
-   * byte 0: resuming saves work, it never weakens the size and SHA-256 checks, which cover the
-   * whole object. Size, limit and checksum failures abort the upload and clear the checkpoint.
+   * After each part, `checkpoints` records the upload id and the finished parts. The next call
+   * checks that S3 still holds those parts, then rebuilds the SHA-256 of the bytes already up by
+   * reading them back from S3 (ADR 013: the parts are completed into the object, hashed with
+   * Node's native SHA-256, and copied server-side into a new upload), then asks `open` for the
+   * source from the first missing byte, on condition that it is still the same representation
+   * (`sourceTag`, an HTTP ETag). When the upload is gone or the source cannot (or may not) start
+   * there, the object starts again from byte 0: resuming saves work, it never weakens the size
+   * and SHA-256 checks, which cover the whole object. Size, limit and checksum failures abort the
+   * upload, remove whatever part of the object a resume made visible, and clear the checkpoint.
    */
   async putResumable(key: string, open: ResumableSource, options: PutResumableOptions): Promise<PutResumableResult> {
     const { checkpoints } = options;
     checkPutOptions(key, options);
     let checkpoint = await checkpoints.load();
-    let hasher: ResumableSha256 | undefined;
+    let hasher = createHash('sha256');
     if (checkpoint) {
-      hasher = await this.usableCheckpoint(key, checkpoint);
-      if (!hasher) {
-        await this.discardUpload(key, checkpoint.uploadId, checkpoints);
+      const standing = await this.standing(key, checkpoint);
+      if (!standing) {
+        await this.discardUpload(key, checkpoint, checkpoints);
         checkpoint = undefined;
+      } else {
+        const etag = await this.readBackPrefix(key, checkpoint, standing, checkpoints, hasher);
+        if (etag === undefined) {
+          await this.discardUpload(key, { ...checkpoint, prefixCompleted: true }, checkpoints);
+          checkpoint = undefined;
+          hasher = createHash('sha256');
+        } else {
+          const known = options.expectedSize ?? checkpoint.totalSize;
+          if (known !== undefined && checkpoint.bytes === known) {
+            // Every part was up (a crash came just before completion): the object is whole.
+            return this.finishReadBack(key, checkpoint, options, hasher, etag);
+          }
+          checkpoint = await this.copyBack(key, checkpoint, etag, options.contentType, checkpoints);
+        }
       }
     }
-    const known = options.expectedSize ?? checkpoint?.totalSize;
-    let opened: ResumableSourceOpened;
-    if (checkpoint && known !== undefined && checkpoint.bytes === known) {
-      // Every part is up (a crash came just before completion): nothing left to read.
-      opened = { stream: Readable.from([]), offset: checkpoint.bytes, sourceTag: checkpoint.sourceTag, totalSize: known };
-    } else {
-      opened = await open(checkpoint ? { offset: checkpoint.bytes, sourceTag: checkpoint.sourceTag } : { offset: 0 });
-    }
+    const opened = await open(checkpoint ? { offset: checkpoint.bytes, sourceTag: checkpoint.sourceTag } : { offset: 0 });
     const wanted = checkpoint?.bytes ?? 0;
     if (opened.offset !== wanted) {
       if (opened.offset !== 0 || !checkpoint) {
         opened.stream.destroy();
         throw new Error(`source opened at byte ${opened.offset}, expected ${wanted} or 0`);
       }
-      // The source changed or cannot seek: the parts up there are of no use.
-      await this.discardUpload(key, checkpoint.uploadId, checkpoints);
+      // The source changed or cannot seek: the bytes up there are of no use.
+      await this.discardUpload(key, { ...checkpoint, prefixCompleted: true }, checkpoints);
       checkpoint = undefined;
-      hasher = undefined;
+      hasher = createHash('sha256');
     }
     const expectedSize = options.expectedSize ?? opened.totalSize;
     if (expectedSize !== undefined && options.maxBytes !== undefined && expectedSize > options.maxBytes) {
@@ -276,7 +296,7 @@ export class ObjectStore {
       throw new SizeLimitExceededError(options.maxBytes, expectedSize);
     }
     return this.upload(key, opened.stream, { ...options, expectedSize, contentType: opened.contentType ?? options.contentType }, {
-      hasher: hasher ?? (await ResumableSha256.create()),
+      hasher,
       checkpoints,
       resume: checkpoint,
       sourceTag: opened.sourceTag,
@@ -293,14 +313,23 @@ export class ObjectStore {
     }
   }
 
-  /** The restored hasher when the checkpoint can be continued, else undefined. */
-  private async usableCheckpoint(key: string, cp: UploadCheckpoint): Promise<ResumableSha256 | undefined> {
+  /**
+   * Whether a checkpoint can be continued: 'open' when S3 still holds its parts under an open
+   * upload, 'completed' when they were already completed into the object (a resume that
+   * stopped while reading them back), undefined when it cannot be trusted.
+   */
+  private async standing(key: string, cp: UploadCheckpoint): Promise<'open' | 'completed' | undefined> {
     const consistent =
       typeof cp.uploadId === 'string' && cp.uploadId.length > 0 &&
       Number.isSafeInteger(cp.partSize) && cp.partSize >= MIN_PART_BYTES &&
-      Array.isArray(cp.parts) && cp.parts.every((p, i) => p.part === i + 1 && p.size === cp.partSize) &&
+      Array.isArray(cp.parts) && cp.parts.length > 0 &&
+      cp.parts.every((p, i) => p.part === i + 1 && p.size === cp.partSize && typeof p.etag === 'string') &&
       cp.bytes === cp.parts.length * cp.partSize;
     if (!consistent) return undefined;
+    if (cp.prefixCompleted) {
+      const st = await this.stat(key);
+      if (st && st.size === cp.bytes && unquote(st.etag) === multipartEtag(cp.parts)) return 'completed';
+    }
     let listed: { part: number; etag: string; size: number }[];
     try {
       listed = await this.client.uploadedParts(this.bucket, key, cp.uploadId);
@@ -315,19 +344,110 @@ export class ObjectStore {
       const up = byNumber.get(p.part);
       return up !== undefined && unquote(up.etag) === unquote(p.etag) && up.size === p.size;
     });
-    if (!intact) return undefined;
-    try {
-      return await ResumableSha256.restore(cp.hashState);
-    } catch (err) {
-      if (err instanceof HashStateError) return undefined;
-      throw err;
-    }
+    return intact ? 'open' : undefined;
   }
 
-  private async discardUpload(key: string, uploadId: string, checkpoints: UploadCheckpointStore): Promise<void> {
+  /**
+   * ADR 013: S3 cannot read the parts of an unfinished upload, so they are completed into the
+   * object itself (marked first in the checkpoint: a crash here is continued, not lost) and the
+   * object is read back through `hasher`. Returns the object's ETag, or undefined when what S3
+   * gives back is not the `bytes` bytes recorded (then the object starts again from 0).
+   */
+  private async readBackPrefix(
+    key: string,
+    cp: UploadCheckpoint,
+    standing: 'open' | 'completed',
+    checkpoints: UploadCheckpointStore,
+    hasher: Hash,
+  ): Promise<string | undefined> {
+    const etag = multipartEtag(cp.parts);
+    if (cp.copyUploadId) await this.abortUpload(key, cp.copyUploadId).catch(() => undefined);
+    if (standing === 'open') {
+      await checkpoints.save({ ...cp, prefixCompleted: true, copyUploadId: undefined });
+      await this.client.completeMultipartUpload(this.bucket, key, cp.uploadId, cp.parts.map(({ part, etag: e }) => ({ part, etag: e })));
+    }
+    const st = await this.stat(key);
+    if (!st || st.size !== cp.bytes || unquote(st.etag) !== etag) return undefined;
+    let read = 0;
+    for await (const chunk of await this.client.getObject(this.bucket, key)) {
+      hasher.update(chunk as Buffer);
+      read += (chunk as Buffer).length;
+    }
+    return read === cp.bytes ? etag : undefined;
+  }
+
+  /** Every byte was up before the break: the read-back object is the whole, checked like any other. */
+  private async finishReadBack(
+    key: string,
+    cp: UploadCheckpoint,
+    options: PutResumableOptions,
+    hasher: Hash,
+    etag: string,
+  ): Promise<PutResumableResult> {
+    const sha256 = hasher.digest('hex');
+    try {
+      if (options.maxBytes !== undefined && cp.bytes > options.maxBytes) throw new SizeLimitExceededError(options.maxBytes, cp.bytes);
+      if (options.expectedSize !== undefined && cp.bytes !== options.expectedSize) throw new SizeMismatchError(options.expectedSize, cp.bytes);
+      if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256.toLowerCase()) {
+        throw new ChecksumMismatchError(options.expectedSha256.toLowerCase(), sha256);
+      }
+    } catch (err) {
+      await this.client.removeObject(this.bucket, key).catch(() => undefined);
+      await options.checkpoints.clear();
+      throw err;
+    }
+    await options.checkpoints.clear();
+    return { sizeBytes: cp.bytes, sha256, etag, resumedFrom: cp.bytes };
+  }
+
+  /**
+   * A new upload under the same key whose first parts are server-side copies of the read-back
+   * prefix (UploadPartCopy, conditional on its ETag): no byte goes through the gateway again.
+   * Its checkpoint replaces the old one only once every part is copied.
+   */
+  private async copyBack(key: string, cp: UploadCheckpoint, etag: string, contentType: string, checkpoints: UploadCheckpointStore): Promise<UploadCheckpoint> {
+    const uploadId = await this.client.initiateNewMultipartUpload(this.bucket, key, { 'Content-Type': contentType });
+    await checkpoints.save({ ...cp, prefixCompleted: true, copyUploadId: uploadId });
+    const source = `/${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    const parts: UploadCheckpoint['parts'] = new Array(cp.parts.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < cp.parts.length) {
+        const i = next++;
+        const { part, size } = cp.parts[i];
+        const start = i * cp.partSize;
+        const res = await this.client.uploadPart(
+          {
+            bucketName: this.bucket,
+            objectName: key,
+            uploadID: uploadId,
+            partNumber: part,
+            headers: {
+              'x-amz-copy-source': source,
+              'x-amz-copy-source-range': `bytes=${start}-${start + size - 1}`,
+              'x-amz-copy-source-if-match': `"${etag}"`,
+            },
+          },
+          '',
+        );
+        parts[i] = { part, etag: unquote(res.etag), size };
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    const resumed: UploadCheckpoint = { uploadId, partSize: cp.partSize, parts, bytes: cp.bytes };
+    if (cp.sourceTag !== undefined) resumed.sourceTag = cp.sourceTag;
+    if (cp.totalSize !== undefined) resumed.totalSize = cp.totalSize;
+    await checkpoints.save(resumed);
+    return resumed;
+  }
+
+  /** Forgets a checkpoint: aborts its uploads and removes the prefix a resume made visible. */
+  private async discardUpload(key: string, cp: UploadCheckpoint, checkpoints: UploadCheckpointStore): Promise<void> {
     // Best effort: an upload that cannot be aborted here is invisible to readers, and the
     // bucket's AbortIncompleteMultipartUpload lifecycle rule reclaims it (README).
-    await this.abortUpload(key, uploadId).catch(() => undefined);
+    await this.abortUpload(key, cp.uploadId).catch(() => undefined);
+    if (cp.copyUploadId) await this.abortUpload(key, cp.copyUploadId).catch(() => undefined);
+    if (cp.prefixCompleted) await this.client.removeObject(this.bucket, key).catch(() => undefined);
     await checkpoints.clear();
   }
 
@@ -335,11 +455,10 @@ export class ObjectStore {
     key: string,
     source: Readable,
     options: PutStreamOptions,
-    run: { hasher: StreamHasher; checkpoints?: UploadCheckpointStore; resume?: UploadCheckpoint; sourceTag?: string },
+    run: { hasher: Hash; checkpoints?: UploadCheckpointStore; resume?: UploadCheckpoint; sourceTag?: string },
   ): Promise<PutResumableResult> {
     const { contentType, expectedSize, maxBytes, expectedSha256 } = options;
     const { hasher, checkpoints, resume, sourceTag } = run;
-    const resumable = checkpoints !== undefined && hasher instanceof ResumableSha256 ? hasher : undefined;
     // Grow the parts when the announced size would need more than S3's 10,000 parts.
     const sizeHint = expectedSize ?? maxBytes ?? 0;
     const partSize = resume?.partSize ?? Math.max(this.partSizeBytes, Math.ceil(sizeHint / (MAX_PARTS - 1)));
@@ -352,20 +471,18 @@ export class ObjectStore {
     let chunks: Buffer[] = [];
     let buffered = 0;
     let reserved = parts.length;
-    const initialState = resumable && !resume ? resumable.save() : undefined;
-    const record = (state: string) =>
+    const record = () =>
       checkpoints!.save({
         uploadId: uploadId!,
         partSize,
         parts: parts.map((p) => ({ ...p })),
         bytes: parts.reduce((n, p) => n + p.size, 0),
-        hashState: state,
         ...(sourceTag !== undefined ? { sourceTag } : {}),
         ...(expectedSize !== undefined ? { totalSize: expectedSize } : {}),
       });
 
-    // `stateAfter`: the hash state at the end of this part, recorded once the part is up.
-    const nextPart = async (body: Buffer, stateAfter: string | undefined) => {
+    // `whole`: a part of exactly partSize, recorded in the checkpoint once it is up.
+    const nextPart = async (body: Buffer, whole: boolean) => {
       // The part number is taken before waiting, so that numbers follow the order of the bytes.
       const part = ++reserved;
       if (part > MAX_PARTS) throw new Error(`object needs more than ${MAX_PARTS} parts`);
@@ -373,7 +490,7 @@ export class ObjectStore {
       if (uploadId === undefined) {
         uploadId = await this.client.initiateNewMultipartUpload(this.bucket, key, { ...headers });
         // Recorded before any part goes up: a crash from here on leaves no unknown upload behind.
-        if (initialState !== undefined) await record(initialState);
+        if (checkpoints) await record();
       }
       const p = this.client
         .uploadPart(
@@ -382,13 +499,15 @@ export class ObjectStore {
             objectName: key,
             uploadID: uploadId,
             partNumber: part,
-            headers: { 'Content-MD5': createHash('md5').update(body).digest('base64') },
+            // No Content-MD5: over http the request signature already carries the part's
+            // SHA-256, which S3 checks; over https the connection protects it (ADR 013).
+            headers: {},
           },
           body,
         )
         .then(async (res) => {
           parts.push({ part, etag: unquote(res.etag), size: body.length });
-          if (stateAfter !== undefined) await record(stateAfter);
+          if (whole && checkpoints) await record();
         });
       p.catch(() => undefined); // awaited later; must not count as unhandled meanwhile
       inFlight = p;
@@ -413,13 +532,13 @@ export class ObjectStore {
             const body = Buffer.concat(chunks, buffered);
             chunks = [];
             buffered = 0;
-            await nextPart(body, resumable?.save());
+            await nextPart(body, true);
           }
         }
       }
 
       const sizeBytes = bytes;
-      const sha256 = hasher.digestHex();
+      const sha256 = hasher.digest('hex');
       if (expectedSize !== undefined && sizeBytes !== expectedSize) {
         throw new SizeMismatchError(expectedSize, sizeBytes);
       }
@@ -433,7 +552,7 @@ export class ObjectStore {
         const res = await this.client.putObject(this.bucket, key, rest, rest.length, headers);
         return { sizeBytes, sha256, etag: res.etag, resumedFrom };
       }
-      if (rest.length > 0) await nextPart(rest, undefined);
+      if (rest.length > 0) await nextPart(rest, false);
       await inFlight;
       parts.sort((a, b) => a.part - b.part);
       const res = await this.client.completeMultipartUpload(this.bucket, key, uploadId, parts);
@@ -445,7 +564,11 @@ export class ObjectStore {
       source.destroy();
       if (inFlight) await Promise.allSettled([inFlight]);
       const badBytes = err instanceof SizeLimitExceededError || err instanceof SizeMismatchError || err instanceof ChecksumMismatchError;
-      if (uploadId !== undefined && (!resumable || badBytes)) {
+      if (badBytes && resume) {
+        // A resume made the prefix visible under the key: bad bytes must not stay there.
+        await this.client.removeObject(this.bucket, key).catch(() => undefined);
+      }
+      if (uploadId !== undefined && (!checkpoints || badBytes)) {
         // Best effort: the original error is what the caller needs. A failed abort leaves an
         // incomplete upload, invisible to readers, that `abortIncompleteUploads` or a bucket
         // lifecycle rule reclaims.

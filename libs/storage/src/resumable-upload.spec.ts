@@ -11,35 +11,12 @@ import {
   type UploadCheckpoint,
   type UploadCheckpointStore,
 } from './object-store';
-import { HashStateError, ResumableSha256 } from './resumable-sha256';
+import { multipartEtag } from './multipart-etag';
 
 jest.setTimeout(120_000);
 
 const MIB = 1024 * 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-describe('ResumableSha256', () => {
-  it('gives the native digest whatever the split points, across save and restore', async () => {
-    const data = randomBytes(3 * 65536 + 77);
-    for (const cut of [0, 1, 63, 64, 65, 4096, 65536, data.length - 1, data.length]) {
-      const first = await ResumableSha256.create();
-      first.update(data.subarray(0, cut));
-      const state = first.save();
-      const second = await ResumableSha256.restore(state);
-      second.update(data.subarray(cut));
-      expect(second.digestHex()).toBe(sha(data));
-    }
-  });
-
-  it('refuses a state of another format or a damaged one', async () => {
-    await expect(ResumableSha256.restore('md5:AAAA')).rejects.toBeInstanceOf(HashStateError);
-    await expect(ResumableSha256.restore('no separator')).rejects.toBeInstanceOf(HashStateError);
-    const h = await ResumableSha256.create();
-    h.update(Buffer.from('abc'));
-    const [format] = h.save().split(':');
-    await expect(ResumableSha256.restore(`${format}:${Buffer.from('garbage').toString('base64')}`)).rejects.toBeInstanceOf(HashStateError);
-  });
-});
 
 /** A checkpoint store that keeps JSON text, as a database would: nothing shared by reference. */
 class TextCheckpoints implements UploadCheckpointStore {
@@ -217,9 +194,9 @@ describe('ObjectStore.putResumable', () => {
       expect(await incompleteUploads('resume/changed.bin')).toEqual([]);
     });
 
-    it('starts again from byte 0 when the upload is gone, a part differs or the hash state is unreadable', async () => {
+    it('starts again from byte 0 when the upload is gone or a part differs', async () => {
       const data = randomBytes(12 * MIB);
-      for (const damage of ['aborted', 'etag', 'hash'] as const) {
+      for (const damage of ['aborted', 'etag'] as const) {
         const key = `resume/damaged-${damage}.bin`;
         let cut: number | undefined = 11 * MIB;
         const src = httpLikeSource(() => ({ data, tag: '"d"' }), () => cut);
@@ -228,7 +205,6 @@ describe('ObjectStore.putResumable', () => {
         const cp = checkpoints.current!;
         if (damage === 'aborted') await freshStore().abortUpload(key, cp.uploadId);
         if (damage === 'etag') checkpoints.text = JSON.stringify({ ...cp, parts: cp.parts.map((p, i) => (i === 1 ? { ...p, etag: '0'.repeat(32) } : p)) });
-        if (damage === 'hash') checkpoints.text = JSON.stringify({ ...cp, hashState: `${cp.hashState.split(':')[0]}:AAAA` });
         cut = undefined;
         const put = await freshStore().putResumable(key, src.open, { contentType: 'x/y', checkpoints, expectedSha256: sha(data) });
         expect({ damage, resumedFrom: put.resumedFrom }).toEqual({ damage, resumedFrom: 0 });
@@ -236,6 +212,71 @@ describe('ObjectStore.putResumable', () => {
         await expect(stored(key)).resolves.toEqual({ sha256: sha(data), bytes: data.length });
         expect(await incompleteUploads(key)).toEqual([]);
       }
+    });
+
+    it('rebuilds the SHA-256 of the bytes already up from S3 itself, not from the source (ADR 013)', async () => {
+      const data = randomBytes(17 * MIB);
+      let cut: number | undefined = 11 * MIB;
+      const src = httpLikeSource(() => ({ data, tag: '"rb"' }), () => cut);
+      const checkpoints = new TextCheckpoints();
+      await expect(freshStore().putResumable('resume/rebuild.bin', src.open, { contentType: 'x/y', checkpoints })).rejects.toThrow('connection reset');
+      const cp = checkpoints.current!;
+      expect(cp.bytes).toBe(10 * MIB);
+      // The bytes already up are what the whole-object hash is rebuilt from: had they been
+      // replaced in S3 (here: part 2 re-sent with other bytes), the digest must follow S3, not
+      // the source, and the announced SHA-256 of the source must then be refused.
+      const other = randomBytes(5 * MIB);
+      const client = s3Client(s3);
+      const res = await (client as unknown as { uploadPart(c: object, b: Buffer): Promise<{ etag: string }> }).uploadPart(
+        { bucketName: bucket, objectName: 'resume/rebuild.bin', uploadID: cp.uploadId, partNumber: 2, headers: {} },
+        other,
+      );
+      checkpoints.text = JSON.stringify({ ...cp, parts: cp.parts.map((p) => (p.part === 2 ? { ...p, etag: res.etag.replace(/"/g, '') } : p)) });
+      cut = undefined;
+      const attempt = freshStore().putResumable('resume/rebuild.bin', src.open, { contentType: 'x/y', checkpoints, expectedSha256: sha(data) });
+      const mixed = Buffer.concat([data.subarray(0, 5 * MIB), other, data.subarray(10 * MIB)]);
+      await expect(attempt).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', actualSha256: sha(mixed) });
+      expect(src.requests[1]).toEqual({ offset: 10 * MIB, sourceTag: '"rb"' });
+      await expect(freshStore().stat('resume/rebuild.bin')).resolves.toBeNull(); // the visible prefix was removed
+      expect(checkpoints.current).toBeUndefined();
+      expect(await incompleteUploads('resume/rebuild.bin')).toEqual([]);
+    });
+
+    it('continues across several breaks, and from a prefix already completed before a crash', async () => {
+      const data = randomBytes(23 * MIB + 99);
+      let cut: number | undefined = 7 * MIB;
+      const src = httpLikeSource(() => ({ data, tag: '"many"' }), () => cut);
+      const checkpoints = new TextCheckpoints();
+      await expect(freshStore().putResumable('resume/many.bin', src.open, { contentType: 'x/y', checkpoints })).rejects.toThrow('connection reset');
+      expect(checkpoints.current!.bytes).toBe(5 * MIB);
+      cut = 8 * MIB; // second attempt: from 5 MiB, two more parts up, then a break
+      await expect(freshStore().putResumable('resume/many.bin', src.open, { contentType: 'x/y', checkpoints })).rejects.toThrow('connection reset');
+      const cp = checkpoints.current!;
+      expect(cp.bytes).toBe(10 * MIB);
+      expect(cp.hashState).toBeUndefined();
+      // A crash right after the parts were completed into the object, before they were copied back.
+      await s3Client(s3).completeMultipartUpload(bucket, 'resume/many.bin', cp.uploadId, cp.parts.map(({ part, etag }) => ({ part, etag })));
+      checkpoints.text = JSON.stringify({ ...cp, prefixCompleted: true });
+      expect((await freshStore().stat('resume/many.bin'))!.etag).toBe(multipartEtag(cp.parts));
+      cut = undefined;
+      const put = await freshStore().putResumable('resume/many.bin', src.open, { contentType: 'x/y', checkpoints, expectedSize: data.length, expectedSha256: sha(data) });
+      expect(src.requests.map((r) => r.offset)).toEqual([0, 5 * MIB, 10 * MIB]);
+      expect(put).toMatchObject({ sizeBytes: data.length, sha256: sha(data), resumedFrom: 10 * MIB });
+      await expect(stored('resume/many.bin')).resolves.toEqual({ sha256: sha(data), bytes: data.length });
+      expect(checkpoints.current).toBeUndefined();
+      expect(await incompleteUploads('resume/many.bin')).toEqual([]);
+    });
+
+    it('continues a checkpoint written before ADR 013 (with a hash-wasm state, now ignored)', async () => {
+      const data = randomBytes(12 * MIB);
+      let cut: number | undefined = 11 * MIB;
+      const src = httpLikeSource(() => ({ data, tag: '"old"' }), () => cut);
+      const checkpoints = new TextCheckpoints();
+      await expect(freshStore().putResumable('resume/legacy.bin', src.open, { contentType: 'x/y', checkpoints })).rejects.toThrow();
+      checkpoints.text = JSON.stringify({ ...checkpoints.current!, hashState: 'sha256-hash-wasm-1:AAAA' });
+      cut = undefined;
+      const put = await freshStore().putResumable('resume/legacy.bin', src.open, { contentType: 'x/y', checkpoints, expectedSha256: sha(data) });
+      expect(put).toMatchObject({ resumedFrom: 10 * MIB, sha256: sha(data) });
     });
 
     it('aborts and forgets a resumed upload whose whole does not match the expected SHA-256', async () => {
