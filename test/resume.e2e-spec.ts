@@ -141,12 +141,20 @@ const REAL_S3 = !!process.env.S3_ENDPOINT;
     const resumed = entALog.split('\n').filter((l) => l.includes(`export of ${large.id} resumed`));
     expect(resumed).toHaveLength(1);
     expect(resumed[0]).toContain(`bytes ${killed.bytes}-${LARGE - 1}/${LARGE}`);
-    // On the S3 wire: after the restart, only the parts past the checkpoint went up.
+    // On the S3 wire: after the restart, only the parts past the checkpoint went up from the
+    // gateway; the parts before it were read back from S3 to rebuild the SHA-256 and copied
+    // server-side (ADR 013), without a byte of body.
     const after = partUploads(key).filter((p) => p.at > killed.at);
     const firstMissing = killed.bytes / PART + 1;
-    expect(after.map((p) => p.partNumber).sort((a, b) => a - b)).toEqual(
+    expect(after.filter((p) => !p.copySource).map((p) => p.partNumber).sort((a, b) => a - b)).toEqual(
       Array.from({ length: Math.ceil(LARGE / PART) - firstMissing + 1 }, (_, i) => firstMissing + i),
     );
+    const copies = after.filter((p) => p.copySource);
+    expect(copies.map((p) => p.partNumber).sort((a, b) => a - b)).toEqual(Array.from({ length: firstMissing - 1 }, (_, i) => i + 1));
+    expect(copies.every((p) => p.bytesIn === 0 && p.copySource!.endsWith(key))).toBe(true);
+    const readBack = s3ProxyA.seen.filter((s) => s.method === 'GET' && s.at > killed.at && s.path.split('?')[0].endsWith(key) && !/[?&]uploadId=/.test(s.path) && s.range === undefined);
+    expect(readBack.length).toBeGreaterThanOrEqual(1);
+    expect(readBack[0].bytesOut).toBe(killed.bytes);
     const staged = (await dbA.events(id, 'DEPARTURE')).filter((e) => e.type === 'ITEM_STAGED');
     expect(staged).toHaveLength(1);
     expect(staged[0].data).toMatchObject({ sizeBytes: LARGE, sha256: sha256(original), resumedFromByte: killed.bytes });

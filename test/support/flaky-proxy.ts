@@ -10,6 +10,10 @@ export interface SeenRequest {
   at: number;
   /** Response body bytes passed to the client (final once the response has ended). */
   bytesOut: number;
+  /** Request body bytes received so far (final once the request has ended). */
+  bytesIn: number;
+  /** `x-amz-copy-source` of an S3 server-side copy (UploadPartCopy, CopyObject). */
+  copySource?: string;
 }
 
 /**
@@ -46,9 +50,14 @@ export class FlakyProxy {
     const path = req.url ?? '/';
     const at = Date.now();
     const range = typeof req.headers.range === 'string' ? req.headers.range : undefined;
+    const copySource = typeof req.headers['x-amz-copy-source'] === 'string' ? req.headers['x-amz-copy-source'] : undefined;
+    let bytesIn = 0;
+    req.on('data', (chunk: Buffer) => {
+      bytesIn += chunk.length;
+    });
     if (this.failing && this.failing.pattern.test(path)) {
       const status = this.failing.status;
-      this.seen.push({ method: req.method ?? '', path, status, range, at, bytesOut: 0 });
+      this.seen.push({ method: req.method ?? '', path, status, range, at, bytesOut: 0, bytesIn, ...(copySource ? { copySource } : {}) });
       req.resume();
       res.writeHead(status, { 'content-type': 'application/problem+json' });
       res.end(JSON.stringify({ type: 'about:blank', title: 'Injected by the test proxy', status }));
@@ -57,7 +66,10 @@ export class FlakyProxy {
     const upstream = request(
       { host: this.target.host, port: this.target.port, method: req.method, path, headers: req.headers },
       (up) => {
-        const seen: SeenRequest = { method: req.method ?? '', path, status: up.statusCode ?? 0, range, at, bytesOut: 0 };
+        const seen: SeenRequest = { method: req.method ?? '', path, status: up.statusCode ?? 0, range, at, bytesOut: 0, bytesIn, ...(copySource ? { copySource } : {}) };
+        req.once('end', () => {
+          seen.bytesIn = bytesIn;
+        });
         this.seen.push(seen);
         up.on('data', (chunk: Buffer) => {
           seen.bytesOut += chunk.length;

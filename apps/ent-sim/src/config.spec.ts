@@ -67,7 +67,8 @@ describe('loadEntSimConfig', () => {
     [{ ENT_SIM_EXTRA_ITEMS: '501' }, 'ENT_SIM_EXTRA_ITEMS'],
     [{ ENT_SIM_EXTRA_ITEMS: '-1' }, 'ENT_SIM_EXTRA_ITEMS'],
     [{ ENT_SIM_EXTRA_ITEMS: 'twenty' }, 'ENT_SIM_EXTRA_ITEMS'],
-    [{ ENT_SIM_LARGE_ITEM_BYTES: String(256 * 1024 * 1024 + 1) }, 'ENT_SIM_LARGE_ITEM_BYTES'],
+    [{ ENT_SIM_LARGE_ITEM_BYTES: String(4 * 1024 * 1024 * 1024 + 1) }, 'ENT_SIM_LARGE_ITEM_BYTES'],
+    [{ ENT_SIM_LARGE_ITEM_OWNERS: 'marie.dupont,bad owner' }, 'ENT_SIM_LARGE_ITEM_OWNERS'],
     [{ ENT_SIM_EXPORT_BYTES_PER_SECOND: 'fast' }, 'ENT_SIM_EXPORT_BYTES_PER_SECOND'],
   ])('names the bad variable (%j)', (patch, variable) => {
     const problems = problemsOf({ ENT_SIM_PROFILE: 'ent-a', ENT_SIM_CONNECTOR_TOKEN: TOKEN, ...patch });

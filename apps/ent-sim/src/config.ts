@@ -17,7 +17,8 @@ import { ConfigError } from '@ent/common';
  * | ENT_SIM_MAX_ITEM_BYTES    | 2147483648 (2 GiB) |
  * | ENT_SIM_LATENCY_MS        | 0 (tests: simulated slowness) |
  * | ENT_SIM_EXTRA_ITEMS       | 0 (0–500; load tests)  |
- * | ENT_SIM_LARGE_ITEM_BYTES  | 0 (tests: one large PDF per teacher, up to 256 MiB) |
+ * | ENT_SIM_LARGE_ITEM_BYTES  | 0 (tests, benchmarks: one large PDF per teacher, up to 4 GiB, seeded in flat memory) |
+ * | ENT_SIM_LARGE_ITEM_OWNERS | (every seeded teacher) comma-separated owners who get it |
  * | ENT_SIM_EXPORT_BYTES_PER_SECOND | 0 = unlimited (tests: a slow ENT link) |
  *
  * ENT_SIM_EXTRA_ITEMS = N gives every teacher of the profile's seed N more
@@ -49,6 +50,8 @@ export interface EntSimConfig {
   extraItems: number;
   /** ENT_SIM_LARGE_ITEM_BYTES: size of one large PDF seeded per teacher (0: none); multipart tests. */
   largeItemBytes: number;
+  /** ENT_SIM_LARGE_ITEM_OWNERS: who gets the large PDF (absent: every seeded teacher). */
+  largeItemOwners?: string[];
   /** ENT_SIM_EXPORT_BYTES_PER_SECOND: caps each export's throughput (0: unlimited); resume tests. */
   exportBytesPerSecond: number;
 }
@@ -62,7 +65,7 @@ export const ENT_SIM_DEFAULTS = {
 /** RFC 6750 b64token, at least 16 characters. */
 const TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]{16,512}=*$/;
 export const ENT_SIM_EXTRA_ITEMS_MAX = 500;
-export const ENT_SIM_LARGE_ITEM_MAX = 256 * 1024 * 1024;
+export const ENT_SIM_LARGE_ITEM_MAX = 4 * 1024 * 1024 * 1024;
 
 const HOST_PATTERN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+)$/;
 
@@ -122,13 +125,18 @@ export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): E
   const extraItems = integer('ENT_SIM_EXTRA_ITEMS', 0, 0, ENT_SIM_EXTRA_ITEMS_MAX);
   const largeItemBytes = integer('ENT_SIM_LARGE_ITEM_BYTES', 0, 0, ENT_SIM_LARGE_ITEM_MAX);
   const exportBytesPerSecond = integer('ENT_SIM_EXPORT_BYTES_PER_SECOND', 0, 0, Number.MAX_SAFE_INTEGER);
+  const ownersRaw = read('ENT_SIM_LARGE_ITEM_OWNERS');
+  const largeItemOwners = ownersRaw?.split(',').map((o) => o.trim());
+  if (largeItemOwners && largeItemOwners.some((o) => !/^[A-Za-z0-9._:@-]{1,128}$/.test(o))) {
+    problems.push('ENT_SIM_LARGE_ITEM_OWNERS: must be a comma-separated list of user ids ([A-Za-z0-9._:@-], 1–128 characters each)');
+  }
 
   const dataRaw = read('ENT_SIM_DATA_DIR') ?? join('.data', profile);
   if (dataRaw.includes('\0')) problems.push('ENT_SIM_DATA_DIR: contains a NUL character');
   const dataDir = isAbsolute(dataRaw) ? dataRaw : resolve(cwd, dataRaw);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems, largeItemBytes, exportBytesPerSecond, ...(categoriesOverride ? { categoriesOverride } : {}) };
+  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems, largeItemBytes, exportBytesPerSecond, ...(largeItemOwners ? { largeItemOwners } : {}), ...(categoriesOverride ? { categoriesOverride } : {}) };
 }
 
 /**

@@ -21,10 +21,12 @@ export const MEDIA_TYPE_OF_FORMAT: Record<string, string> = {
   mbox: FORMATS.mbox.mediaType,
 };
 
-export interface SeedExport {
-  format: string;
-  mediaType: string;
-  bytes: Buffer;
+/** An export's bytes: in memory, or produced chunk by chunk (a large item, seeded in flat memory). */
+export type SeedExport = { format: string; mediaType: string } & ({ bytes: Buffer } | { chunks: () => Iterable<Buffer> });
+
+/** The bytes of an export, whole (for small ones and for tests). */
+export function seedExportBytes(e: SeedExport): Buffer {
+  return 'bytes' in e ? e.bytes : Buffer.concat([...e.chunks()]);
 }
 
 export interface SeedContent {
@@ -47,6 +49,8 @@ export interface SeedOptions {
   extraItems?: number;
   /** Size of one large PDF added per seeded teacher (ENT_SIM_LARGE_ITEM_BYTES; 0 or absent: none). */
   largeItemBytes?: number;
+  /** Teachers who get the large PDF (ENT_SIM_LARGE_ITEM_OWNERS; absent: every seeded teacher). */
+  largeItemOwners?: string[];
 }
 
 export interface EntProfile {

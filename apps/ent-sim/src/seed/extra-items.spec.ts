@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { parseMbox, readCommonCartridgeManifest } from '@ent/formats';
 import { ENT_A } from '../profiles/ent-a';
 import { ENT_B } from '../profiles/ent-b';
-import type { SeedContent } from '../profiles/profile';
-import { extraContents, extraItemId, extraKind, withExtraItems } from './extra-items';
+import { seedExportBytes, type SeedContent } from '../profiles/profile';
+import { extraContents, extraItemId, extraKind, largePdfChunks, withExtraItems } from './extra-items';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const fingerprint = (contents: SeedContent[]) =>
-  contents.map((c) => ({ id: c.id, ownerId: c.ownerId, category: c.category, updatedAt: c.updatedAt, exports: c.exports.map((e) => `${e.format}:${e.bytes.length}:${sha(e.bytes)}`) }));
+  contents.map((c) => ({ id: c.id, ownerId: c.ownerId, category: c.category, updatedAt: c.updatedAt, exports: c.exports.map((e) => `${e.format}:${seedExportBytes(e).length}:${sha(seedExportBytes(e))}`) }));
 
 describe('ENT_SIM_EXTRA_ITEMS synthetic contents', () => {
   const saved = process.env.ENT_SIM_EXTRA_ITEMS;
@@ -46,7 +46,7 @@ describe('ENT_SIM_EXTRA_ITEMS synthetic contents', () => {
     const one = await extraContents('ent-a', [{ ownerId: 'marie.dupont' } as SeedContent], 10);
     const two = await extraContents('ent-a', [{ ownerId: 'marie.dupont' } as SeedContent], 10);
     expect(fingerprint(two)).toEqual(fingerprint(one));
-    expect(new Set(one.map((c) => sha(c.exports[0].bytes))).size).toBe(10);
+    expect(new Set(one.map((c) => sha(seedExportBytes(c.exports[0])))).size).toBe(10);
     // A prefix of a larger N is the same items.
     const more = await extraContents('ent-a', [{ ownerId: 'marie.dupont' } as SeedContent], 15);
     expect(fingerprint(more.slice(0, 10))).toEqual(fingerprint(one));
@@ -74,12 +74,12 @@ describe('ENT_SIM_EXTRA_ITEMS synthetic contents', () => {
         if (c.category === 'STOCKAGE_PARTAGE') {
           expect(c.exports).toHaveLength(1);
           expect(c.exports[0]).toMatchObject({ format: 'binary', mediaType: 'application/pdf' });
-          expect(c.exports[0].bytes.subarray(0, 5).toString()).toBe('%PDF-');
+          expect(seedExportBytes(c.exports[0]).subarray(0, 5).toString()).toBe('%PDF-');
         } else if (c.category === 'PARCOURS_PEDAGOGIQUE') {
           expect(c.exports.map((e) => e.format)).toEqual(['imscc-1.3', 'imscc-1.1']);
           for (const e of c.exports) {
             const path = join(dir, `${c.id}-${e.format}.imscc`);
-            writeFileSync(path, e.bytes);
+            writeFileSync(path, seedExportBytes(e));
             const summary = await readCommonCartridgeManifest({ path });
             expect(summary.version).toBe(e.format.slice('imscc-'.length));
             expect(summary.missingFiles).toEqual([]);
@@ -87,11 +87,43 @@ describe('ENT_SIM_EXTRA_ITEMS synthetic contents', () => {
         } else {
           expect(c.category).toBe('COURRIER_ELECTRONIQUE');
           expect(c.exports[0].format).toBe('mbox');
-          expect(parseMbox(c.exports[0].bytes).length).toBeGreaterThanOrEqual(2);
+          expect(parseMbox(seedExportBytes(c.exports[0])).length).toBeGreaterThanOrEqual(2);
         }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('produces the large PDF chunk by chunk, of the exact size, deterministic, never more than 1 MiB at once', async () => {
+    for (const size of [700, 5 * 1024 * 1024 + 3, 33 * 1024 * 1024 + 1]) {
+      const hash = createHash('sha256');
+      let total = 0;
+      let largest = 0;
+      let first: Buffer | undefined;
+      let last: Buffer | undefined;
+      for (const chunk of largePdfChunks('ent-a', 'marie.dupont', size)) {
+        first ??= chunk;
+        last = chunk;
+        hash.update(chunk);
+        total += chunk.length;
+        largest = Math.max(largest, chunk.length);
+      }
+      expect(total).toBe(size);
+      expect(largest).toBeLessThanOrEqual(1024 * 1024 + 1024);
+      expect(first!.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(last!.subarray(-6).toString()).toBe('%%EOF\n');
+      expect(sha(Buffer.concat([...largePdfChunks('ent-a', 'marie.dupont', size)]))).toBe(hash.digest('hex'));
+    }
+  });
+
+  it('seeds the large PDF only for ENT_SIM_LARGE_ITEM_OWNERS when given', async () => {
+    const seed = withExtraItems('ent-x', async () => [{ ownerId: 'a' } as SeedContent, { ownerId: 'b' } as SeedContent]);
+    const all = await seed({ extraItems: 0, largeItemBytes: 6 * 1024 * 1024 });
+    expect(all.filter((c) => c.id?.endsWith('-large')).map((c) => c.ownerId)).toEqual(['a', 'b']);
+    const one = await seed({ extraItems: 0, largeItemBytes: 6 * 1024 * 1024, largeItemOwners: ['b'] });
+    const large = one.filter((c) => c.id?.endsWith('-large'));
+    expect(large.map((c) => c.ownerId)).toEqual(['b']);
+    expect(seedExportBytes(large[0].exports[0]).length).toBe(6 * 1024 * 1024);
   });
 });

@@ -174,8 +174,9 @@ export function largeItemId(entId: string, ownerId: string): string {
  * A PDF of exactly `size` bytes: a one-page document whose page carries a scanned image (an
  * XObject of deterministic pseudo-random bytes), as a class trip's scans would. Large enough to
  * travel as a multipart upload; the same (entId, owner, size) always gives the same bytes.
+ * Produced chunk by chunk (1 MiB at most held), so a 2 GiB item is seeded in flat memory.
  */
-export function largePdf(entId: string, ownerId: string, size: number): Buffer {
+export function* largePdfChunks(entId: string, ownerId: string, size: number): Generator<Buffer> {
   const head = '%PDF-1.4\n%\xE2\xE3\xCF\xD3\n';
   const objects = [
     '1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n',
@@ -196,27 +197,36 @@ export function largePdf(entId: string, ownerId: string, size: number): Buffer {
     if (next === imageBytes) break;
     imageBytes = Math.max(0, next);
   }
-  const parts: Buffer[] = [Buffer.from(head, 'latin1')];
+  const headBytes = Buffer.from(head, 'latin1');
+  let at = headBytes.length;
   const offsets: number[] = [];
-  let at = parts[0].length;
+  const front: Buffer[] = [headBytes];
   for (const o of objects) {
     offsets.push(at);
-    parts.push(Buffer.from(o, 'latin1'));
+    front.push(Buffer.from(o, 'latin1'));
     at += o.length;
   }
   offsets.push(at);
   const imgHead = Buffer.from(`4 0 obj\n<< /Type /XObject /Subtype /Image /Width 1 /Height ${imageBytes} /ColorSpace /DeviceGray /BitsPerComponent 8 /Length ${imageBytes} >>\nstream\n`, 'latin1');
-  const image = Buffer.alloc(imageBytes);
+  front.push(imgHead);
+  at += imgHead.length;
+  yield Buffer.concat(front);
   const random = prng(fnv1a(`${entId}/${ownerId}/large/${size}`));
-  for (let i = 0; i + 4 <= imageBytes; i += 4) image.writeUInt32LE(Math.floor(random() * 4294967296), i);
-  for (let i = imageBytes - (imageBytes % 4); i < imageBytes; i++) image[i] = Math.floor(random() * 256);
+  const CHUNK = 1024 * 1024; // a multiple of 4: the PRNG's words never straddle two chunks
+  for (let done = 0; done < imageBytes; done += CHUNK) {
+    const n = Math.min(CHUNK, imageBytes - done);
+    const chunk = Buffer.allocUnsafe(n);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) chunk.writeUInt32LE(Math.floor(random() * 4294967296), i);
+    for (; i < n; i++) chunk[i] = Math.floor(random() * 256);
+    yield chunk;
+  }
+  at += imageBytes;
   const imgTail = Buffer.from('\nendstream\nendobj\n', 'latin1');
-  parts.push(imgHead, image, imgTail);
-  at += imgHead.length + image.length + imgTail.length;
-  parts.push(Buffer.from(tail(at, offsets), 'latin1'));
-  const pdf = Buffer.concat(parts);
-  if (pdf.length !== size) throw new RangeError(`ENT_SIM_LARGE_ITEM_BYTES: cannot build a PDF of exactly ${size} bytes (got ${pdf.length})`);
-  return pdf;
+  at += imgTail.length;
+  const end = Buffer.from(tail(at, offsets), 'latin1');
+  if (at + end.length !== size) throw new RangeError(`ENT_SIM_LARGE_ITEM_BYTES: cannot build a PDF of exactly ${size} bytes (got ${at + end.length})`);
+  yield Buffer.concat([imgTail, end]);
 }
 
 /**
@@ -230,14 +240,15 @@ export function withExtraItems(entId: string, base: () => Promise<SeedContent[]>
     const out = count > 0 ? [...seeded, ...(await extraContents(entId, seeded, count))] : [...seeded];
     const large = options.largeItemBytes ?? 0;
     if (large > 0) {
-      for (const owner of [...new Set(seeded.map((c) => c.ownerId))]) {
+      const owners = [...new Set(seeded.map((c) => c.ownerId))].filter((o) => !options.largeItemOwners || options.largeItemOwners.includes(o));
+      for (const owner of owners) {
         out.push({
           id: largeItemId(entId, owner),
           ownerId: owner,
           title: 'Sortie au planétarium — numérisations',
           category: 'STOCKAGE_PARTAGE',
           updatedAt: '2026-06-12T14:00:00.000Z',
-          exports: [{ format: 'binary', mediaType: 'application/pdf', bytes: largePdf(entId, owner, large) }],
+          exports: [{ format: 'binary', mediaType: 'application/pdf', chunks: () => largePdfChunks(entId, owner, large) }],
         });
       }
     }

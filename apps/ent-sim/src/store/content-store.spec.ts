@@ -45,6 +45,19 @@ describe('ContentStore', () => {
     expect(b.list('u1')).toEqual(a.list('u1'));
   });
 
+  it('stores an export produced chunk by chunk under the SHA-256 of all its bytes', async () => {
+    const dir = tempDir('entsim-chunks-');
+    const parts = [Buffer.from('%PDF-1.4 '), Buffer.alloc(3 * 1024 * 1024, 7), Buffer.from(' fin')];
+    const store = await ContentStore.open(dir, 'ent-a', async () => [
+      { id: 'big', ownerId: 'u1', title: 'Gros', category: 'STOCKAGE_PARTAGE', updatedAt: '2025-09-01T00:00:00.000Z', exports: [{ format: 'binary', mediaType: 'application/pdf', chunks: () => parts.values() }] },
+    ]);
+    const whole = Buffer.concat(parts);
+    const [format] = store.get('u1', 'big')!.formats;
+    expect(format).toMatchObject({ sha256: sha(whole), sizeBytes: whole.length });
+    expect(readFileSync(store.blobPath(format.sha256)).equals(whole)).toBe(true);
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+  });
+
   it('serialises mutations and replaces the index atomically (no temp file left)', async () => {
     const dir = tempDir('entsim-store-');
     const s = await ContentStore.open(dir, 'ent-x', tinySeed);

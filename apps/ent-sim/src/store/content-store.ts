@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { constants as fsConstants, createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ContentCategory } from '@ent/contract';
 import type { SeedContent } from '../profiles/profile';
 
@@ -95,7 +97,9 @@ export class ContentStore {
     const contents: StoredContent[] = [];
     for (const s of seeded) {
       const formats: StoredFormat[] = [];
-      for (const e of s.exports) formats.push({ format: e.format, mediaType: e.mediaType, ...(await store.putBlob(e.bytes)) });
+      for (const e of s.exports) {
+        formats.push({ format: e.format, mediaType: e.mediaType, ...(await ('bytes' in e ? store.putBlob(e.bytes) : store.putBlobChunks(e.chunks()))) });
+      }
       const metadata: Record<string, StoredMetadata> = {};
       for (const [format, bytes] of Object.entries(s.metadata ?? {})) {
         metadata[format] = { mediaType: 'application/xml', ...(await store.putBlob(bytes)) };
@@ -142,6 +146,33 @@ export class ContentStore {
     await writeDurably(tmp, bytes);
     await this.commitBlob(tmp, sha256);
     return { sha256, sizeBytes: bytes.length };
+  }
+
+  /** Writes a blob produced chunk by chunk, hashing on the way: never more than one chunk in memory. */
+  async putBlobChunks(chunks: Iterable<Buffer>): Promise<StoredBlobRef> {
+    const hash = createHash('sha256');
+    const tmp = this.tempPath('blob');
+    let sizeBytes = 0;
+    await pipeline(
+      Readable.from(chunks, { objectMode: false }),
+      new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          hash.update(chunk);
+          sizeBytes += chunk.length;
+          done(null, chunk);
+        },
+      }),
+      createWriteStream(tmp, { flags: 'wx', mode: 0o600 }),
+    );
+    const fh = await fs.open(tmp, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    const sha256 = hash.digest('hex');
+    await this.commitBlob(tmp, sha256);
+    return { sha256, sizeBytes };
   }
 
   /** Moves a fully written temp file into the blob store under its hash (no-op if the blob exists). */

@@ -20,7 +20,7 @@ export class StoreProvider implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.opened = await ContentStore.open(this.config.dataDir, this.profile.entId, () => this.profile.seed({ extraItems: this.config.extraItems, largeItemBytes: this.config.largeItemBytes }), this.logger);
+    this.opened = await ContentStore.open(this.config.dataDir, this.profile.entId, () => this.profile.seed({ extraItems: this.config.extraItems, largeItemBytes: this.config.largeItemBytes, ...(this.config.largeItemOwners ? { largeItemOwners: this.config.largeItemOwners } : {}) }), this.logger);
   }
 
   get store(): ContentStore {

@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
   CONNECTOR_BASE,
@@ -23,6 +26,9 @@ export class ConnectorError extends Error {
   }
 }
 
+/** The connector answers imports with a small JSON document: more is not read. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
 /** Client of the connector contract v1 (gateway → its own ENT). */
 @Injectable()
 export class ConnectorClient {
@@ -45,7 +51,7 @@ export class ConnectorClient {
     const path = `/users/${encodeURIComponent(userId)}/contents/${encodeURIComponent(contentId)}/export?format=${encodeURIComponent(format)}`;
     return async (from) => {
       const headers = resumeHeaders(from, 'if-range');
-      const res = await this.call('GET', path, undefined, true, headers);
+      const res = await this.call('GET', path, true, headers);
       const served = servedRange(res, headers.range ? from.offset : 0);
       if ('error' in served) {
         await res.body?.cancel();
@@ -64,7 +70,6 @@ export class ConnectorClient {
     const res = await this.call(
       'GET',
       `/users/${encodeURIComponent(userId)}/contents/${encodeURIComponent(contentId)}/metadata?format=${encodeURIComponent(format)}`,
-      undefined,
       true,
     );
     return { stream: Readable.fromWeb(res.body as unknown as WebReadableStream), mediaType: res.headers.get('content-type') ?? 'application/xml' };
@@ -78,18 +83,16 @@ export class ConnectorClient {
     body: Readable,
   ): Promise<ConnectorImportResult> {
     const qs = new URLSearchParams(query).toString();
-    const res = await this.call('PUT', `/users/${encodeURIComponent(userId)}/imports/${encodeURIComponent(importKey)}?${qs}`, body, true);
-    return (await res.json()) as ConnectorImportResult;
+    const text = await this.upload(`/users/${encodeURIComponent(userId)}/imports/${encodeURIComponent(importKey)}?${qs}`, body);
+    try {
+      return JSON.parse(text) as ConnectorImportResult;
+    } catch {
+      throw new ConnectorError(`connector import of ${importKey}: the answer is not JSON`, undefined, true);
+    }
   }
 
   async importMetadata(userId: string, importKey: string, format: string, body: Readable): Promise<void> {
-    const res = await this.call(
-      'PUT',
-      `/users/${encodeURIComponent(userId)}/imports/${encodeURIComponent(importKey)}/metadata?format=${encodeURIComponent(format)}`,
-      body,
-      true,
-    );
-    await res.arrayBuffer();
+    await this.upload(`/users/${encodeURIComponent(userId)}/imports/${encodeURIComponent(importKey)}/metadata?format=${encodeURIComponent(format)}`, body);
   }
 
   async ping(): Promise<boolean> {
@@ -101,23 +104,68 @@ export class ConnectorClient {
     }
   }
 
+  /**
+   * PUTs a stream to the connector with node:http and `pipeline`, so that the body is read
+   * only as fast as the ENT takes it (back-pressure: a socket's buffers, never the item).
+   * `fetch` with a stream body read ahead and held hundreds of MiB per large import (#17).
+   * Answers the response text (bounded), or throws a ConnectorError like `call`.
+   */
+  private upload(path: string, body: Readable): Promise<string> {
+    const url = new URL(`${this.config.connector.url}${CONNECTOR_BASE}${path}`);
+    const label = `connector PUT ${path.split('?')[0]}`;
+    return new Promise<string>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        fn();
+      };
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${this.config.connector.token}`, 'content-type': 'application/octet-stream' },
+      });
+      const fail = (err: Error) =>
+        settle(() => {
+          body.destroy();
+          req.destroy();
+          reject(err instanceof ConnectorError ? err : new ConnectorError(`${label}: ${err.message}`, undefined, true));
+        });
+      req.once('response', (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
+        });
+        res.once('error', fail);
+        res.once('end', () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString('utf8');
+          // An early answer (413, 415…) before the whole body went: stop sending it.
+          if (!body.readableEnded) body.destroy();
+          if (status >= 200 && status < 300) settle(() => resolve(text));
+          else fail(new ConnectorError(`${label} answered ${status}: ${text.slice(0, 300)}`, status, status >= 500 || status === 429));
+        });
+      });
+      req.once('error', fail);
+      pipeline(body, req).catch((err: Error) => {
+        // A write cut by the ENT's early answer is expected: the answer says why.
+        setImmediate(() => fail(err));
+      });
+    });
+  }
+
   private async json<T>(method: string, path: string): Promise<T> {
     const res = await this.call(method, path);
     return (await res.json()) as T;
   }
 
-  private async call(method: string, path: string, body?: Readable, streaming = false, extraHeaders: Record<string, string> = {}): Promise<Response> {
+  private async call(method: string, path: string, streaming = false, extraHeaders: Record<string, string> = {}): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(`${this.config.connector.url}${CONNECTOR_BASE}${path}`, {
         method,
-        headers: {
-          authorization: `Bearer ${this.config.connector.token}`,
-          ...extraHeaders,
-          ...(body ? { 'content-type': 'application/octet-stream' } : {}),
-        },
-        body: body as unknown as RequestInit["body"],
-        ...(body ? { duplex: 'half' } : {}),
+        headers: { authorization: `Bearer ${this.config.connector.token}`, ...extraHeaders },
         signal: streaming ? undefined : AbortSignal.timeout(this.config.limits.peerTimeoutMs),
       } as RequestInit);
     } catch (err) {
