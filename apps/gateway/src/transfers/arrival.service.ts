@@ -136,16 +136,16 @@ export class ArrivalService {
       });
       if (!created) return false;
       const decisions = new Map(answer.items.map((d) => [d.itemId, d]));
-      for (const [position, item] of offer.items.entries()) {
+      await this.repo.insertItems(tx, offer.items.map((item, position) => {
         const d = decisions.get(item.itemId)!;
         const chosen = item.formats.find((f) => f.format === d.sourceFormat) ?? item.formats[0];
-        await this.repo.insertItem(tx, {
+        return {
           transfer_id: offer.offerId, role: ROLE, item_id: item.itemId, position, title: item.title, category: item.category,
           state: d.decision === 'REFUSED' ? 'REFUSED' : 'OFFERED', decision: d.decision, source_format: d.sourceFormat ?? null,
           target_format: d.targetFormat ?? null, media_type: chosen.mediaType, declared_size: chosen.sizeBytes,
           metadata_format: d.decision === 'REFUSED' ? null : item.metadata?.[0]?.format ?? null,
-        });
-      }
+        };
+      }));
       await enqueueJob(tx, JOB_KINDS.expireArrival, { transferId: offer.offerId }, { key: `expire:${offer.offerId}`, runAt: new Date(offer.expiresAt) });
       await this.repo.transition(tx, offer.offerId, ROLE, ['OFFER_RECEIVED'], 'ANSWERED', 'ANSWER_SENT', {
         decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])),

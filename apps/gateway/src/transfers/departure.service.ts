@@ -135,13 +135,11 @@ export class DepartureService {
       });
       // Retention (ARCHITECTURE §5): past the offer's expiry, staged data goes.
       await enqueueJob(tx, JOB_KINDS.expireDeparture, { transferId: id }, { key: `expire:${id}`, runAt: new Date(offer.expiresAt) });
-      for (const [position, item] of offer.items.entries()) {
-        await this.repo.insertItem(tx, {
-          transfer_id: id, role: ROLE, item_id: item.itemId, position, title: item.title, category: item.category,
-          state: 'SELECTED', media_type: item.formats[0].mediaType, declared_size: item.formats[0].sizeBytes,
-          metadata_format: item.metadata?.[0]?.format ?? null,
-        });
-      }
+      await this.repo.insertItems(tx, offer.items.map((item, position) => ({
+        transfer_id: id, role: ROLE, item_id: item.itemId, position, title: item.title, category: item.category,
+        state: 'SELECTED', media_type: item.formats[0].mediaType, declared_size: item.formats[0].sizeBytes,
+        metadata_format: item.metadata?.[0]?.format ?? null,
+      })));
     });
     return this.view(user, id);
   }

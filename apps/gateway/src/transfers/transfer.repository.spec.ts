@@ -1,0 +1,56 @@
+import { migrate, openDatabase, type Database, type Queryable } from '@ent/persistence';
+import { TransferRepository, type NewItem } from './transfer.repository';
+
+describe('TransferRepository.insertItems (PGlite)', () => {
+  let db: Database;
+  let repo: TransferRepository;
+  beforeAll(async () => {
+    db = await openDatabase({});
+    await migrate(db);
+    repo = new TransferRepository(db);
+  });
+  afterAll(() => db.close());
+
+  it('writes the items of a 500-item offer in one statement, each column as given', async () => {
+    const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000500';
+    const statements: string[] = [];
+    await db.transaction(async (tx) => {
+      await repo.insertTransfer(tx, {
+        id, role: 'ARRIVAL', state: 'OFFER_RECEIVED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
+        departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
+        expires_at: new Date(Date.now() + 3_600_000),
+      });
+      const counting: Queryable = { query: (sql, params) => (statements.push(sql), tx.query(sql, params)) };
+      const items: NewItem[] = Array.from({ length: 500 }, (_, i) => ({
+        transfer_id: id, role: 'ARRIVAL', item_id: `item-${i}`, position: i, title: `Élément « ${i} »`, category: 'STOCKAGE_PARTAGE',
+        state: i % 7 === 0 ? 'REFUSED' : 'OFFERED', decision: i % 7 === 0 ? 'REFUSED' : 'IMPORT',
+        source_format: i % 7 === 0 ? null : 'binary', target_format: i % 7 === 0 ? null : 'binary', media_type: 'application/pdf',
+        declared_size: 3_000_000_000 + i, metadata_format: i % 2 ? 'scolomfr-3.1' : null,
+      }));
+      await repo.insertItems(counting, items);
+    });
+    expect(statements).toHaveLength(1);
+    const rows = (await db.query<Record<string, unknown>>(
+      `SELECT item_id, position, title, state, decision, source_format, declared_size, metadata_format FROM transfer_items WHERE transfer_id = $1 ORDER BY position`,
+      [id],
+    )).rows;
+    expect(rows).toHaveLength(500);
+    expect(rows[0]).toEqual({ item_id: 'item-0', position: 0, title: 'Élément « 0 »', state: 'REFUSED', decision: 'REFUSED', source_format: null, declared_size: 3_000_000_000, metadata_format: null });
+    expect(rows[499]).toEqual({ item_id: 'item-499', position: 499, title: 'Élément « 499 »', state: 'OFFERED', decision: 'IMPORT', source_format: 'binary', declared_size: 3_000_000_499, metadata_format: 'scolomfr-3.1' });
+  });
+
+  it('writes nothing for an empty list, and rolls back with the transaction on a duplicate', async () => {
+    await expect(repo.insertItems(db, [])).resolves.toBeUndefined();
+    const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000501';
+    const item = (itemId: string): NewItem => ({ transfer_id: id, role: 'ARRIVAL', item_id: itemId, position: 0, title: 't', category: 'STOCKAGE_PARTAGE', state: 'OFFERED' });
+    await expect(db.transaction(async (tx) => {
+      await repo.insertTransfer(tx, {
+        id, role: 'ARRIVAL', state: 'OFFER_RECEIVED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
+        departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
+        expires_at: new Date(Date.now() + 3_600_000),
+      });
+      await repo.insertItems(tx, [item('a'), item('b'), item('a')]);
+    })).rejects.toThrow();
+    expect((await db.query('SELECT 1 FROM transfer_items WHERE transfer_id = $1', [id])).rowCount).toBe(0);
+  });
+});
