@@ -5,6 +5,7 @@
  */
 import { validateCommonCartridge } from '@ent/formats';
 import { PROFILES } from '../profiles';
+import { seedExportBytes } from '../profiles/profile';
 
 jest.setTimeout(180_000);
 
@@ -14,7 +15,7 @@ describe('ENT courses validate against the XSDs of their version', () => {
     const exports = contents.flatMap((c) => c.exports.filter((e) => e.format.startsWith('imscc-')).map((e) => ({ id: c.id, ...e })));
     expect(exports.length).toBeGreaterThan(0);
     for (const e of exports) {
-      const v = await validateCommonCartridge(e.bytes);
+      const v = await validateCommonCartridge(seedExportBytes(e));
       expect({ id: e.id, format: e.format, version: `imscc-${v.version}`, checked: v.xsd.checked, errors: v.findings.filter((f) => f.severity === 'error') }).toEqual({
         id: e.id,
         format: e.format,
