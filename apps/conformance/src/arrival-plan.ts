@@ -4,14 +4,9 @@ import { PublishedContract } from './contract';
 import { http, HttpResult } from './http';
 import { Idp } from './idp';
 import { KitServer, newSigningKey, signJws, SigningKey } from './kit-server';
+import { b64, expectProblem, JWS_ALGORITHMS, MANIFEST_TYP, PeerDiscovery, problemType as P, readDiscovery, readJwks, RECEIPT_TYP } from './peer-checks';
 import { Exchange, Results } from './results';
 import { SampleItem, sampleItems, sha256Hex } from './samples';
-
-export const JWS_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
-const MANIFEST_TYP = 'ent-portability-manifest+jws';
-const RECEIPT_TYP = 'ent-portability-receipt+jws';
-const P = (name: string) => `urn:ent-portability:problem:${name}`;
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
 export interface ArrivalPlanOptions {
   /** The target's base URL or its discovery URL. */
@@ -30,18 +25,6 @@ export interface ArrivalPlanOptions {
   log: (line: string) => void;
 }
 
-/** The run cannot go on (the target's discovery document is unusable, the IdP refuses the kit…). */
-export class PlanAborted extends Error {
-  override name = 'PlanAborted';
-}
-
-interface Discovery {
-  entId: string;
-  uais: string[];
-  audience: string;
-  jwksUri: string;
-  endpoints: { capabilities: string; offers: string; deliveries: string; receipt?: string; itemContent?: string };
-}
 
 interface Answer {
   offerId: string;
@@ -63,7 +46,7 @@ interface Delivered {
  */
 export class ArrivalPlan {
   private readonly contract = new PublishedContract();
-  private discovery!: Discovery;
+  private discovery!: PeerDiscovery;
   private key!: SigningKey;
   /** Offers whose delivery the target had to refuse: nothing of theirs may ever be fetched. */
   private readonly refused: { offerId: string; id: string; what: string }[] = [];
@@ -98,33 +81,11 @@ export class ArrivalPlan {
   // ------------------------------------------------------------------ discovery
 
   private async readDiscovery() {
-    const url = /\/\.well-known\/ent-portability\/?$/.test(this.o.target) ? this.o.target : `${this.o.target.replace(/\/+$/, '')}/.well-known/ent-portability`;
-    const res = await http(url);
-    const d = res.json;
-    const problems = res.status !== 200 ? [`answered ${res.status}`] : [
-      ...this.contract.validate('peer', 'DiscoveryDocument', d),
-      ...(Array.isArray(d?.contractVersions) && d.contractVersions.includes('1') ? [] : ['contractVersions does not contain "1"']),
-      ...['entId', 'audience', 'jwksUri'].filter((k) => typeof d?.[k] !== 'string').map((k) => `${k} is missing`),
-      ...(Array.isArray(d?.uais) && d.uais.length ? [] : ['uais is empty']),
-      ...['capabilities', 'offers', 'deliveries'].filter((k) => !isUrl(d?.endpoints?.[k])).map((k) => `endpoints.${k} is not an absolute URL`),
-      ...(typeof d?.endpoints?.deliveries === 'string' && !d.endpoints.deliveries.includes('{offerId}') ? ['endpoints.deliveries has no {offerId}'] : []),
-      ...(isUrl(d?.jwksUri) ? [] : ['jwksUri is not an absolute URL']),
-    ];
-    this.results.check('ARR-01', problems.length === 0, problems.length ? `discovery document at ${url}: ${problems.join('; ')}` : `discovery document at ${url} conforms`, [res.exchange]);
-    if (problems.length) throw new PlanAborted('the target\'s discovery document is unusable: nothing else can be checked');
-    this.discovery = d as Discovery;
+    this.discovery = await readDiscovery(this.o.target, this.contract, this.results, 'ARR-01', ['capabilities', 'offers', 'deliveries']);
   }
 
-  private async readJwks(): Promise<JSONWebKeySet | undefined> {
-    const res = await http(this.discovery.jwksUri);
-    const keys: unknown[] = Array.isArray(res.json?.keys) ? res.json.keys : [];
-    const problems = res.status !== 200 ? [`answered ${res.status}`] : [
-      ...(keys.length ? [] : ['no key']),
-      ...keys.filter((k) => typeof (k as { kid?: unknown }).kid !== 'string').map(() => 'a key without kid'),
-      ...keys.filter((k) => PRIVATE_JWK_MEMBERS.some((m) => m in (k as object))).map((k) => `key ${(k as { kid?: string }).kid} carries private members`),
-    ];
-    this.results.check('ARR-02', problems.length === 0, problems.length ? `JWKS at ${this.discovery.jwksUri}: ${problems.join('; ')}` : `JWKS at ${this.discovery.jwksUri}: ${keys.length} public key(s)`, [res.exchange]);
-    return problems.length ? undefined : (res.json as JSONWebKeySet);
+  private readJwks(): Promise<JSONWebKeySet | undefined> {
+    return readJwks(this.discovery.jwksUri, this.results, 'ARR-02');
   }
 
   private token(scope: string): Promise<string> {
@@ -467,37 +428,12 @@ export class ArrivalPlan {
     }
   }
 
-  // ------------------------------------------------------------------ problems
-
-  /** The answer is the expected problem (rule `id`) and a well-formed problem+json (ARR-13). */
   private expectProblem(id: string, res: HttpResult, status: number, type: string, what: string): boolean {
-    const contentType = res.headers.get('content-type') ?? '';
-    const p = res.json;
-    const wellFormed = contentType.startsWith('application/problem+json') && typeof p?.type === 'string' && typeof p?.title === 'string' && p?.status === res.status;
-    if (res.status >= 400) {
-      this.results.check('ARR-13', wellFormed, wellFormed ? `${what}: ${res.status} application/problem+json` : `${what}: ${res.status} is not a well-formed problem+json (content-type ${contentType || 'none'}${p ? `, status ${p.status}` : ''})`, [res.exchange]);
-    }
-    const ok = res.status === status && p?.type === type && contentType.startsWith('application/problem+json');
-    this.results.check(id, ok, ok ? `${what}: ${status} ${type}` : `${what}: expected ${status} ${type}, got ${res.status} ${typeof p?.type === 'string' ? p.type : '(no problem type)'}`, [res.exchange]);
-    return ok;
+    return expectProblem(this.results, 'ARR-13', id, res, status, type, what);
   }
 }
 
 function sameDecisions(a: Answer, b: Answer | undefined): boolean {
   const key = (x: Answer) => JSON.stringify([...x.items].sort((m, n) => m.itemId.localeCompare(n.itemId)).map((d) => [d.itemId, d.decision, d.sourceFormat ?? null, d.targetFormat ?? null]));
   return Boolean(b && Array.isArray(b.items) && key(a) === key(b));
-}
-
-function isUrl(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  try {
-    const u = new URL(value.replace(/\{[A-Za-z]+\}/g, 'x'));
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-function b64(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
 }

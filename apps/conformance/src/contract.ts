@@ -37,6 +37,24 @@ export class PublishedContract {
     return Boolean(this.documents.get(contract)?.components?.schemas?.[schema]);
   }
 
+  /**
+   * Fields of `value` that the named schema does not define, followed through `$ref`s and
+   * arrays (the contract rejects unknown fields, whether or not its schemas say
+   * `additionalProperties: false`).
+   */
+  unknownFields(contract: ContractName, schema: string, value: unknown, path = ''): string[] {
+    const schemas = this.documents.get(contract)?.components?.schemas ?? {};
+    const walk = (s: any, v: unknown, at: string): string[] => {
+      if (!s || v === null || typeof v !== 'object') return [];
+      if (s.$ref) return walk(schemas[String(s.$ref).split('/').pop()!], v, at);
+      for (const key of ['allOf', 'oneOf', 'anyOf']) if (Array.isArray(s[key]) && s[key].length === 1) return walk(s[key][0], v, at);
+      if (Array.isArray(v)) return s.items ? v.flatMap((x, i) => walk(s.items, x, `${at}[${i}]`)) : [];
+      if (!s.properties) return [];
+      return Object.entries(v).flatMap(([k, x]) => (k in s.properties ? walk(s.properties[k], x, at ? `${at}.${k}` : k) : [at ? `${at}.${k}` : k]));
+    };
+    return walk(schemas[schema], value, path);
+  }
+
   /** Every way `value` breaks the named schema (empty when it conforms, or when the contract publishes no such schema). */
   validate(contract: ContractName, schema: string, value: unknown): string[] {
     if (!this.hasSchema(contract, schema)) return [];

@@ -6,6 +6,8 @@ export interface HttpResult {
   status: number;
   headers: Headers;
   text: string;
+  /** The body as it came (content is binary). */
+  bytes: Buffer;
   /** The parsed body when it is JSON, else undefined. */
   json: any;
   exchange: Exchange;
@@ -45,7 +47,9 @@ export async function http(url: string, options: HttpOptions = {}): Promise<Http
     const message = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
     throw new KitHttpError(`${method} ${url}: ${message}`, { request: requestText, response: `(no answer: ${message})` });
   }
-  const text = await res.text();
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const text = bytes.toString('utf8');
+  const textual = /json|text|xml|problem/.test(res.headers.get('content-type') ?? '');
   let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;
@@ -55,9 +59,9 @@ export async function http(url: string, options: HttpOptions = {}): Promise<Http
   const responseText = [
     `HTTP ${res.status}`,
     ...SHOWN_RESPONSE_HEADERS.filter((h) => res.headers.has(h)).map((h) => `${h}: ${res.headers.get(h)}`),
-    ...(text ? ['', excerpt(text)] : []),
+    ...(bytes.length ? ['', textual ? excerpt(text) : `(${bytes.length} bytes)`] : []),
   ].join('\n');
-  return { status: res.status, headers: res.headers, text, json, exchange: { request: requestText, response: responseText } };
+  return { status: res.status, headers: res.headers, text, bytes, json, exchange: { request: requestText, response: responseText } };
 }
 
 /** The target or the IdP did not answer at all. */

@@ -66,6 +66,18 @@ export interface ReceivedReceipt {
   at: number;
 }
 
+/** What the kit answers when it plays an arrival (target as departure). */
+export interface ArrivalSide {
+  capabilities(tokenProblem: string | undefined, request: string): Promise<Answered>;
+  offer(tokenProblem: string | undefined, request: string, body: unknown): Promise<Answered>;
+  delivery(tokenProblem: string | undefined, request: string, offerId: string, body: unknown): Promise<Answered>;
+}
+
+export interface Answered {
+  status: number;
+  body: unknown;
+}
+
 export interface KitServerOptions {
   host: string;
   port: number;
@@ -74,12 +86,15 @@ export interface KitServerOptions {
   entId: string;
   uai: string;
   idp: Idp;
+  /** Present when the kit plays an arrival. */
+  arrival?: ArrivalSide;
 }
 
 const UUID = '[0-9a-fA-F-]{36}';
 const ITEM = '[A-Za-z0-9._:-]{1,128}';
 const CONTENT_PATH = new RegExp(`^/portability/v1/transfers/(${UUID})/items/(${ITEM})/(content|metadata)$`);
 const RECEIPT_PATH = new RegExp(`^/portability/v1/transfers/(${UUID})/receipt$`);
+const DELIVERY_PATH = new RegExp(`^/portability/v1/offers/(${UUID})/deliveries$`);
 const OBJECT_PATH = /^\/objects\/([A-Za-z0-9_-]{16,64})$/;
 
 /**
@@ -91,6 +106,8 @@ const OBJECT_PATH = /^\/objects\/([A-Za-z0-9_-]{16,64})$/;
  */
 export class KitServer {
   readonly key: Promise<SigningKey> = newSigningKey();
+  /** Keys published in the JWKS (the first is `key`; `rotate()` adds one). */
+  private readonly published: Promise<SigningKey>[] = [this.key];
   readonly contentCalls: ContentCall[] = [];
   readonly objectCalls: ObjectCall[] = [];
   readonly receipts: ReceivedReceipt[] = [];
@@ -144,6 +161,13 @@ export class KitServer {
     };
   }
 
+  /** Publishes a new key and returns it: documents it signs carry a kid the peer has not seen yet. */
+  async rotate(): Promise<SigningKey> {
+    const next = newSigningKey();
+    this.published.push(next);
+    return next;
+  }
+
   stage(object: StagedObject): { contentUrl: string; undeclaredUrl: string } {
     this.objects.set(`${object.transferId}/${object.itemId}/${object.role}`, object);
     const path = `/portability/v1/transfers/${object.transferId}/items/${encodeURIComponent(object.itemId)}/${object.role}`;
@@ -165,7 +189,24 @@ export class KitServer {
     try {
       const url = new URL(req.url ?? '/', 'http://kit.invalid');
       if (req.method === 'GET' && url.pathname === '/.well-known/ent-portability' && declaredOrigin) return json(res, 200, await this.discovery());
-      if (req.method === 'GET' && url.pathname === '/.well-known/ent-portability/jwks.json' && declaredOrigin) return json(res, 200, { keys: [(await this.key).publicJwk] });
+      if (req.method === 'GET' && url.pathname === '/.well-known/ent-portability/jwks.json' && declaredOrigin) return json(res, 200, { keys: (await Promise.all(this.published)).map((k) => k.publicJwk) });
+      const arrival = this.options.arrival;
+      if (arrival && declaredOrigin) {
+        if (req.method === 'GET' && url.pathname === '/portability/v1/capabilities') {
+          return answer(res, await arrival.capabilities(await this.checkToken(req, 'portability:capabilities'), describe(req)));
+        }
+        if (req.method === 'POST' && url.pathname === '/portability/v1/offers') {
+          const tokenProblem = await this.checkToken(req, 'portability:offer');
+          const raw = await readBody(req, 1_100_000);
+          return answer(res, await arrival.offer(tokenProblem, `${describe(req)}\n\n${excerpt(raw)}`, parseJson(raw)));
+        }
+        const d = DELIVERY_PATH.exec(url.pathname);
+        if (req.method === 'POST' && d) {
+          const tokenProblem = await this.checkToken(req, 'portability:deliver');
+          const raw = await readBody(req, 2_100_000);
+          return answer(res, await arrival.delivery(tokenProblem, `${describe(req)}\n\n${excerpt(raw)}`, d[1], parseJson(raw)));
+        }
+      }
       let m = CONTENT_PATH.exec(url.pathname);
       if (req.method === 'GET' && m) return this.content(req, res, m[1], decodeURIComponent(m[2]), m[3], declaredOrigin);
       m = OBJECT_PATH.exec(url.pathname);
@@ -291,6 +332,19 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function answer(res: ServerResponse, a: Answered) {
+  const isProblem = typeof (a.body as { type?: unknown })?.type === 'string' && a.status >= 400;
+  res.writeHead(a.status, { 'content-type': isProblem ? 'application/problem+json' : 'application/json' }).end(JSON.stringify(a.body));
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

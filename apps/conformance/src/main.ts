@@ -2,7 +2,9 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ArrivalPlan, PlanAborted } from './arrival-plan';
+import { ArrivalPlan } from './arrival-plan';
+import { DeparturePlan } from './departure-plan';
+import { PlanAborted } from './peer-checks';
 import { renderChecklists } from './checklists';
 import { KitHttpError } from './http';
 import { Idp, IdpError } from './idp';
@@ -17,12 +19,19 @@ export const HELP = `ent-portability-conformance — checks an ENT portability g
 
 Usage:
   ent-portability-conformance arrival --target URL --issuer URL --client-id ID --owner-identity VALUE [options]
+  ent-portability-conformance departure --target URL --issuer URL --client-id ID [options]
   ent-portability-conformance checklists          print docs/contract/checklists.md (every requirement id)
 
 arrival: the kit plays a complete departure ENT against the target (an arrival gateway): it
 serves its own discovery document, JWKS, content URLs and receipt endpoint, sends offers and
 signed delivery manifests (valid and hostile), then verifies the signed receipt. Endpoints are
 read from the target's discovery document, never guessed.
+
+departure: the kit plays an arrival ENT serving its own UAI (--uai) and waits for the target to
+start a transfer to it (by hand in its UI, or --start-command). It answers the offer with an
+import, a CONVERT and REFUSED items (offer at least three contents), refuses the first delivery
+with 413 destination-full (resume the transfer when the kit says so, or --resume-command),
+pulls slowly and with Range, and sends a receipt signed by a key it published late.
 
 Before a run, register the kit in the target's peer registry as an ordinary peer:
   client id    the --client-id below (a client of the shared IdP allowed client_credentials
@@ -46,7 +55,12 @@ Options:
   --arrival-uai UAI         which of the target's UAIs to offer to (default: the first it publishes)
   --listen HOST:PORT        where the kit's own server listens (default 127.0.0.1:7480)
   --public-url URL          the kit's URL as the target reaches it (default http://HOST:PORT)
-  --receipt-timeout SECONDS how long to wait for the receipts (default 1800)
+  --receipt-timeout SECONDS arrival: how long to wait for the receipts (default 1800)
+  --wait SECONDS            departure: how long to wait for the offer, then for each delivery (default 1800)
+  --pause-check SECONDS     departure: how long to watch that a 413 pauses the departure (default 30)
+  --slow-pull SECONDS       departure: the pause in the middle of the first object (default 5)
+  --start-command CMD       departure: run by the shell to start a transfer to --uai (KIT_UAI is set)
+  --resume-command CMD      departure: run by the shell to resume the transfer paused by the 413
   --owner-login-command CMD run by the shell once the deliveries are accepted, to log the owner in
                             (KIT_OWNER_IDENTITY is set in its environment)
   --junit FILE              write a JUnit XML report
@@ -88,7 +102,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         target: { type: 'string' }, issuer: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' },
         'owner-identity': { type: 'string' }, 'identity-claim': { type: 'string' }, 'ent-id': { type: 'string' }, uai: { type: 'string' },
         'arrival-uai': { type: 'string' }, listen: { type: 'string' }, 'public-url': { type: 'string' }, 'receipt-timeout': { type: 'string' },
-        'owner-login-command': { type: 'string' }, junit: { type: 'string' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'owner-login-command': { type: 'string' }, wait: { type: 'string' }, 'pause-check': { type: 'string' }, 'slow-pull': { type: 'string' },
+        'start-command': { type: 'string' }, 'resume-command': { type: 'string' }, junit: { type: 'string' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -105,7 +120,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     out(renderChecklists().trimEnd());
     return EXIT.conformant;
   }
-  if (command !== 'arrival') {
+  if (command !== 'arrival' && command !== 'departure') {
     out(`${command ? `unknown command ${command}` : 'a command is required'}\n\n${HELP}`);
     return EXIT.usage;
   }
@@ -117,21 +132,27 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (!secret) throw new UsageError('--client-secret (or CONFORMANCE_CLIENT_SECRET) is required');
     const uai = values.uai ?? '9999999K';
     if (!/^[0-9]{7}[A-Z]$/.test(uai)) throw new UsageError('--uai must be 7 digits and an upper-case letter');
-    const timeout = Number(values['receipt-timeout'] ?? '1800');
-    if (!Number.isInteger(timeout) || timeout < 1) throw new UsageError('--receipt-timeout must be a whole number of seconds');
+    const seconds = (name: string, fallback: string) => {
+      const n = Number((values as Record<string, unknown>)[name] ?? fallback);
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number of seconds`);
+      return n * 1000;
+    };
     settings = {
       target: url('target', required(values, 'target')),
       issuer: url('issuer', required(values, 'issuer')),
       clientId: required(values, 'client-id'),
       secret,
-      identity: required(values, 'owner-identity'),
+      identity: command === 'arrival' ? required(values, 'owner-identity') : '',
       identityClaim: values['identity-claim'] ?? 'sub',
       entId: values['ent-id'] ?? 'conformance-kit',
       uai,
       host: listen[1].replace(/^\[|\]$/g, ''),
       port: Number(listen[2]),
       publicUrl: values['public-url'] ? url('public-url', values['public-url']) : undefined,
-      timeoutMs: timeout * 1000,
+      timeoutMs: seconds('receipt-timeout', '1800'),
+      waitMs: seconds('wait', '1800'),
+      pauseCheckMs: seconds('pause-check', '30'),
+      slowPullMs: seconds('slow-pull', '5'),
     };
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
@@ -140,30 +161,45 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 
   const startedAt = new Date();
-  const results = new Results('arrival');
+  const results = new Results(command);
   results.onObservation((id, o) => out(progressLine(id, o)));
   const idp = new Idp({ issuer: settings.issuer, clientId: settings.clientId, clientSecret: settings.secret });
-  const server = new KitServer({ host: settings.host, port: settings.port, publicUrl: settings.publicUrl, entId: settings.entId, uai: settings.uai, idp });
+  const runCommand = (name: string, env: Record<string, string>) => {
+    const line = (values as Record<string, unknown>)[name];
+    if (typeof line !== 'string' || !line) return;
+    const child = spawn('sh', ['-c', line], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+    child.on('exit', (code) => out(`  (--${name} exited with ${code})`));
+    child.on('error', (err) => out(`  (--${name} failed: ${err.message})`));
+  };
+  const departurePlan = command === 'departure' ? new DeparturePlan({
+    target: settings.target, idp, entId: settings.entId, uai: settings.uai, waitMs: settings.waitMs, pauseCheckMs: settings.pauseCheckMs, slowPullMs: settings.slowPullMs,
+    log: (line) => out(`\n${line}`),
+    awaitStart: async () => {
+      out(`Start a transfer now from the target ENT to the school ${settings.uai} (the kit), with at least three contents.`);
+      runCommand('start-command', { KIT_UAI: settings.uai });
+    },
+    awaitResume: async () => {
+      out('Resume the transfer now in the target ENT (the kit has room again).');
+      runCommand('resume-command', { KIT_UAI: settings.uai });
+    },
+  }, results) : undefined;
+  const server = new KitServer({ host: settings.host, port: settings.port, publicUrl: settings.publicUrl, entId: settings.entId, uai: settings.uai, idp, arrival: departurePlan });
+  if (departurePlan) departurePlan.server = server;
   let exit: number = EXIT.conformant;
   try {
     await server.start();
-    out(`The kit's departure answers at ${server.publicUrl} (discovery ${server.publicUrl}/.well-known/ent-portability).`);
-    const plan = new ArrivalPlan({
+    out(`The kit's ${command === 'arrival' ? 'departure' : 'arrival'} answers at ${server.publicUrl} (discovery ${server.publicUrl}/.well-known/ent-portability).`);
+    if (departurePlan) await departurePlan.run();
+    else await new ArrivalPlan({
       target: settings.target, idp, server, entId: settings.entId, uai: settings.uai,
       owner: { identityClaim: settings.identityClaim, identity: settings.identity },
       arrivalUai: values['arrival-uai'], receiptTimeoutMs: settings.timeoutMs,
       log: (line) => out(`\n${line}`),
       awaitOwner: async () => {
         out(`Log in now as ${settings.identity} at the arrival ENT: its imports start then, and the receipts follow.`);
-        const command = values['owner-login-command'];
-        if (command) {
-          const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, KIT_OWNER_IDENTITY: settings.identity } });
-          child.on('exit', (code) => out(`  (owner login command exited with ${code})`));
-          child.on('error', (err) => out(`  (owner login command failed: ${err.message})`));
-        }
+        runCommand('owner-login-command', { KIT_OWNER_IDENTITY: settings.identity });
       },
-    }, results);
-    await plan.run();
+    }, results).run();
   } catch (err) {
     if (err instanceof PlanAborted) {
       results.aborted = err.message;

@@ -82,13 +82,14 @@ export const REQUIREMENTS: readonly Requirement[] = [
   departure('DEP-07', 'MUST', 'Manifest payload: `offerId`, `departureEntId`, `arrivalEntId` (= the arrival\'s `entId`), `issuedAt`, `objects[]` each with `itemId`, `role`, `format`, `mediaType`, `sizeBytes`, lower-case hex `sha256` and a `contentUrl` on its own declared origin.', `${PEER_API} DeliveryManifest`),
   departure('DEP-08', 'MUST', 'Serves every `contentUrl` of the manifest to the arrival\'s token (directly or through a redirect to a short-lived URL) with exactly the bytes of the declared size and SHA-256.', `${PEER_API} GET /portability/v1/transfers/{transferId}/items/{itemId}/content`),
   departure('DEP-09', 'MUST', 'Its content serves `Range: bytes=N-` with 206 and a matching `Content-Range`, and carries a strong `ETag`; `If-Match` with another ETag gets 412.', `${PEER_INTRO} Flow 3`),
-  departure('DEP-10', 'MUST', 'Its content URLs refuse a call without a token (401) and a token of a peer the transfer is not addressed to.', `${PEER_INTRO} Authentication`),
+  departure('DEP-10', 'MUST', 'Its content URLs refuse a call without a token (401 `urn:ent-portability:problem:unauthenticated`) and a token issued for another audience (403 `urn:ent-portability:problem:wrong-audience`).', `${PEER_INTRO} Authentication`),
   departure('DEP-11', 'MUST', 'Accepts a valid signed receipt at `endpoints.receipt` with 200, verifying its signature against the arrival\'s JWKS; a receipt signed by a key the arrival does not publish gets 400 `urn:ent-portability:problem:invalid-signature`.', `${PEER_INTRO} Flow 4`),
   departure('DEP-12', 'MUST', 'Accepts a receipt signed by a key the arrival published after the delivery (key rotation: it reads the JWKS again on an unknown `kid`).', `docs/adr/004-signed-manifests-and-receipts.md`),
   departure('DEP-13', 'MUST', 'On 413 `destination-full` it pauses and does not deliver again by itself; it delivers the same manifest again when its teacher resumes.', `${PEER_INTRO} Flow 3`),
   departure('DEP-14', 'MUST', 'Handles a `CONVERT` decision: delivers the `sourceFormat` the answer names and leaves the conversion to the arrival.', `${PEER_INTRO} Flow 2`),
   departure('DEP-15', 'SHOULD', 'Keeps its content URLs valid through a slow pull: asking the content URL again gives a fresh short-lived URL.', `${PEER_INTRO} Flow 3`),
   departure('DEP-16', 'SHOULD', 'Deletes its staged copies only after the receipt (or at the offer\'s expiry), never before.', `${PEER_INTRO} Flow 4`, false),
+  departure('DEP-17', 'MUST', 'Answers every error as `application/problem+json` (RFC 9457) with a `type`, a `title` and a `status` equal to the HTTP status.', `${PEER_INTRO} Errors`),
 
   // ------------------------------------------------------------ the connector (an ENT to its own gateway)
   connector('CON-01', 'MUST', 'Refuses every call without the connector bearer token (or with a wrong one) with 401 `application/problem+json`.', `${CONNECTOR_INTRO}; ${CONNECTOR_API}`),

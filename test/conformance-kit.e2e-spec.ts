@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { REQUIREMENTS } from '../apps/conformance/src/requirements';
 import { BrokenArrival, BROKEN_ARRIVAL_VIOLATES } from './support/broken-arrival';
@@ -10,6 +12,7 @@ jest.setTimeout(900_000);
 
 const KIT_UAI = '9999999K';
 const automatedArrivalMusts = REQUIREMENTS.filter((r) => r.checkedBy === 'arrival' && r.level === 'MUST').map((r) => r.id);
+const automatedDepartureRules = REQUIREMENTS.filter((r) => r.checkedBy === 'departure').map((r) => r.id);
 
 describe('conformance kit packaging', () => {
   it('runs on plain Node: loading the compiled bin pulls in no Nest, class-validator or reflect-metadata', () => {
@@ -21,7 +24,7 @@ describe('conformance kit packaging', () => {
   });
 });
 
-describe('conformance kit, target as arrival: our gateway B (real IdP, gateways, database, S3)', () => {
+describe('conformance kit against our gateways and a broken arrival (real IdP, gateways, database, S3)', () => {
   let env: StackSession;
   let kitUrl: string;
   let kitPort: number;
@@ -90,6 +93,45 @@ describe('conformance kit, target as arrival: our gateway B (real IdP, gateways,
       expect(run.output).toMatch(/NOT CONFORMANT/);
     } finally {
       await broken.stop();
+    }
+  });
+
+  it('certifies gateway A as departure: the start and resume commands drive its teacher API, every rule holds', async () => {
+    const urls = env.stack.urls;
+    // The vendor's side of the run: what --start-command and --resume-command do, here through gateway A's teacher API.
+    let teacher: TeacherClient | undefined;
+    let transferId: string | undefined;
+    const trigger = createServer((req, res) => {
+      void (async () => {
+        if (req.url === '/start') {
+          teacher = await TeacherClient.login(urls.gatewayA, 'marie.dupont', 'demo-marie');
+          const { items } = await teacher.json<{ items: any[] }>('GET', '/api/contents');
+          const pick = ['PARCOURS_PEDAGOGIQUE', 'STOCKAGE_PARTAGE', 'COURRIER_ELECTRONIQUE'].map((c) => items.find((i) => i.category === c).id);
+          const draft = await teacher.json('POST', '/api/transfers', { arrivalUai: KIT_UAI, itemIds: pick });
+          transferId = draft.id;
+          await teacher.json('POST', `/api/transfers/${draft.id}/analysis`);
+          await teacher.json('POST', `/api/transfers/${draft.id}/start`);
+        } else if (req.url === '/resume') {
+          await teacher!.json('POST', `/api/transfers/${transferId}/resume`);
+        }
+        res.writeHead(200).end();
+      })().catch((err: Error) => res.writeHead(500).end(err.message));
+    });
+    await new Promise<void>((r) => trigger.listen(0, '127.0.0.1', () => r()));
+    const call = (path: string) => `node -e "fetch('http://127.0.0.1:${(trigger.address() as AddressInfo).port}${path}').then(async (r) => { if (!r.ok) { console.error(await r.text()); process.exit(1); } })"`;
+    try {
+      const run = await runKit(['departure', '--target', urls.gatewayA, '--issuer', urls.idp, '--client-id', DEMO.clientKit.id, '--client-secret', DEMO.clientKit.secret,
+        '--uai', KIT_UAI, '--listen', `127.0.0.1:${kitPort}`, '--wait', '120', '--pause-check', '5', '--slow-pull', '2',
+        '--start-command', call('/start'), '--resume-command', call('/resume')]);
+      if (run.exitCode !== 0) console.log(run.output);
+      expect({ failed: run.failed, exit: run.exitCode }).toEqual({ failed: [], exit: 0 });
+      expect(run.passed.sort()).toEqual([...automatedDepartureRules].sort());
+      // Gateway A took the kit's receipt: its transfer is receipted, the refused mail never left.
+      const t = await teacher!.json('GET', `/api/transfers/${transferId}`);
+      expect(['RECEIPTED', 'CLEANED']).toContain(t.state);
+      expect(t.items.map((i: any) => i.state).sort()).toEqual(['IMPORTED', 'IMPORTED', 'REFUSED']);
+    } finally {
+      await new Promise<void>((r) => trigger.close(() => r()));
     }
   });
 });
