@@ -12,6 +12,7 @@ jest.setTimeout(900_000);
 
 const KIT_UAI = '9999999K';
 const automatedArrivalMusts = REQUIREMENTS.filter((r) => r.checkedBy === 'arrival' && r.level === 'MUST').map((r) => r.id);
+const automatedConnectorRules = REQUIREMENTS.filter((r) => r.checkedBy === 'connector').map((r) => r.id);
 const automatedDepartureRules = REQUIREMENTS.filter((r) => r.checkedBy === 'departure').map((r) => r.id);
 
 describe('conformance kit packaging', () => {
@@ -133,5 +134,17 @@ describe('conformance kit against our gateways and a broken arrival (real IdP, g
     } finally {
       await new Promise<void>((r) => trigger.close(() => r()));
     }
+  });
+
+  it('certifies ENT A\'s connector (ent-sim): listing, exports with Range, idempotent import, errors', async () => {
+    const urls = env.stack.urls;
+    const run = await runKit(['connector', '--target', urls.entA, '--token', DEMO.connectorTokenA, '--user', 'marie.dupont']);
+    if (run.exitCode !== 0) console.log(run.output);
+    expect({ failed: run.failed, exit: run.exitCode }).toEqual({ failed: [], exit: 0 });
+    expect(run.passed.sort()).toEqual([...automatedConnectorRules].sort());
+    // The kit's import happened once, however often it was sent.
+    const res = await fetch(`${urls.entA}/connector/v1/users/marie.dupont/contents`, { headers: { authorization: `Bearer ${DEMO.connectorTokenA}` } });
+    const { items } = (await res.json()) as { items: any[] };
+    expect(items.filter((c) => typeof c.importKey === 'string' && c.importKey.startsWith('conformance-kit/'))).toHaveLength(1);
   });
 });

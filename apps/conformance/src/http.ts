@@ -16,7 +16,7 @@ export interface HttpResult {
 export interface HttpOptions {
   method?: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   timeoutMs?: number;
 }
 
@@ -38,7 +38,7 @@ export async function http(url: string, options: HttpOptions = {}): Promise<Http
   const requestText = [
     `${method} ${url}`,
     ...Object.entries(headers).map(([k, v]) => `${k}: ${redact(k, v)}`),
-    ...(options.body !== undefined ? ['', excerpt(options.body)] : []),
+    ...(options.body !== undefined ? ['', typeof options.body === 'string' ? excerpt(options.body) : `(${options.body.length} bytes)`] : []),
   ].join('\n');
   let res: Response;
   try {

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ArrivalPlan } from './arrival-plan';
+import { ConnectorPlan } from './connector-plan';
 import { DeparturePlan } from './departure-plan';
 import { PlanAborted } from './peer-checks';
 import { renderChecklists } from './checklists';
@@ -20,6 +21,7 @@ export const HELP = `ent-portability-conformance — checks an ENT portability g
 Usage:
   ent-portability-conformance arrival --target URL --issuer URL --client-id ID --owner-identity VALUE [options]
   ent-portability-conformance departure --target URL --issuer URL --client-id ID [options]
+  ent-portability-conformance connector --target URL --user USER_ID [--token TOKEN]
   ent-portability-conformance checklists          print docs/contract/checklists.md (every requirement id)
 
 arrival: the kit plays a complete departure ENT against the target (an arrival gateway): it
@@ -33,7 +35,12 @@ import, a CONVERT and REFUSED items (offer at least three contents), refuses the
 with 413 destination-full (resume the transfer when the kit says so, or --resume-command),
 pulls slowly and with Range, and sends a receipt signed by a key it published late.
 
-Before a run, register the kit in the target's peer registry as an ordinary peer:
+connector: tests an ENT's connector (the API it exposes to its own gateway, paths under
+/connector/v1): capabilities, a test user's contents, exports (exact sizes, ETag, Range),
+errors, and an import made twice with one import key (it must not duplicate). The import
+leaves one small content in that user's space.
+
+Before a run of arrival or departure, register the kit in the target's peer registry as an ordinary peer:
   client id    the --client-id below (a client of the shared IdP allowed client_credentials
                with the scopes portability:*, and allowed to request tokens for the target's
                audience; the target will request tokens for the kit's public URL)
@@ -65,6 +72,8 @@ Options:
                             (KIT_OWNER_IDENTITY is set in its environment)
   --junit FILE              write a JUnit XML report
   --html FILE               write a self-contained HTML report
+  --token TOKEN             connector: the connector bearer secret (or CONFORMANCE_CONNECTOR_TOKEN)
+  --user USER_ID            connector: a test user holding contents (the identity claim's value)
   -h, --help                this text
 
 Exit codes:
@@ -103,7 +112,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         'owner-identity': { type: 'string' }, 'identity-claim': { type: 'string' }, 'ent-id': { type: 'string' }, uai: { type: 'string' },
         'arrival-uai': { type: 'string' }, listen: { type: 'string' }, 'public-url': { type: 'string' }, 'receipt-timeout': { type: 'string' },
         'owner-login-command': { type: 'string' }, wait: { type: 'string' }, 'pause-check': { type: 'string' }, 'slow-pull': { type: 'string' },
-        'start-command': { type: 'string' }, 'resume-command': { type: 'string' }, junit: { type: 'string' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'start-command': { type: 'string' }, 'resume-command': { type: 'string' }, token: { type: 'string' }, user: { type: 'string' }, junit: { type: 'string' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -120,6 +129,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     out(renderChecklists().trimEnd());
     return EXIT.conformant;
   }
+  if (command === 'connector') return connector(values, out);
   if (command !== 'arrival' && command !== 'departure') {
     out(`${command ? `unknown command ${command}` : 'a command is required'}\n\n${HELP}`);
     return EXIT.usage;
@@ -212,10 +222,41 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   } finally {
     await server.stop();
   }
-  const summary = summarise(results, settings.target, startedAt);
+  return report(results, settings.target, startedAt, values, out, exit);
+}
+
+async function connector(values: Record<string, unknown>, out: (s: string) => void): Promise<number> {
+  let target: string;
+  let user: string;
+  const token = (values.token as string | undefined) ?? process.env.CONFORMANCE_CONNECTOR_TOKEN;
+  try {
+    target = url('target', required(values, 'target'));
+    user = required(values, 'user');
+    if (!token) throw new UsageError('--token (or CONFORMANCE_CONNECTOR_TOKEN) is required');
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    out(`${err.message}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  const startedAt = new Date();
+  const results = new Results('connector');
+  results.onObservation((id, o) => out(progressLine(id, o)));
+  let exit: number = EXIT.conformant;
+  try {
+    await new ConnectorPlan({ target, token, user, log: (line) => out(`\n${line}`) }, results).run();
+  } catch (err) {
+    if (!(err instanceof KitHttpError)) throw err;
+    results.aborted = err.message;
+    exit = EXIT.setup;
+  }
+  return report(results, target, startedAt, values, out, exit);
+}
+
+function report(results: Results, target: string, startedAt: Date, values: Record<string, unknown>, out: (s: string) => void, exit: number): number {
+  const summary = summarise(results, target, startedAt);
   out(terminalSummary(summary));
-  if (values.junit) writeFileSync(values.junit, junit(summary));
-  if (values.html) writeFileSync(values.html, htmlReport(summary));
+  if (typeof values.junit === 'string') writeFileSync(values.junit, junit(summary));
+  if (typeof values.html === 'string') writeFileSync(values.html, htmlReport(summary));
   if (exit !== EXIT.conformant) return exit;
   return summary.passed ? EXIT.conformant : EXIT.notConformant;
 }
