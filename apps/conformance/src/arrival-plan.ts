@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, JSONWebKeySet } from 'jose';
+import { JSONWebKeySet } from 'jose';
 import { PublishedContract } from './contract';
 import { http, HttpResult } from './http';
 import { Idp } from './idp';
 import { KitServer, newSigningKey, signJws, SigningKey } from './kit-server';
-import { b64, expectProblem, JWS_ALGORITHMS, MANIFEST_TYP, PeerDiscovery, problemType as P, readDiscovery, readJwks, RECEIPT_TYP } from './peer-checks';
+import { b64, expectProblem, MANIFEST_TYP, PeerDiscovery, problemType as P, readDiscovery, readJwks, RECEIPT_TYP, verifyPeerJws } from './peer-checks';
 import { Exchange, Results } from './results';
 import { SampleItem, sampleItems, sha256Hex } from './samples';
 
@@ -382,25 +382,7 @@ export class ArrivalPlan {
   }
 
   private async verifyReceipt(jws: string, jwks: JSONWebKeySet | undefined, label: string, evidence: Exchange[]): Promise<any | undefined> {
-    const problems: string[] = [];
-    let header: Record<string, unknown> = {};
-    try {
-      header = decodeProtectedHeader(jws) as Record<string, unknown>;
-    } catch {
-      problems.push('not a compact JWS');
-    }
-    if (header.typ !== RECEIPT_TYP) problems.push(`typ is ${String(header.typ)}, expected ${RECEIPT_TYP}`);
-    if (!JWS_ALGORITHMS.includes(String(header.alg))) problems.push(`alg ${String(header.alg)} is not accepted`);
-    if (!jwks?.keys.some((k) => k.kid === header.kid)) problems.push(`kid ${String(header.kid)} is not in the target's JWKS`);
-    let payload: unknown;
-    if (!problems.length && jwks) {
-      try {
-        const verified = await compactVerify(jws, createLocalJWKSet(jwks), { algorithms: JWS_ALGORITHMS });
-        payload = JSON.parse(Buffer.from(verified.payload).toString('utf8'));
-      } catch (err) {
-        problems.push(`signature does not verify: ${(err as Error).message}`);
-      }
-    }
+    const { header, payload, problems } = await verifyPeerJws(jws, jwks, RECEIPT_TYP);
     this.results.check('ARR-29', problems.length === 0, problems.length ? `${label}: ${problems.join('; ')}` : `${label}: signed with kid ${String(header.kid)} (${String(header.alg)}), verifies against the target's JWKS`, [...evidence, { request: 'receipt protected header', response: JSON.stringify(header) }]);
     return problems.length ? undefined : payload;
   }

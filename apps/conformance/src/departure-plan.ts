@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, JSONWebKeySet } from 'jose';
+import { decodeProtectedHeader, JSONWebKeySet } from 'jose';
 import { PublishedContract } from './contract';
 import { excerpt, http, HttpResult } from './http';
 import { Idp } from './idp';
 import { Answered, ArrivalSide, KitServer, newSigningKey, signJws } from './kit-server';
-import { expectProblem, JWS_ALGORITHMS, MANIFEST_TYP, PeerDiscovery, PlanAborted, problemType as P, readDiscovery, readJwks, RECEIPT_TYP } from './peer-checks';
+import { expectProblem, MANIFEST_TYP, PeerDiscovery, PlanAborted, problemType as P, readDiscovery, readJwks, RECEIPT_TYP, verifyPeerJws } from './peer-checks';
 import { Exchange, Results } from './results';
 
 export interface DeparturePlanOptions {
@@ -246,30 +246,19 @@ export class DeparturePlan implements ArrivalSide {
   }
 
   private async verifyManifest(jws: string, request: string): Promise<Delivery['manifest'] | undefined> {
-    const problems: string[] = [];
-    let header: Record<string, unknown> = {};
+    let kid: unknown;
     try {
-      header = decodeProtectedHeader(jws) as Record<string, unknown>;
+      kid = decodeProtectedHeader(jws).kid;
     } catch {
-      problems.push('not a compact JWS');
+      kid = undefined;
     }
-    if (header.typ !== MANIFEST_TYP) problems.push(`typ is ${String(header.typ)}, expected ${MANIFEST_TYP}`);
-    if (!JWS_ALGORITHMS.includes(String(header.alg))) problems.push(`alg ${String(header.alg)} is not accepted`);
-    if (!this.jwks?.keys.some((k) => k.kid === header.kid)) this.jwks = await readJwks(this.discovery.jwksUri, this.results, 'DEP-02');
-    if (!this.jwks?.keys.some((k) => k.kid === header.kid)) problems.push(`kid ${String(header.kid)} is not in the departure's JWKS`);
-    let manifest: Delivery['manifest'];
-    if (!problems.length) {
-      try {
-        const verified = await compactVerify(jws, createLocalJWKSet(this.jwks!), { algorithms: JWS_ALGORITHMS });
-        manifest = JSON.parse(Buffer.from(verified.payload).toString('utf8'));
-      } catch (err) {
-        problems.push(`signature does not verify: ${(err as Error).message}`);
-      }
-    }
+    // A kid not seen yet: the departure rotated its keys, read its JWKS again.
+    if (!this.jwks?.keys.some((k) => k.kid === kid)) this.jwks = await readJwks(this.discovery.jwksUri, this.results, 'DEP-02');
+    const { header, payload: manifest, problems } = await verifyPeerJws(jws, this.jwks, MANIFEST_TYP);
     const evidence = [{ request, response: `protected header ${JSON.stringify(header)}` }];
     this.results.check('DEP-06', problems.length === 0, problems.length ? `manifest: ${problems.join('; ')}` : `manifest signed with kid ${String(header.kid)} (${String(header.alg)}), verifies against the departure's JWKS`, evidence);
     if (!manifest) return undefined;
-    this.checkManifest(manifest, evidence);
+    this.checkManifest(manifest as NonNullable<Delivery['manifest']>, evidence);
     return manifest;
   }
 

@@ -1,4 +1,4 @@
-import { JSONWebKeySet } from 'jose';
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, JSONWebKeySet } from 'jose';
 import { PublishedContract } from './contract';
 import { http, HttpResult } from './http';
 import { Results } from './results';
@@ -88,4 +88,28 @@ export function isUrl(value: unknown): boolean {
 
 export function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/**
+ * Verifies a peer's compact JWS (manifest or receipt) as the contract requires: the `typ` of
+ * the document, an accepted `alg`, a `kid` of the peer's published JWKS, a valid signature.
+ */
+export async function verifyPeerJws(jws: string, jwks: JSONWebKeySet | undefined, typ: string): Promise<{ header: Record<string, unknown>; payload?: any; problems: string[] }> {
+  const problems: string[] = [];
+  let header: Record<string, unknown> = {};
+  try {
+    header = decodeProtectedHeader(jws) as Record<string, unknown>;
+  } catch {
+    problems.push('not a compact JWS');
+  }
+  if (header.typ !== typ) problems.push(`typ is ${String(header.typ)}, expected ${typ}`);
+  if (!JWS_ALGORITHMS.includes(String(header.alg))) problems.push(`alg ${String(header.alg)} is not accepted`);
+  if (!jwks?.keys.some((k) => k.kid === header.kid)) problems.push(`kid ${String(header.kid)} is not in the peer's published JWKS`);
+  if (problems.length || !jwks) return { header, problems };
+  try {
+    const verified = await compactVerify(jws, createLocalJWKSet(jwks), { algorithms: JWS_ALGORITHMS });
+    return { header, payload: JSON.parse(Buffer.from(verified.payload).toString('utf8')), problems };
+  } catch (err) {
+    return { header, problems: [`signature does not verify: ${(err as Error).message}`] };
+  }
 }
