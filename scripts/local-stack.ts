@@ -47,7 +47,7 @@ export interface StackOptions {
   /** Public URLs when a gateway sits behind a reverse proxy (default: its own address). */
   publicUrls?: { a?: string; b?: string };
   /** Peers registered at both gateways besides each other (e.g. the conformance kit's departure). */
-  extraPeers?: { entId: string; clientId: string; baseUrl: string; uais: string[] }[];
+  extraPeers?: { entId: string; clientId: string; discoveryUrl: string; uais: string[] }[];
   /** Audiences the IdP issues tokens for besides the two gateways (e.g. the conformance kit's URL). */
   extraResources?: string[];
   /** Extra environment per process name. */

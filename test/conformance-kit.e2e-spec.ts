@@ -36,7 +36,7 @@ describe('conformance kit against our gateways and a broken arrival (real IdP, g
     brokenPort = await freePort();
     kitUrl = `http://127.0.0.1:${kitPort}`;
     env = await bootStack('kit-arrival', {
-      extraPeers: [{ entId: 'conformance-kit', clientId: DEMO.clientKit.id, baseUrl: kitUrl, uais: [KIT_UAI] }],
+      extraPeers: [{ entId: 'conformance-kit', clientId: DEMO.clientKit.id, discoveryUrl: `${kitUrl}/.well-known/ent-portability`, uais: [KIT_UAI] }],
       extraResources: [kitUrl, `http://127.0.0.1:${brokenPort}`],
       // A fetch that fails its checksum is retried: keep the retries short so that the receipt comes soon.
       env: { 'gateway-b': { JOB_MAX_ATTEMPTS: '2', JOB_BACKOFF_BASE_MS: '100', JOB_BACKOFF_MAX_MS: '300' } },

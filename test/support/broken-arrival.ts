@@ -135,7 +135,7 @@ export class BrokenArrival {
     if (header.typ !== 'ent-portability-manifest+jws') return problem(res, 400, P('invalid-signature'), 'Wrong typ');
     if (stored.manifest) return stored.manifest === body.manifest ? send(res, 202, { offerId, status: 'FETCHING', objects: manifest.objects.length }) : problem(res, 409, P('conflict'), 'Already delivered');
     const peer = await (await fetch(this.o.peer.discoveryUrl)).json() as any;
-    const origins: string[] = peer.contentOrigins ?? [new URL(peer.audience).origin];
+    const origins = [new URL(String(peer.endpoints.itemContent).replace(/\{[A-Za-z]+\}/g, 'x')).origin];
     const wrong = manifest.offerId !== offerId || manifest.departureEntId !== this.o.peer.entId || manifest.arrivalEntId !== this.entId
       || !Array.isArray(manifest.objects) || manifest.objects.some((o: any) => !origins.includes(new URL(o.contentUrl).origin) || !stored.answer.items.some((d: any) => d.itemId === o.itemId));
     if (wrong) return problem(res, 400, P('validation-failed'), 'Manifest does not match the offer');

@@ -269,7 +269,8 @@ export class DeparturePlan implements ArrivalSide {
     if (m.departureEntId !== this.discovery.entId) problems.push('departureEntId is not the discovery entId');
     if (m.arrivalEntId !== this.o.entId) problems.push(`arrivalEntId ${String(m.arrivalEntId)} is not the kit's ${this.o.entId}`);
     if (typeof m.issuedAt !== 'string' || Number.isNaN(Date.parse(m.issuedAt))) problems.push('issuedAt is not a date-time');
-    const origins = this.discovery.contentOrigins ?? [new URL(this.discovery.audience).origin];
+    // ADR 007: a contentUrl is on the origin of the departure's own itemContent endpoint.
+    const origins = [this.gatewayOrigin()];
     const objects = Array.isArray(m.objects) ? m.objects : [];
     if (!objects.length) problems.push('objects is empty');
     for (const [n, o] of [...objects, ...(Array.isArray(m.index) ? m.index : [])].entries()) {
@@ -303,6 +304,10 @@ export class DeparturePlan implements ArrivalSide {
     }
   }
 
+  private gatewayOrigin(): string {
+    return new URL((this.discovery.endpoints.itemContent ?? this.discovery.audience).replace(/\{[A-Za-z]+\}/g, 'x')).origin;
+  }
+
   // ------------------------------------------------------------------ pulling
 
   private async fetchToken(): Promise<string> {
@@ -312,8 +317,14 @@ export class DeparturePlan implements ArrivalSide {
   /** GET a content URL with the kit's token; the bytes' URL (after the redirect, if any) and the first answer. */
   private async resolve(contentUrl: string): Promise<{ first: HttpResult; target: string }> {
     const first = await http(contentUrl, { headers: { authorization: `Bearer ${await this.fetchToken()}` } });
-    if (first.status >= 300 && first.status < 400 && first.headers.get('location')) return { first, target: new URL(first.headers.get('location')!, contentUrl).toString() };
-    return { first, target: contentUrl };
+    if (!(first.status >= 300 && first.status < 400 && first.headers.get('location'))) return { first, target: contentUrl };
+    const target = new URL(first.headers.get('location')!, contentUrl);
+    // The redirect may only lead to the departure's own origin or a content origin it publishes (ADR 007).
+    const allowed = [this.gatewayOrigin(), ...(this.discovery.contentOrigins ?? [])];
+    if (!allowed.includes(target.origin)) {
+      throw Object.assign(new Error(`the content URL redirects to ${target.origin}, which is neither its origin nor among its published contentOrigins (${allowed.join(', ')})`), { exchange: first.exchange });
+    }
+    return { first, target: target.toString() };
   }
 
   private async pull(objects: ManifestObject[], index: ManifestObject[]): Promise<Map<string, string>> {
