@@ -502,7 +502,12 @@ describe('interop: Common Cartridge corpus', () => {
         const [a, b] = [await readCommonCartridge(join(CC, t.path)), await readCommonCartridge(out)];
         expect(b.version).toBe(to);
         expect(b.findings.filter((f) => f.severity !== 'info')).toEqual([]);
-        expect(outlineTitles(b)).toEqual(outlineTitles(a));
+        // Learning objects outside the source outline come back in a last folder « Autres ressources »
+        // (Moodle imports only what the outline reaches); the move is reported.
+        const titles = outlineTitles(b) as unknown[];
+        const moved = r.losses.some((l) => l.includes('"Autres ressources"'));
+        expect(moved ? titles.slice(0, -1) : titles).toEqual(outlineTitles(a));
+        if (moved) expect(titles[titles.length - 1]).toMatchObject({ t: 'Autres ressources' });
         const [pa, pb] = [await payload(join(CC, t.path)), await payload(out)];
         expect(pb.links).toEqual(expect.arrayContaining(pa.links));
         expect(pb.files).toEqual(expect.arrayContaining(pa.files));

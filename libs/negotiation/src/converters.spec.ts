@@ -293,7 +293,15 @@ describe('DEFAULT_CONVERTERS', () => {
       from: 'imscc-1.3',
       to: 'imscc-1.1',
       cost: 2,
-      losses: ['CC13_ASSIGNMENTS_DROPPED', 'CC12_CURRICULUM_STANDARDS_DROPPED'],
+      losses: [
+        'CC13_ASSIGNMENTS_DROPPED',
+        'CC12_CURRICULUM_STANDARDS_DROPPED',
+        'CC_QUESTION_TYPES_DROPPED',
+        'CC_QUIZ_INTRO_DROPPED',
+        'CC_OUTLINE_COMPLETED',
+        'CC_MOODLE_FORUM_TOPIC_AS_INTRO',
+        'CC_MOODLE_SECTION_TITLES',
+      ],
     });
   });
 });

@@ -293,11 +293,37 @@ export const DEFAULT_CONVERTERS: readonly ConverterDescriptor[] = Object.freeze(
   converter('imscc-1.1', 'imscc-1.3', 1),
   converter('imscc-1.2', 'imscc-1.3', 1),
   converter('imscc-1.3', 'imscc-1.2', 2, [CC13_ASSIGNMENTS_DROPPED]),
+  // The target of a 1.1 conversion is mostly Moodle (no CC 1.3 importer): what its importer is
+  // known to do with the package is announced too (issue 13, defects 9 and 10).
   converter('imscc-1.3', 'imscc-1.1', 2, [
     CC13_ASSIGNMENTS_DROPPED,
     {
       code: 'CC12_CURRICULUM_STANDARDS_DROPPED',
       message: 'Les références aux programmes officiels associées aux ressources du cours ne sont pas conservées.',
+    },
+    {
+      code: 'CC_QUESTION_TYPES_DROPPED',
+      message:
+        'Les questions d\'un type que Common Cartridge ne connaît pas (appariement, réponse numérique, questions à plusieurs blancs…) ne sont pas reprises ; les autres questions des mêmes tests le sont.',
+    },
+    {
+      code: 'CC_QUIZ_INTRO_DROPPED',
+      message: 'Le texte de présentation placé en tête d\'un test n\'est pas repris (Common Cartridge 1.1 n\'a pas d\'emplacement pour lui) ; ses questions le sont.',
+    },
+    {
+      code: 'CC_OUTLINE_COMPLETED',
+      message:
+        'Les ressources qui n\'étaient rangées dans aucune section du cours sont regroupées dans un dossier « Autres ressources » à la fin du cours, pour que Moodle et les autres plateformes les importent.',
+    },
+    {
+      code: 'CC_MOODLE_FORUM_TOPIC_AS_INTRO',
+      message:
+        'Si votre nouvel ENT importe les cours dans Moodle : chaque forum y arrive sans message, le texte du sujet devenant la présentation du forum, et les fichiers liés depuis ce texte peuvent ne plus s\'ouvrir.',
+    },
+    {
+      code: 'CC_MOODLE_SECTION_TITLES',
+      message:
+        'Si votre nouvel ENT importe les cours dans Moodle : le titre de chaque section y devient le texte de présentation de la section, qui reçoit un nom par défaut (« Section 1 »…).',
     },
   ]),
   // Mail: a mailbox is a list of messages and back.

@@ -8,7 +8,7 @@
 import { FormatError } from '../errors';
 import { childrenNamed, descendantsNamed, firstChild, XmlElement } from '../xml/safe-xml';
 import { XmlWriter } from '../xml/xml-escape';
-import { CcFinding, CcQuestion, CcQuizItem, CcRichText } from './cc-types';
+import { CcFeedback, CcFinding, CcQuestion, CcQuizItem, CcRichText } from './cc-types';
 
 export const QTI_NS = 'http://www.imsglobal.org/xsd/ims_qtiasiv1p2';
 const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
@@ -115,6 +115,50 @@ export interface ParsedQti {
   questions: ParsedQtiQuestion[];
 }
 
+/**
+ * Feedback of an item: `itemfeedback` texts, classified by the conditions
+ * that display them. Identifier conventions first (ours `<item>_FB_G|C|I`,
+ * Canvas `general_fb`, `correct_fb`, `general_incorrect_fb`), then structure:
+ * a condition naming one answer gives that answer's feedback, a scoring one
+ * the correct feedback, an `other` one general (continue) or incorrect.
+ */
+function readFeedback(item: XmlElement): { question: CcFeedback; byChoice: Map<string, string> } {
+  const texts = new Map<string, string>();
+  for (const f of childrenNamed(item, 'itemfeedback')) {
+    const t = materialText(descendantsNamed(f, 'material')[0]);
+    if (f.attrs['ident'] && t && t.text.trim() !== '') texts.set(f.attrs['ident'], t.text);
+  }
+  const question: CcFeedback = {};
+  const byChoice = new Map<string, string>();
+  if (texts.size === 0) return { question, byChoice };
+  const add = (slot: keyof CcFeedback, text: string) => {
+    question[slot] = question[slot] ? `${question[slot]}\n${text}` : text;
+  };
+  const used = new Set<string>();
+  for (const rc of descendantsNamed(item, 'respcondition')) {
+    const cond = firstChild(rc, 'conditionvar');
+    const direct = cond ? cond.children.filter((c) => c.local === 'varequal') : [];
+    const other = cond ? cond.children.some((c) => c.local === 'other') : false;
+    const scoring = childrenNamed(rc, 'setvar').some((sv) => Number(sv.text.trim()) > 0);
+    const continues = /^yes$/i.test(rc.attrs['continue'] ?? '');
+    for (const d of childrenNamed(rc, 'displayfeedback')) {
+      const id = d.attrs['linkrefid'] ?? '';
+      const text = texts.get(id);
+      if (text === undefined || used.has(id)) continue;
+      used.add(id);
+      if (/(^|_)general_incorrect_fb$|_FB_I$/.test(id)) add('incorrect', text);
+      else if (/(^|_)general_fb$|_FB_G$/.test(id)) add('general', text);
+      else if (/(^|_)correct_fb$|_FB_C$/.test(id)) add('correct', text);
+      else if (direct.length === 1 && !scoring) byChoice.set(direct[0].text.trim(), text);
+      else if (direct.length === 1 && /_FB_C\d+$/.test(id)) byChoice.set(direct[0].text.trim(), text);
+      else if (scoring) add('correct', text);
+      else if (other) add(continues ? 'general' : 'incorrect', text);
+      else add('general', text);
+    }
+  }
+  return { question, byChoice };
+}
+
 function parseQuestion(item: XmlElement): ParsedQtiQuestion {
   const meta = metadataFields(firstChild(item, 'itemmetadata'));
   const profile = meta.get('cc_profile') ?? meta.get('question_type') ?? 'unknown';
@@ -124,20 +168,30 @@ function parseQuestion(item: XmlElement): ParsedQtiQuestion {
   const presentation = firstChild(item, 'presentation');
   const text = stem(presentation) ?? { text: '', textType: 'text/plain' as const };
   const weight = Number(meta.get('cc_weighting') ?? meta.get('points_possible'));
-  const base = { title, text: text.text, textType: text.textType, ...(Number.isFinite(weight) && weight > 0 ? { points: weight } : {}) };
+  const fb = readFeedback(item);
+  const base = {
+    title,
+    text: text.text,
+    textType: text.textType,
+    ...(Number.isFinite(weight) && weight > 0 ? { points: weight } : {}),
+    ...(Object.keys(fb.question).length > 0 ? { feedback: fb.question } : {}),
+  };
   const { equal, substring } = scoringConditions(item);
   if (type === 'multiple-choice' || type === 'multiple-response' || type === 'true-false') {
     const labels = presentation ? descendantsNamed(presentation, 'response_label') : [];
     const correct = new Set(equal.map((v) => v.text.trim()));
     const choices = labels.map((l) => {
       const t = materialText(firstChild(l, 'material') ?? firstChild(l, 'flow_mat')) ?? { text: '', textType: 'text/plain' as const };
-      return { text: t.text, textType: t.textType, correct: correct.has(l.attrs['ident'] ?? '') };
+      const own = fb.byChoice.get(l.attrs['ident'] ?? '');
+      return { text: t.text, textType: t.textType, correct: correct.has(l.attrs['ident'] ?? ''), ...(own !== undefined ? { feedback: own } : {}) };
     });
     if (choices.length === 0) return { profile, title, unsupported: 'choice question without response labels' };
     if (type === 'true-false') {
       const right = choices.find((c) => c.correct);
       if (!right) return { profile, title, unsupported: 'true/false question without a correct answer' };
-      const answer = /^\s*(true|vrai|yes|oui)\s*$/i.test(right.text.replace(/<[^>]*>/g, ''));
+      const rightIdent = labels[choices.indexOf(right)].attrs['ident'];
+      // `true` / `false` identifiers (the CC form Moodle requires) decide; else the label's text.
+      const answer = rightIdent === 'true' || rightIdent === 'false' ? rightIdent === 'true' : /^\s*(true|vrai|yes|oui)\s*$/i.test(right.text.replace(/<[^>]*>/g, ''));
       return { profile, title, question: { ...base, type, answer } };
     }
     return { profile, title, question: { ...base, type, choices } };
@@ -203,8 +257,51 @@ function scoreOutcomes(w: XmlWriter): void {
   w.close('outcomes');
 }
 
+/** A `respcondition`: `cond` writes the inside of `conditionvar`; feedback idents are displayed. */
+function respcondition(w: XmlWriter, cont: 'Yes' | 'No', cond: () => void, score: boolean, feedbacks: string[]): void {
+  w.open('respcondition', { continue: cont });
+  w.open('conditionvar');
+  cond();
+  w.close('conditionvar');
+  if (score) w.leaf('setvar', '100', { varname: 'SCORE', action: 'Set' });
+  for (const f of feedbacks) w.empty('displayfeedback', { feedbacktype: 'Response', linkrefid: f });
+  w.close('respcondition');
+}
+
+function hasText(t: string | undefined): t is string {
+  return typeof t === 'string' && t.trim() !== '';
+}
+
+/**
+ * One question. Choice identifiers are `<ident>_C<n>`, except true/false:
+ * `true` and `false` (Moodle's CC quiz import accepts no others and aborts the
+ * course otherwise). Feedback is written as `itemfeedback` shown by
+ * `respcondition`s the way Moodle's importer reads them: general feedback
+ * from a `continue="Yes"` condition, per-answer feedback from the condition
+ * naming the answer, correct / incorrect feedback with the scoring condition
+ * / the conditions of wrong answers and a final `other`.
+ */
 function writeQuestion(w: XmlWriter, q: CcQuestion, ident: string, where: string): void {
   const rid = `${ident}_R`;
+  const fb = q.feedback ?? {};
+  const itemFeedback: { id: string; text: string }[] = [];
+  const feedbackId = (suffix: string, text: string | undefined): string | undefined => {
+    if (!hasText(text)) return undefined;
+    const id = `${ident}_FB_${suffix}`;
+    itemFeedback.push({ id, text });
+    return id;
+  };
+  const general = feedbackId('G', fb.general);
+  const correct = feedbackId('C', fb.correct);
+  const incorrect = feedbackId('I', fb.incorrect);
+  const ids = (...xs: (string | undefined)[]): string[] => xs.filter((x): x is string => x !== undefined);
+  const generalCondition = () => {
+    if (general) respcondition(w, 'Yes', () => w.empty('other'), false, [general]);
+  };
+  const incorrectCondition = () => {
+    if (incorrect) respcondition(w, 'No', () => w.empty('other'), false, [incorrect]);
+  };
+
   w.open('item', { ident, title: q.title ?? undefined });
   w.open('itemmetadata');
   w.open('qtimetadata');
@@ -226,18 +323,20 @@ function writeQuestion(w: XmlWriter, q: CcQuestion, ident: string, where: string
       const choices =
         q.type === 'true-false'
           ? [
-              { text: 'True', textType: 'text/plain' as const, correct: q.answer },
-              { text: 'False', textType: 'text/plain' as const, correct: !q.answer },
+              { text: 'True', textType: 'text/plain' as const, correct: q.answer, feedback: undefined },
+              { text: 'False', textType: 'text/plain' as const, correct: !q.answer, feedback: undefined },
             ]
           : q.choices;
       if (choices.length < 2) throw new FormatError('INVALID_INPUT', `${where} needs at least two choices`);
       const right = choices.filter((c) => c.correct).length;
       if (q.type === 'multiple-choice' && right !== 1) throw new FormatError('INVALID_INPUT', `${where} (multiple-choice) needs exactly one correct choice, has ${right}`);
       if (q.type === 'multiple-response' && right < 1) throw new FormatError('INVALID_INPUT', `${where} (multiple-response) needs at least one correct choice`);
+      const choiceIdent = (i: number) => (q.type === 'true-false' ? (i === 0 ? 'true' : 'false') : `${ident}_C${i + 1}`);
+      const choiceFeedback = choices.map((c, i) => feedbackId(`C${i + 1}`, c.feedback));
       w.open('response_lid', { ident: rid, rcardinality: q.type === 'multiple-response' ? 'Multiple' : 'Single' });
       w.open('render_choice');
       choices.forEach((c, i) => {
-        w.open('response_label', { ident: `${ident}_C${i + 1}` });
+        w.open('response_label', { ident: choiceIdent(i) });
         material(w, c);
         w.close('response_label');
       });
@@ -246,26 +345,37 @@ function writeQuestion(w: XmlWriter, q: CcQuestion, ident: string, where: string
       w.close('presentation');
       w.open('resprocessing');
       scoreOutcomes(w);
-      w.open('respcondition', { continue: 'No' });
-      w.open('conditionvar');
-      if (q.type === 'multiple-response') {
-        w.open('and');
-        choices.forEach((c, i) => {
-          if (c.correct) w.leaf('varequal', `${ident}_C${i + 1}`, { respident: rid });
-          else {
-            w.open('not');
-            w.leaf('varequal', `${ident}_C${i + 1}`, { respident: rid });
-            w.close('not');
+      generalCondition();
+      const single = q.type !== 'multiple-response';
+      const rightIndex = choices.findIndex((c) => c.correct);
+      respcondition(
+        w,
+        'No',
+        () => {
+          if (!single) {
+            w.open('and');
+            choices.forEach((c, i) => {
+              if (c.correct) w.leaf('varequal', choiceIdent(i), { respident: rid });
+              else {
+                w.open('not');
+                w.leaf('varequal', choiceIdent(i), { respident: rid });
+                w.close('not');
+              }
+            });
+            w.close('and');
+          } else {
+            w.leaf('varequal', choiceIdent(rightIndex), { respident: rid });
           }
-        });
-        w.close('and');
-      } else {
-        const i = choices.findIndex((c) => c.correct);
-        w.leaf('varequal', `${ident}_C${i + 1}`, { respident: rid });
-      }
-      w.close('conditionvar');
-      w.leaf('setvar', '100', { varname: 'SCORE', action: 'Set' });
-      w.close('respcondition');
+        },
+        true,
+        ids(correct, single ? choiceFeedback[rightIndex] : undefined),
+      );
+      choices.forEach((c, i) => {
+        const own = choiceFeedback[i];
+        if (!own || (single && i === rightIndex)) return;
+        respcondition(w, 'No', () => w.leaf('varequal', choiceIdent(i), { respident: rid }), false, ids(own, c.correct ? undefined : incorrect));
+      });
+      incorrectCondition();
       w.close('resprocessing');
       break;
     }
@@ -279,15 +389,20 @@ function writeQuestion(w: XmlWriter, q: CcQuestion, ident: string, where: string
       w.close('presentation');
       w.open('resprocessing');
       scoreOutcomes(w);
+      generalCondition();
       for (const v of values) {
-        w.open('respcondition', { continue: 'No' });
-        w.open('conditionvar');
-        if (q.type === 'pattern-match') w.leaf('varsubstring', v, { respident: rid, case: 'No' });
-        else w.leaf('varequal', v, { respident: rid, case: q.caseSensitive ? 'Yes' : 'No' });
-        w.close('conditionvar');
-        w.leaf('setvar', '100', { varname: 'SCORE', action: 'Set' });
-        w.close('respcondition');
+        respcondition(
+          w,
+          'No',
+          () => {
+            if (q.type === 'pattern-match') w.leaf('varsubstring', v, { respident: rid, case: 'No' });
+            else w.leaf('varequal', v, { respident: rid, case: q.caseSensitive ? 'Yes' : 'No' });
+          },
+          true,
+          ids(correct),
+        );
       }
+      incorrectCondition();
       w.close('resprocessing');
       break;
     }
@@ -298,15 +413,20 @@ function writeQuestion(w: XmlWriter, q: CcQuestion, ident: string, where: string
       w.close('presentation');
       w.open('resprocessing');
       scoreOutcomes(w);
-      w.open('respcondition', { continue: 'No' });
-      w.open('conditionvar');
-      w.empty('other');
-      w.close('conditionvar');
-      w.close('respcondition');
+      generalCondition();
+      // Not computer-scored: feedback labelled correct / incorrect (a sample answer, often) shows with the final condition.
+      respcondition(w, 'No', () => w.empty('other'), false, ids(correct, incorrect));
       w.close('resprocessing');
       break;
     default:
       throw new FormatError('INVALID_INPUT', `${where}.type is unknown: ${String((q as { type?: unknown }).type)}`);
+  }
+  for (const f of itemFeedback) {
+    w.open('itemfeedback', { ident: f.id });
+    w.open('flow_mat');
+    material(w, { text: f.text, textType: 'text/html' });
+    w.close('flow_mat');
+    w.close('itemfeedback');
   }
   w.close('item');
 }

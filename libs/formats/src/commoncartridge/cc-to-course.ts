@@ -13,7 +13,7 @@ import { MAX_DESCRIPTOR_BYTES } from './cc-package';
 import { parseQti } from './cc-qti';
 import { findPackageFile, normalizeHref, OpenedCartridge } from './cc-read';
 import { safeFileName } from './cc-writer';
-import { CcAssignmentItem, CcCourse, CcFileItem, CcItem, CcOrgItem, CcQuizItem, CcResource } from './cc-types';
+import { CcAssignmentItem, CcCourse, CcFeedback, CcFileItem, CcItem, CcOrgItem, CcQuizItem, CcResource, mapFeedback } from './cc-types';
 
 export interface CcCourseMapping {
   course: CcCourse;
@@ -330,11 +330,24 @@ export async function cartridgeToCourse(opened: OpenedCartridge, options: CcMapp
           }
           const x = q.question;
           const text = x.textType === 'text/plain' ? x.text : await rewriteLinks(x.text, base, `${r.identifier}`);
+          // Feedback is HTML (itemfeedback mattext): its links are rewritten like the stems'.
+          let feedback: CcFeedback | undefined;
+          if (x.feedback) {
+            feedback = {};
+            for (const slot of ['general', 'correct', 'incorrect'] as const) if (x.feedback[slot] !== undefined) feedback[slot] = await rewriteLinks(x.feedback[slot]!, base, r.identifier);
+          }
+          const withFeedback = feedback ? { feedback } : {};
           if (x.type === 'multiple-choice' || x.type === 'multiple-response') {
             const choices = [];
-            for (const ch of x.choices) choices.push({ ...ch, text: ch.textType === 'text/plain' ? ch.text : await rewriteLinks(ch.text, base, r.identifier) });
-            questions.push({ ...x, text, choices });
-          } else questions.push({ ...x, text });
+            for (const ch of x.choices) {
+              choices.push({
+                ...ch,
+                text: ch.textType === 'text/plain' ? ch.text : await rewriteLinks(ch.text, base, r.identifier),
+                ...(ch.feedback !== undefined ? { feedback: await rewriteLinks(ch.feedback, base, r.identifier) } : {}),
+              });
+            }
+            questions.push({ ...x, text, ...withFeedback, choices });
+          } else questions.push({ ...x, text, ...withFeedback });
         }
         if (questions.length === 0) {
           losses.push(`${r.kind} "${label}" (${r.identifier}): no question of a Common Cartridge type, not carried`);
@@ -615,11 +628,12 @@ function dropDanglingRefs(course: CcCourse, losses: string[]): void {
             return {
               ...i,
               ...(i.description !== undefined ? { description: fix(i.description) } : {}),
-              questions: i.questions.map((q) =>
-                q.type === 'multiple-choice' || q.type === 'multiple-response'
-                  ? { ...q, text: fix(q.text), choices: q.choices.map((c) => ({ ...c, text: fix(c.text) })) }
-                  : { ...q, text: fix(q.text) },
-              ),
+              questions: i.questions.map((q) => {
+                const withFeedback = q.feedback ? { feedback: mapFeedback(q.feedback, fix) } : {};
+                return q.type === 'multiple-choice' || q.type === 'multiple-response'
+                  ? { ...q, text: fix(q.text), ...withFeedback, choices: q.choices.map((c) => ({ ...c, text: fix(c.text), ...(c.feedback !== undefined ? { feedback: fix(c.feedback) } : {}) })) }
+                  : { ...q, text: fix(q.text), ...withFeedback };
+              }),
             };
           default:
             return i;

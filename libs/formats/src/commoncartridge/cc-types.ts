@@ -56,6 +56,22 @@ export interface CcRichText {
 
 export interface CcChoice extends CcRichText {
   correct: boolean;
+  /** Shown when this choice is selected (QTI `itemfeedback`, HTML). */
+  feedback?: string;
+}
+
+/** Question feedback (QTI `itemfeedback`, HTML): always shown, on a right answer, on a wrong one. */
+export interface CcFeedback {
+  general?: string;
+  correct?: string;
+  incorrect?: string;
+}
+
+/** The same feedback with `fn` applied to each text present. */
+export function mapFeedback(f: CcFeedback, fn: (text: string, slot: keyof CcFeedback) => string): CcFeedback {
+  const out: CcFeedback = {};
+  for (const slot of ['general', 'correct', 'incorrect'] as const) if (f[slot] !== undefined) out[slot] = fn(f[slot]!, slot);
+  return out;
 }
 
 interface CcQuestionBase extends CcRichText {
@@ -63,6 +79,7 @@ interface CcQuestionBase extends CcRichText {
   title?: string;
   /** Weight of the question (`cc_weighting`), default 1. */
   points?: number;
+  feedback?: CcFeedback;
 }
 
 /**

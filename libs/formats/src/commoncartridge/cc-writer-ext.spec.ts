@@ -98,7 +98,7 @@ describe('writeCommonCartridge: every ENT content kind', () => {
     const back = parsed.questions.map((q) => q.question);
     expect(back.map((q) => q?.type)).toEqual(questions.map((q) => q.type));
     expect(back[0]).toMatchObject({ type: 'multiple-choice', points: 2, choices: [{ correct: false }, { correct: true }, { correct: false }] });
-    expect(back[0]!.text).toContain('$IMS-CC-FILEBASE$/web_resources/schema.png');
+    expect(back[0]!.text).toContain('../web_resources/schema.png');
     expect(back[1]).toMatchObject({ choices: [{ text: 'Mars', correct: true }, { text: 'Jupiter', correct: false }, { text: 'Vénus', correct: true }] });
     expect(back[2]).toMatchObject({ type: 'true-false', answer: false });
     expect(back[3]).toMatchObject({ type: 'fill-in-blank', answers: ['Mars', 'mars'] });
@@ -184,14 +184,14 @@ describe('read → write → read (cartridgeToCourse)', () => {
     expect(losses).toEqual([]);
     const second = await writeCommonCartridge(course, { version });
     expect(await essence(second)).toEqual(await essence(first));
-    // Links between items survive as $IMS-CC-FILEBASE$ links that resolve.
+    // Links between items survive as relative links that resolve.
     const z = await openZipSafely(second);
     const intro = z.entries.find((e) => /introduction\.html$/.test(e.name))!;
     const html = (await z.read(intro.name)).toString('utf8');
     z.close();
-    expect(html).toMatch(/href="\$IMS-CC-FILEBASE\$\/web_resources\/schema\.png"/);
+    expect(html).toMatch(/href="\.\.\/web_resources\/schema\.png"/);
     expect(html).toMatch(/href="https:\/\/fr\.wikipedia\.org\/wiki\/Univers"/);
-    expect(html).toMatch(/href="\$IMS-CC-FILEBASE\$\/wiki_content\/cours\.html#partie-2"/);
+    expect(html).toMatch(/href="cours\.html#partie-2"/);
     // A third generation is byte-identical to the second (the mapping is a fixed point).
     const o2 = await openCommonCartridge(second);
     const again = await cartridgeToCourse(o2);

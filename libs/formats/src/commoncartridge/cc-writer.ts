@@ -14,6 +14,7 @@ import {
   CcWriteVersion,
 } from './cc-types';
 import { CC_FILEBASE_TOKEN, CC_PROFILES, CC_SCHEMA_NAME, CcVersionProfile } from './cc-versions';
+import { mapFeedback } from './cc-types';
 
 const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
 const REF_PATTERN = /\{\{ref:([^{}\s]{1,200})\}\}/g;
@@ -82,12 +83,30 @@ function toDate(value: Date | string | undefined): Date | undefined {
   return d;
 }
 
-/** Replaces `{{ref:KEY}}` with the target's link; unknown keys are an error (a dangling link is a bug). */
-function resolveRefs(text: string, refs: Map<string, string>, where: string): string {
+/** Target of a `{{ref:KEY}}`: a web link's URL, or the package path of a resource's file. */
+type RefTarget = { url: string } | { path: string };
+
+/** `to` (package path) relative to the folder of `from` (package path), URL-encoded: `../web_resources/a.pdf`. */
+export function relativePackagePath(from: string, to: string): string {
+  const fromDir = from.split('/').slice(0, -1);
+  const target = to.split('/');
+  let common = 0;
+  while (common < fromDir.length && common < target.length - 1 && fromDir[common] === target[common]) common++;
+  return encodePath([...fromDir.slice(common).map(() => '..'), ...target.slice(common)].join('/'));
+}
+
+/**
+ * Replaces `{{ref:KEY}}` in a document written at `fromPath` with the
+ * target's link: a relative path (Moodle's page, forum and quiz imports
+ * resolve relative paths; they leave `$IMS-CC-FILEBASE$` in page text as it
+ * is, and resolve it in questions against the question's folder), or the
+ * URL of a web link. Unknown keys are an error (a dangling link is a bug).
+ */
+function resolveRefs(text: string, refs: Map<string, RefTarget>, where: string, fromPath: string): string {
   return text.replace(REF_PATTERN, (_m, key: string) => {
     const target = refs.get(key);
     if (target === undefined) throw new FormatError('INVALID_INPUT', `${where}: unknown reference {{ref:${key}}}`);
-    return target;
+    return 'url' in target ? target.url : relativePackagePath(fromPath, target.path);
   });
 }
 
@@ -95,8 +114,23 @@ function referencedKeys(text: string): string[] {
   return [...text.matchAll(REF_PATTERN)].map((m) => m[1]);
 }
 
+/** Whether an HTML fragment shows nothing (no text, no image or embedded object). */
+function isBlankHtml(html: string): boolean {
+  if (/<(img|video|audio|iframe|object|embed|svg|math|canvas|input)\b/i.test(html)) return false;
+  return html.replace(/<!--[\s\S]*?-->/g, '').replace(/<[^>]*>/g, '').replace(/&nbsp;|&#160;|\s/g, '') === '';
+}
+
+/**
+ * A complete HTML page. An empty body gets the title (Moodle's importer fails
+ * on empty page bodies under PHP 8).
+ */
 function pageDocument(title: string, html: string, language: string): string {
-  if (/^\s*(<!doctype\s|<html[\s>])/i.test(html)) return html;
+  if (/^\s*(<!doctype\s|<html[\s>])/i.test(html)) {
+    const body = /<body([^>]*)>([\s\S]*?)<\/body>/i.exec(html);
+    if (body && isBlankHtml(body[2])) return html.replace(body[0], `<body${body[1]}>\n<p>${escapeXmlText(title)}</p>\n</body>`);
+    return html;
+  }
+  if (isBlankHtml(html)) html = `<p>${escapeXmlText(title)}</p>`;
   return [
     '<!DOCTYPE html>',
     `<html lang="${escapeXmlAttr(language)}">`,
@@ -239,14 +273,25 @@ function assignmentXml(id: string, item: CcAssignmentItem, text: string, attachm
   return w.toString();
 }
 
-/** Every rich text of a quiz, for reference resolution. */
+/** Every rich text of a quiz (stems, choices, feedback), for reference resolution. */
 function mapQuizTexts(quiz: CcQuizItem, fn: (text: string, where: string) => string): CcQuizItem {
   const q2 = quiz.questions.map((q, i): CcQuestion => {
     const text = fn(q.text, `question ${i + 1}`);
+    const feedback = q.feedback && mapFeedback(q.feedback, (t, slot) => fn(t, `question ${i + 1}, ${slot} feedback`));
+    const withFeedback = feedback ? { feedback } : {};
     if (q.type === 'multiple-choice' || q.type === 'multiple-response') {
-      return { ...q, text, choices: q.choices.map((c, j) => ({ ...c, text: fn(c.text, `question ${i + 1}, choice ${j + 1}`) })) };
+      return {
+        ...q,
+        text,
+        ...withFeedback,
+        choices: q.choices.map((c, j) => ({
+          ...c,
+          text: fn(c.text, `question ${i + 1}, choice ${j + 1}`),
+          ...(c.feedback !== undefined ? { feedback: fn(c.feedback, `question ${i + 1}, choice ${j + 1} feedback`) } : {}),
+        })),
+      };
     }
-    return { ...q, text };
+    return { ...q, text, ...withFeedback };
   });
   return { ...quiz, questions: q2, ...(quiz.description !== undefined ? { description: fn(quiz.description, 'description') } : {}) };
 }
@@ -298,6 +343,47 @@ function checkUrl(value: string, where: string): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FormatError('INVALID_INPUT', `${where} must be http(s): ${value}`);
 }
 
+/** Title of the folder that brings outline-less learning objects into the outline. */
+export const OTHER_RESOURCES_TITLE = 'Autres ressources';
+
+/** Keys that texts and attachments of `items` (recursively) point at. */
+function referencedKeysIn(items: CcItem[], into = new Set<string>()): Set<string> {
+  for (const i of items) {
+    const texts =
+      i.kind === 'page' ? [i.html]
+      : i.kind === 'forum' || i.kind === 'assignment' ? [i.text]
+      : i.kind === 'quiz' ? quizTexts(i)
+      : [];
+    for (const t of texts) if (typeof t === 'string') for (const k of referencedKeys(t)) into.add(k);
+    if ((i.kind === 'forum' || i.kind === 'assignment') && Array.isArray(i.attachments)) for (const a of i.attachments) into.add(a);
+    if (i.kind === 'folder' && Array.isArray(i.items)) referencedKeysIn(i.items, into);
+  }
+  return into;
+}
+
+/**
+ * Moodle (and any importer that walks the organization) imports only what
+ * the outline reaches. Learning objects of `extraResources` — everything
+ * but question banks (CC forbids items pointing at them) and files that
+ * another resource links to or attaches (they travel as its dependencies) —
+ * are moved into a last top-level folder « Autres ressources », and the move
+ * is reported.
+ */
+function bringIntoOutline(course: CcCourse, losses: string[]): CcCourse {
+  const extras = Array.isArray(course.extraResources) ? course.extraResources : [];
+  if (extras.length === 0) return course;
+  const all = [...(Array.isArray(course.sections) ? course.sections.flatMap((s) => (Array.isArray(s?.items) ? s.items : [])) : []), ...(course.outline ?? []), ...extras];
+  const referenced = referencedKeysIn(all);
+  const stays = (e: CcItem) =>
+    e?.kind === 'folder' || e?.kind === 'alias' || (e?.kind === 'quiz' && !!e.bank) || (e?.kind === 'file' && e.key !== undefined && referenced.has(e.key));
+  const moved = extras.filter((e) => !stays(e));
+  if (moved.length === 0) return course;
+  losses.push(
+    `${moved.length} resource(s) outside the outline placed in the folder "${OTHER_RESOURCES_TITLE}" at the end of the outline (importers such as Moodle take only what the outline reaches)`,
+  );
+  return { ...course, outline: [...(course.outline ?? []), { kind: 'folder', title: OTHER_RESOURCES_TITLE, items: moved }], extraResources: extras.filter(stays) };
+}
+
 /**
  * Plans the package: ids, paths, references, descriptors, manifest. Pure
  * (no I/O): the zip is written by the callers.
@@ -312,11 +398,12 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
   if (!Array.isArray(course.sections)) throw new FormatError('INVALID_INPUT', 'course.sections must be an array');
   const date = opts.date ?? toDate(course.updatedAt);
   const losses: string[] = [];
+  course = bringIntoOutline(course, losses);
 
   // 1. Plan: ids and package paths for every item, in document order.
   const usedPaths = new Set<string>(['imsmanifest.xml']);
   const planned: Planned[] = [];
-  const refs = new Map<string, string>();
+  const refs = new Map<string, RefTarget>();
   const resourceIdByKey = new Map<string, string>();
   const plannedByKey = new Map<string, Planned>();
   const aliases: { node: TreeNode; ref: string; where: string }[] = [];
@@ -364,7 +451,7 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
     const r: Planned = { id, item, path, inTree, dependencies: [] };
     if (item.key !== undefined) {
       if (refs.has(item.key)) throw new FormatError('INVALID_INPUT', `${where}.key ${item.key} is used twice`);
-      refs.set(item.key, item.kind === 'link' ? item.url : `${CC_FILEBASE_TOKEN}/${encodePath(path)}`);
+      refs.set(item.key, item.kind === 'link' ? { url: item.url } : { path });
       resourceIdByKey.set(item.key, id);
       plannedByKey.set(item.key, r);
     }
@@ -436,13 +523,13 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
       if (!target || (target.item.kind !== 'file' && target.item.kind !== 'page')) {
         throw new FormatError('INVALID_INPUT', `${where}: attachment ${k} is not the key of a file or page`);
       }
-      return `${CC_FILEBASE_TOKEN}/${encodePath(target.path)}`;
+      return target.path;
     });
   for (const r of planned) {
     const item = r.item;
     switch (item.kind) {
       case 'page': {
-        const html = resolveRefs(item.html, refs, `page "${item.title}"`);
+        const html = resolveRefs(item.html, refs, `page "${item.title}"`, r.path);
         r.dependencies = fileDeps([item.html]);
         files.push({ name: r.path, data: pageDocument(item.title, html, course.language) });
         break;
@@ -454,7 +541,9 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
         files.push({ name: r.path, data: weblinkXml(p, item.title, item.url) });
         break;
       case 'forum': {
-        const text = resolveRefs(item.text, refs, `forum "${item.title}"`);
+        const given = resolveRefs(item.text, refs, `forum "${item.title}"`, r.path);
+        // An empty topic text gets the title (Moodle's importer fails on empty bodies under PHP 8).
+        const text = !isBlankHtml(given) ? given : item.textType === 'text/plain' ? item.title : `<p>${escapeXmlText(item.title)}</p>`;
         attachmentHrefs(item.attachments, `forum "${item.title}"`);
         r.dependencies = fileDeps([item.text], item.attachments);
         const attachments = r.dependencies.map((rid) => `${CC_FILEBASE_TOKEN}/${encodePath(planned.find((x) => x.id === rid)!.path)}`);
@@ -462,7 +551,7 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
         break;
       }
       case 'quiz': {
-        const resolved = mapQuizTexts(item, (t, where) => resolveRefs(t, refs, `quiz "${item.title}", ${where}`));
+        const resolved = mapQuizTexts(item, (t, where) => resolveRefs(t, refs, `quiz "${item.title}", ${where}`, r.path));
         r.dependencies = fileDeps(quizTexts(item));
         if (version !== '1.3' && resolved.description) {
           losses.push(`quiz "${item.title}": its introduction is not carried (no assessment rubric in the CC ${version} QTI profile)`);
@@ -480,15 +569,16 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
         }
         break;
       case 'assignment': {
-        const text = resolveRefs(item.text, refs, `assignment "${item.title}"`);
-        const attachments = attachmentHrefs(item.attachments, `assignment "${item.title}"`);
+        const text = resolveRefs(item.text, refs, `assignment "${item.title}"`, r.path);
+        const attachmentPaths = attachmentHrefs(item.attachments, `assignment "${item.title}"`);
+        const attachments = attachmentPaths.map((a) => `${CC_FILEBASE_TOKEN}/${encodePath(a)}`);
         r.dependencies = fileDeps([item.text], item.attachments);
         if (version === '1.3') {
           files.push({ name: r.path, data: assignmentXml(r.id, item, text, attachments) });
         } else {
           // CC 1.0 and 1.1 have no assignment type (and 1.1 no intendeduse="assignment"): a page.
           const body = (item.textType === 'text/plain' ? `<p>${escapeXmlText(text)}</p>` : text) +
-            (attachments.length > 0 ? `\n<ul>${attachments.map((a) => `<li><a href="${escapeXmlAttr(a)}">${escapeXmlText(decodeURIComponent(a.split('/').pop() ?? a))}</a></li>`).join('')}</ul>` : '');
+            (attachmentPaths.length > 0 ? `\n<ul>${attachmentPaths.map((a) => `<li><a href="${escapeXmlAttr(relativePackagePath(r.path, a))}">${escapeXmlText(a.split('/').pop() ?? a)}</a></li>`).join('')}</ul>` : '');
           files.push({ name: r.path, data: pageDocument(item.title, body, course.language) });
           if (item.gradable !== undefined || item.pointsPossible !== undefined || item.submissionFormats?.length) {
             losses.push(`assignment "${item.title}": written as a page; grading and submission settings are not carried by CC ${version}`);
@@ -601,9 +691,11 @@ export function planCommonCartridge(course: CcCourse, opts: CcWriteOptions): CcW
  * question banks (in `extraResources`), LTI links and, in 1.3, assignments
  * (`assignment_xmlv1p0`; in 1.0 and 1.1 a page, grading declared lost).
  *
- * Links between items are written `$IMS-CC-FILEBASE$/<path from the package
- * root>` (the reading of the token that Moodle's importer applies). Output is
- * deterministic: same course, same options, same bytes.
+ * Links between items are written as paths relative to the document that
+ * holds them (`../web_resources/x.pdf`), as Moodle's own exports do: Moodle's
+ * page import resolves only those. Topic and assignment attachments keep the
+ * `$IMS-CC-FILEBASE$/<path from the root>` form of the CC descriptors.
+ * Output is deterministic: same course, same options, same bytes.
  */
 export async function writeCommonCartridge(course: CcCourse, opts: CcWriteOptions): Promise<Buffer> {
   const plan = planCommonCartridge(course, opts);

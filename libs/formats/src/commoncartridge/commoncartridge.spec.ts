@@ -89,14 +89,14 @@ describe('writeCommonCartridge', () => {
     const dtRes = resources.find((r) => r.attrs.type === dt)!;
     const topic = parseXmlSafely(await read(firstChild(dtRes, 'file')!.attrs.href));
     expect(topic.local).toBe('topic');
-    expect(firstChild(topic, 'text')!.text).toContain('$IMS-CC-FILEBASE$/web_resources/fiche-exercices-n-1.pdf');
+    expect(firstChild(topic, 'text')!.text).toContain('../web_resources/fiche-exercices-n-1.pdf');
   });
 
-  it('links pages and files with $IMS-CC-FILEBASE$ and declares the dependency', async () => {
+  it('links pages and files with relative paths (what Moodle resolves) and declares the dependency', async () => {
     const { root, read } = await manifestOf(await writeCommonCartridge(course, { version: '1.3' }));
     const intro = (await read('wiki_content/introduction.html')).toString('utf8');
-    expect(intro).toContain('href="$IMS-CC-FILEBASE$/web_resources/fiche-exercices-n-1.pdf"');
-    expect(intro).toContain('href="$IMS-CC-FILEBASE$/wiki_content/les-distances-dans-l-univers.html"');
+    expect(intro).toContain('href="../web_resources/fiche-exercices-n-1.pdf"');
+    expect(intro).toContain('href="les-distances-dans-l-univers.html"');
     expect(intro).not.toContain('{{ref:');
     const resources = firstChild(root, 'resources')!.children;
     const fileRes = resources.find((r) => r.attrs.href === 'web_resources/fiche-exercices-n-1.pdf')!;

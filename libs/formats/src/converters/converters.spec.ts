@@ -80,8 +80,23 @@ describe('executable converters', () => {
     const r = await run('imscc-1.3-to-imscc-1.1', cc13);
     const summary = await readCommonCartridgeManifest(await bytes(r));
     expect(summary.version).toBe('1.1');
-    expect(r.losses.map((l) => l.code)).toEqual(['CC13_ASSIGNMENTS_DROPPED']);
+    expect(r.losses.map((l) => l.code)).toEqual(['CC13_ASSIGNMENTS_DROPPED', 'CC_MOODLE_SECTION_TITLES']);
     expect(r.losses[0].message).toMatch(/devoirs à rendre/);
+  });
+
+  it('imscc-1.3 → imscc-1.1 declares every loss, with what real importers (Moodle) are known to do (defects 5, 9, 10)', async () => {
+    const r = await run('imscc-1.3-to-imscc-1.1', Readable.from([corpus('commoncartridge/packages/canvas_large_cc1.3.imscc')]));
+    const codes = r.losses.map((l) => l.code);
+    expect(codes).toEqual(
+      expect.arrayContaining(['CC_QUESTION_TYPES_DROPPED', 'CC_OUTLINE_COMPLETED', 'CC_MOODLE_FORUM_TOPIC_AS_INTRO', 'CC_MOODLE_SECTION_TITLES']),
+    );
+    const outline = r.losses.find((l) => l.code === 'CC_OUTLINE_COMPLETED')!;
+    expect(outline.message).toMatch(/« Autres ressources »/);
+    expect(outline.details!.join(' ')).toMatch(/\d+ resource\(s\) outside the outline/);
+    // Every applied loss is one the descriptor announces, so that the teacher saw it before anything moved.
+    const announced = findExecutableConverter('imscc-1.3-to-imscc-1.1')!.descriptor.losses.map((l) => l.code);
+    expect(announced).toEqual(expect.arrayContaining(codes));
+    for (const l of r.losses) expect(l.message).toMatch(/[éèàç]|les|des/);
   });
 
   it('mbox → eml (zip of messages) → mbox gives the mailbox back', async () => {

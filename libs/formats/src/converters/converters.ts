@@ -14,7 +14,8 @@ import { ZipFile } from 'yazl';
 import { FormatError } from '../errors';
 import { convertCommonCartridge } from '../commoncartridge/cc-convert';
 import { CC_MEDIA_TYPES } from '../commoncartridge/cc-versions';
-import { writeCommonCartridge } from '../commoncartridge/cc-writer';
+import { OTHER_RESOURCES_TITLE, writeCommonCartridge } from '../commoncartridge/cc-writer';
+import { readCommonCartridge } from '../commoncartridge/cc-read';
 import { cahierToCcWebContent } from '../icalendar/cahier';
 import { downgradeLheo23to22, LHEO_MEDIA_TYPE, upgradeLheo22to23 } from '../lheo/lheo';
 import { asRfc5322Message, emlFileName, emlToMbox, mboxEntry, splitMboxStream } from '../mbox/eml';
@@ -45,9 +46,21 @@ function commonCartridge(descriptor: ConverterDescriptor, to: '1.1' | '1.3'): Ex
         const found: { code: string; details: string[] }[] = [];
         const notes: string[] = [];
         for (const l of r.losses) {
-          if (/assignment|devoir/i.test(l)) found.push({ code: 'CC13_ASSIGNMENTS_DROPPED', details: [l] });
+          if (/^assignment |devoir/i.test(l)) found.push({ code: 'CC13_ASSIGNMENTS_DROPPED', details: [l] });
           else if (/curriculum|standard/i.test(l)) found.push({ code: 'CC12_CURRICULUM_STANDARDS_DROPPED', details: [l] });
+          else if (/: question .* not carried|no question of a Common Cartridge type/.test(l)) found.push({ code: 'CC_QUESTION_TYPES_DROPPED', details: [l] });
+          else if (/its introduction is not carried/.test(l)) found.push({ code: 'CC_QUIZ_INTRO_DROPPED', details: [l] });
+          else if (l.includes(`"${OTHER_RESOURCES_TITLE}"`)) found.push({ code: 'CC_OUTLINE_COMPLETED', details: [l] });
           else notes.push(l);
+        }
+        if (to !== '1.3') {
+          // What Moodle (the platform behind most arrivals that want CC 1.1) does with what was written.
+          const written = await readCommonCartridge(outPath);
+          const forums = written.resources.filter((x) => x.kind === 'discussion').length;
+          if (forums > 0) found.push({ code: 'CC_MOODLE_FORUM_TOPIC_AS_INTRO', details: [`${forums} forum(s)`] });
+          const roots = written.organization?.items ?? [];
+          const sections = (roots.length === 1 ? roots[0].children : roots).filter((i) => i.children.length > 0).length;
+          if (sections > 0) found.push({ code: 'CC_MOODLE_SECTION_TITLES', details: [`${sections} section(s)`] });
         }
         if (to === '1.1') {
           // What CC 1.1 has no place for, whatever the writer did with it: assignments (a CC 1.3 extension

@@ -23,9 +23,46 @@ export const CC12_CURRICULUM_STANDARDS_DROPPED: ConverterLoss = {
   message: 'Les références aux programmes officiels associées aux ressources du cours ne sont pas conservées.',
 };
 
+export const CC_QUESTION_TYPES_DROPPED: ConverterLoss = {
+  code: 'CC_QUESTION_TYPES_DROPPED',
+  message:
+    'Les questions d\'un type que Common Cartridge ne connaît pas (appariement, réponse numérique, questions à plusieurs blancs…) ne sont pas reprises ; les autres questions des mêmes tests le sont.',
+};
+
+export const CC_QUIZ_INTRO_DROPPED: ConverterLoss = {
+  code: 'CC_QUIZ_INTRO_DROPPED',
+  message: 'Le texte de présentation placé en tête d\'un test n\'est pas repris (Common Cartridge 1.1 n\'a pas d\'emplacement pour lui) ; ses questions le sont.',
+};
+
+export const CC_OUTLINE_COMPLETED: ConverterLoss = {
+  code: 'CC_OUTLINE_COMPLETED',
+  message:
+    'Les ressources qui n\'étaient rangées dans aucune section du cours sont regroupées dans un dossier « Autres ressources » à la fin du cours, pour que Moodle et les autres plateformes les importent.',
+};
+
+export const CC_MOODLE_FORUM_TOPIC_AS_INTRO: ConverterLoss = {
+  code: 'CC_MOODLE_FORUM_TOPIC_AS_INTRO',
+  message:
+    'Si votre nouvel ENT importe les cours dans Moodle : chaque forum y arrive sans message, le texte du sujet devenant la présentation du forum, et les fichiers liés depuis ce texte peuvent ne plus s\'ouvrir.',
+};
+
+export const CC_MOODLE_SECTION_TITLES: ConverterLoss = {
+  code: 'CC_MOODLE_SECTION_TITLES',
+  message:
+    'Si votre nouvel ENT importe les cours dans Moodle : le titre de chaque section y devient le texte de présentation de la section, qui reçoit un nom par défaut (« Section 1 »…).',
+};
+
 export const DESCRIPTORS = {
   imscc11To13: descriptor('imscc-1.1', 'imscc-1.3', 1),
-  imscc13To11: descriptor('imscc-1.3', 'imscc-1.1', 2, [CC13_ASSIGNMENTS_DROPPED, CC12_CURRICULUM_STANDARDS_DROPPED]),
+  imscc13To11: descriptor('imscc-1.3', 'imscc-1.1', 2, [
+    CC13_ASSIGNMENTS_DROPPED,
+    CC12_CURRICULUM_STANDARDS_DROPPED,
+    CC_QUESTION_TYPES_DROPPED,
+    CC_QUIZ_INTRO_DROPPED,
+    CC_OUTLINE_COMPLETED,
+    CC_MOODLE_FORUM_TOPIC_AS_INTRO,
+    CC_MOODLE_SECTION_TITLES,
+  ]),
   mboxToEml: descriptor('mbox', 'eml', 1),
   emlToMbox: descriptor('eml', 'mbox', 1),
   lheo22To23: descriptor('lheo-2.2', 'lheo-2.3', 1),
