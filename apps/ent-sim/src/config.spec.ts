@@ -70,10 +70,18 @@ describe('loadEntSimConfig', () => {
     [{ ENT_SIM_LARGE_ITEM_BYTES: String(4 * 1024 * 1024 * 1024 + 1) }, 'ENT_SIM_LARGE_ITEM_BYTES'],
     [{ ENT_SIM_LARGE_ITEM_OWNERS: 'marie.dupont,bad owner' }, 'ENT_SIM_LARGE_ITEM_OWNERS'],
     [{ ENT_SIM_EXPORT_BYTES_PER_SECOND: 'fast' }, 'ENT_SIM_EXPORT_BYTES_PER_SECOND'],
+    [{ ENT_SIM_EXPORT_FORMATS: 'imscc-1.3,,ical' }, 'ENT_SIM_EXPORT_FORMATS'],
+    [{ ENT_SIM_EXPORT_FORMATS: 'IMSCC 1.3' }, 'ENT_SIM_EXPORT_FORMATS'],
   ])('names the bad variable (%j)', (patch, variable) => {
     const problems = problemsOf({ ENT_SIM_PROFILE: 'ent-a', ENT_SIM_CONNECTOR_TOKEN: TOKEN, ...patch });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${variable}: `));
+  });
+
+  it('reads the Moodle-like profile and ENT_SIM_EXPORT_FORMATS', () => {
+    const c = loadEntSimConfig({ ENT_SIM_PROFILE: 'ent-b-moodle', ENT_SIM_CONNECTOR_TOKEN: TOKEN, ENT_SIM_EXPORT_FORMATS: 'imscc-1.3, ical' }, '/srv');
+    expect(c).toMatchObject({ profile: 'ent-b-moodle', exportFormats: ['imscc-1.3', 'ical'], dataDir: '/srv/.data/ent-b-moodle' });
+    expect(loadEntSimConfig({ ENT_SIM_PROFILE: 'ent-a', ENT_SIM_CONNECTOR_TOKEN: TOKEN }, '/srv').exportFormats).toBeUndefined();
   });
 
   it('reports every problem at once', () => {

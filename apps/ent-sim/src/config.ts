@@ -20,6 +20,7 @@ import { ConfigError } from '@ent/common';
  * | ENT_SIM_LARGE_ITEM_BYTES  | 0 (tests, benchmarks: one large PDF per teacher, up to 4 GiB, seeded in flat memory) |
  * | ENT_SIM_LARGE_ITEM_OWNERS | (every seeded teacher) comma-separated owners who get it |
  * | ENT_SIM_EXPORT_BYTES_PER_SECOND | 0 = unlimited (tests: a slow ENT link) |
+ * | ENT_SIM_EXPORT_FORMATS    | all (tests: comma-separated format ids a fresh store offers, e.g. `imscc-1.3,ical,mbox,binary`) |
  *
  * ENT_SIM_EXTRA_ITEMS = N gives every teacher of the profile's seed N more
  * synthetic contents at seeding (first start on an empty data directory only):
@@ -27,7 +28,7 @@ import { ConfigError } from '@ent/common';
  * (`seed/extra-items.ts`), with deterministic bytes (same N, same sizes and
  * SHA-256). Ids: `<entId>-<owner>-extra-001` … For load tests (`bench/`).
  */
-export const ENT_SIM_PROFILES = ['ent-a', 'ent-b'] as const;
+export const ENT_SIM_PROFILES = ['ent-a', 'ent-b', 'ent-b-moodle'] as const;
 export type EntSimProfileName = (typeof ENT_SIM_PROFILES)[number];
 
 export interface EntSimConfig {
@@ -54,6 +55,11 @@ export interface EntSimConfig {
   largeItemOwners?: string[];
   /** ENT_SIM_EXPORT_BYTES_PER_SECOND: caps each export's throughput (0: unlimited); resume tests. */
   exportBytesPerSecond: number;
+  /**
+   * ENT_SIM_EXPORT_FORMATS: the only export formats a fresh store keeps (tests: a departure whose
+   * courses exist in CC 1.3 only); contents left with no format are not seeded.
+   */
+  exportFormats?: string[];
 }
 
 export const ENT_SIM_DEFAULTS = {
@@ -130,13 +136,21 @@ export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): E
   if (largeItemOwners && largeItemOwners.some((o) => !/^[A-Za-z0-9._:@-]{1,128}$/.test(o))) {
     problems.push('ENT_SIM_LARGE_ITEM_OWNERS: must be a comma-separated list of user ids ([A-Za-z0-9._:@-], 1–128 characters each)');
   }
+  let exportFormats: string[] | undefined;
+  const exportFormatsRaw = read('ENT_SIM_EXPORT_FORMATS');
+  if (exportFormatsRaw !== undefined) {
+    exportFormats = exportFormatsRaw.split(',').map((f) => f.trim());
+    if (exportFormats.length > 20 || !exportFormats.every((f) => /^[a-z0-9][a-z0-9.-]{0,39}$/.test(f))) {
+      problems.push(`ENT_SIM_EXPORT_FORMATS: must be a comma-separated list of format ids (e.g. imscc-1.3,ical), got ${JSON.stringify(exportFormatsRaw)}`);
+    }
+  }
 
   const dataRaw = read('ENT_SIM_DATA_DIR') ?? join('.data', profile);
   if (dataRaw.includes('\0')) problems.push('ENT_SIM_DATA_DIR: contains a NUL character');
   const dataDir = isAbsolute(dataRaw) ? dataRaw : resolve(cwd, dataRaw);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems, largeItemBytes, exportBytesPerSecond, ...(largeItemOwners ? { largeItemOwners } : {}), ...(categoriesOverride ? { categoriesOverride } : {}) };
+  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems, largeItemBytes, exportBytesPerSecond, ...(largeItemOwners ? { largeItemOwners } : {}), ...(categoriesOverride ? { categoriesOverride } : {}), ...(exportFormats ? { exportFormats } : {}) };
 }
 
 /**

@@ -196,7 +196,7 @@ export class ConnectorService {
     const tmp = store.tempPath('upload');
     try {
       const { sizeBytes, sha256 } = await receiveBodyToFile(req, tmp, this.maxItemBytes);
-      await checkImportedContent(tmp, sizeBytes, q.format, mediaType);
+      await checkImportedContent(tmp, sizeBytes, q.format, mediaType, this.profile.courseImport);
       await this.simulatedLatency();
       await store.commitBlob(tmp, sha256);
       const localId = `imp-${createHash('sha256').update(`${userId}\u0000${importKey}`).digest('hex').slice(0, 24)}`;

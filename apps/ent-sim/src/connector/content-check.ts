@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { FormatError, readCommonCartridgeManifest } from '@ent/formats';
+import { FormatError, readCommonCartridgeManifest, validateCommonCartridge } from '@ent/formats';
 import { problems } from '../problems';
 
 async function head(path: string, n: number): Promise<Buffer> {
@@ -23,9 +23,10 @@ const MAGIC: Record<string, { bytes: Buffer; name: string }> = {
  * What a real ENT would check before accepting an import: the bytes are what
  * the format says. Throws a 422 problem otherwise.
  */
-export async function checkImportedContent(path: string, size: number, format: string, mediaType: string): Promise<void> {
+export async function checkImportedContent(path: string, size: number, format: string, mediaType: string, courseImport?: 'moodle'): Promise<void> {
   if (size === 0) throw problems.invalidContent('the body is empty');
   const m = /^imscc-(1\.[0-3])$/.exec(format);
+  if (m && courseImport === 'moodle') return checkAsMoodle(path, m[1]);
   if (m) {
     let summary;
     try {
@@ -51,5 +52,29 @@ export async function checkImportedContent(path: string, size: number, format: s
   }
   if (format === 'binary' && MAGIC[mediaType] && !start.subarray(0, MAGIC[mediaType].bytes.length).equals(MAGIC[mediaType].bytes)) {
     throw problems.invalidContent(`the bytes are not ${MAGIC[mediaType].name} (${mediaType})`);
+  }
+}
+
+/**
+ * Moodle's IMS CC import: CC 1.0 and 1.1 only (no 1.3 importer), and the
+ * package is validated against the official XSDs of its version before
+ * anything is imported; a refusal is whole.
+ */
+async function checkAsMoodle(path: string, announced: string): Promise<void> {
+  if (announced !== '1.0' && announced !== '1.1') {
+    throw problems.unsupportedFormat(`Moodle imports Common Cartridge 1.0 and 1.1 only, not ${announced} (unable_to_find_conversion_path)`);
+  }
+  let v;
+  try {
+    v = await validateCommonCartridge({ path });
+  } catch (err) {
+    if (err instanceof FormatError) throw problems.invalidContent(`not a readable Common Cartridge: ${err.message}`);
+    throw err;
+  }
+  if (v.version !== announced) throw problems.invalidContent(`the package is a Common Cartridge ${v.version}, not ${announced} as announced`);
+  if (!v.xsd.checked) throw problems.invalidContent(`the package could not be validated as Moodle does: ${v.xsd.reason ?? 'no schema'}`);
+  const errors = v.findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) {
+    throw problems.invalidContent(`refused by the Common Cartridge ${announced} XSDs, as Moodle refuses it: ${errors.length} error(s), first ${errors[0].path ?? ''} ${errors[0].message}`.slice(0, 600));
   }
 }

@@ -4,6 +4,7 @@ import type { ConnectorCategoryImport, ContentCategory } from '@ent/contract';
 export const FORMATS = {
   imscc13: { format: 'imscc-1.3', mediaType: 'application/vnd.ims.imsccv1p3' },
   imscc11: { format: 'imscc-1.1', mediaType: 'application/vnd.ims.imsccv1p1' },
+  imscc10: { format: 'imscc-1.0', mediaType: 'application/vnd.ims.imsccv1p0' },
   ical: { format: 'ical', mediaType: 'text/calendar' },
   mbox: { format: 'mbox', mediaType: 'application/mbox' },
   pdf: { format: 'binary', mediaType: 'application/pdf' },
@@ -17,6 +18,7 @@ export const METADATA_FORMATS = {
 export const MEDIA_TYPE_OF_FORMAT: Record<string, string> = {
   'imscc-1.3': FORMATS.imscc13.mediaType,
   'imscc-1.1': FORMATS.imscc11.mediaType,
+  'imscc-1.0': FORMATS.imscc10.mediaType,
   ical: FORMATS.ical.mediaType,
   mbox: FORMATS.mbox.mediaType,
 };
@@ -62,6 +64,12 @@ export interface EntProfile {
   refusedCategories: ContentCategory[];
   /** Upper bound of an imported item in this ENT; the effective limit is min(this, ENT_SIM_MAX_ITEM_BYTES). */
   maxItemBytes?: number;
+  /**
+   * How courses (Common Cartridge) are imported. Absent: read and checked
+   * (version, files). `moodle`: as Moodle's IMS CC import — CC 1.0 and 1.1
+   * only, refused whole when the official XSDs of the version refuse it.
+   */
+  courseImport?: 'moodle';
   /** The contents of a fresh store; deterministic (same options, same bytes). */
   seed(options?: SeedOptions): Promise<SeedContent[]>;
 }

@@ -20,7 +20,18 @@ export class StoreProvider implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.opened = await ContentStore.open(this.config.dataDir, this.profile.entId, () => this.profile.seed({ extraItems: this.config.extraItems, largeItemBytes: this.config.largeItemBytes, ...(this.config.largeItemOwners ? { largeItemOwners: this.config.largeItemOwners } : {}) }), this.logger);
+    const keep = this.config.exportFormats;
+    const seed = async () => {
+      const contents = await this.profile.seed({
+        extraItems: this.config.extraItems,
+        largeItemBytes: this.config.largeItemBytes,
+        ...(this.config.largeItemOwners ? { largeItemOwners: this.config.largeItemOwners } : {}),
+      });
+      if (!keep) return contents;
+      // ENT_SIM_EXPORT_FORMATS: only these formats are offered; a content left without any is not seeded.
+      return contents.map((c) => ({ ...c, exports: c.exports.filter((e) => keep.includes(e.format)) })).filter((c) => c.exports.length > 0);
+    };
+    this.opened = await ContentStore.open(this.config.dataDir, this.profile.entId, seed, this.logger);
   }
 
   get store(): ContentStore {
