@@ -234,16 +234,16 @@ const EXPECTED: Record<string, Case> = {
 
   // --- LHÉO 2.2 feeds
   // the negative test: <coordonneFs> typo, two 15-character SIRET, an <adresse> out of place; the same in 2.3
-  'lheo/anotea_intercarif-data-test_2.2.xml': lheo(false, 4, { valid: false, xsdErrors: 4, changes: ['NAMESPACE'] }, [
+  'lheo/anotea_intercarif-data-test_2.2.xml': lheo(false, 4, { valid: false, xsdErrors: 4, changes: ['NAMESPACE', 'LEVEL_MAPPED', 'DATE_INFORMATION_REMOVED'] }, [
     /coordonneFs/,
     /length of '15'/,
     /'\{http:\/\/www\.lheo\.org\/2\.2\}adresse': This element is not expected/,
   ]),
   // FLUX-CARIF date-export + heure-export → horodatage-export
-  'lheo/intercariforef_lheo-index_2.2.xml': lheo(true, 0, { valid: true, xsdErrors: 0, changes: ['NAMESPACE', 'EXPORT_DATE_TO_ATTRIBUTE'] }),
+  'lheo/intercariforef_lheo-index_2.2.xml': lheo(true, 0, { valid: true, xsdErrors: 0, changes: ['NAMESPACE', 'EXPORT_DATE_TO_ATTRIBUTE', 'LEVEL_MAPPED'] }),
   'lheo/intercariforef_lheo-index_single-offer_2.2.xml': lheo(true, 0, { valid: true, xsdErrors: 0, changes: ['NAMESPACE', 'EXPORT_DATE_TO_ATTRIBUTE'] }),
   // DATE EXPORT ONISEP extra → horodatage-export; the school name in coordonnees/ligne → adresse/denomination
-  'lheo/onisep_exemple-bts-nrc_lheo-2.2.xml': lheo(true, 0, { valid: true, xsdErrors: 0, changes: ['NAMESPACE', 'EXPORT_DATE_TO_ATTRIBUTE', 'DENOMINATION_PROMOTED'] }),
+  'lheo/onisep_exemple-bts-nrc_lheo-2.2.xml': lheo(true, 0, { valid: true, xsdErrors: 0, changes: ['NAMESPACE', 'EXPORT_DATE_TO_ATTRIBUTE', 'DENOMINATION_PROMOTED', 'LEVEL_MAPPED'] }),
 };
 
 const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));

@@ -51,6 +51,32 @@ describe('upgradeLheo22to23', () => {
     if (hasXmllint) expect(await validateLheo(r.xml)).toMatchObject({ version: '2.3', valid: true, findings: [] });
   });
 
+  it('maps the 2.2 levels onto the 2019 table (change 13): niveau III (6) → 15', async () => {
+    const r = upgradeLheo22to23(onisep);
+    const root = parseXmlSafely(r.xml);
+    expect(find(root, 'offres/formation/code-niveau-sortie')?.text).toBe('15');
+    expect(find(root, 'offres/formation/code-niveau-entree')?.text).toBe('0');
+    expect(r.changes).toContainEqual(expect.objectContaining({ code: 'LEVEL_MAPPED', detail: expect.stringMatching(/6 .*→ 15/) }));
+    if (hasXmllint) expect(await validateLheo(r.xml)).toMatchObject({ version: '2.3', valid: true });
+    // and back: 15 → 6
+    expect(find(parseXmlSafely(downgradeLheo23to22(r.xml).xml), 'offres/formation/code-niveau-sortie')?.text).toBe('6');
+  });
+
+  it('removes <date-information> (change 14.1) and an empty <code-RNCP> (change 14.2)', async () => {
+    const src = onisep
+      .replace('<hebergement>', '<date-information>\n<date>20160305</date>\n</date-information>\n<hebergement>')
+      .replace('<code-RNCP>474</code-RNCP>', '<code-RNCP></code-RNCP>');
+    expect(src).toContain('<date-information>');
+    expect(src).toContain('<code-RNCP></code-RNCP>');
+    const r = upgradeLheo22to23(src);
+    expect(r.xml).not.toContain('date-information');
+    expect(r.xml).not.toContain('code-RNCP');
+    expect(r.changes.map((c) => c.code)).toEqual(expect.arrayContaining(['DATE_INFORMATION_REMOVED', 'EMPTY_RNCP_REMOVED']));
+    // A filled code-RNCP stays.
+    expect(upgradeLheo22to23(onisep).xml).toContain('<code-RNCP>474</code-RNCP>');
+    if (hasXmllint) expect(await validateLheo(r.xml)).toMatchObject({ version: '2.3', valid: true });
+  });
+
   it('refuses a document that is not LHÉO 2.2', () => {
     expect(() => upgradeLheo22to23('<lheo xmlns="http://lheo.gouv.fr/2.3"/>')).toThrow(/2\.2 expected/);
     expect(() => upgradeLheo22to23('<lom xmlns="http://ltsc.ieee.org/xsd/LOM"/>')).toThrow(/not a LHÉO/);
@@ -63,7 +89,18 @@ describe('downgradeLheo23to22', () => {
     .xml.replace('<code-niveau-sortie>6</code-niveau-sortie>', '<code-niveau-sortie>15</code-niveau-sortie>')
     .replace('<code-CERTIFINFO>19004</code-CERTIFINFO>', '<code-CERTIFINFO>1900412345</code-CERTIFINFO>')
     .replace(/(<lieu-de-formation[^>]*>)/, '$1\n<SIRET-lieu-formation><SIRET>40877891800131</SIRET></SIRET-lieu-formation>\n<code-UAI-lieu-formation><code-UAI>0292338J</code-UAI></code-UAI-lieu-formation>')
-    .replace('</url-action>', '</url-action>\n<duree-cycle>2</duree-cycle>');
+    .replace('</url-action>', '</url-action>\n<duree-cycle>2</duree-cycle>')
+    // change 10: cycles of a session; 11: teachings of an action; 12: up to five languages;
+    // 5: several trainers (2.2: one).
+    .replace(/<\/adresse-inscription>(\s*)<\/session>/, '</adresse-inscription>$1<cycle><type-cycle>1</type-cycle><annee-cycle>1</annee-cycle><annee-cycle>2</annee-cycle></cycle>$1</session>')
+    .replace('</hebergement>', '</hebergement>\n<langue-formation>fr</langue-formation>\n<langue-formation>br</langue-formation>')
+    .replace(
+      '</duree-indicative>',
+      '</duree-indicative>\n' +
+        '<organisme-formateur><SIRET-formateur><SIRET>19290076900014</SIRET></SIRET-formateur><raison-sociale-formateur>Lycée Kerneuzec</raison-sociale-formateur></organisme-formateur>\n' +
+        '<organisme-formateur><SIRET-formateur><SIRET>40877891800131</SIRET></SIRET-formateur><raison-sociale-formateur>GRETA Bretagne Sud</raison-sociale-formateur></organisme-formateur>\n' +
+        '<enseignement><libelle-enseignement>Breton</libelle-enseignement><type-enseignement>2</type-enseignement><obligatoire>0</obligatoire></enseignement>',
+    );
 
   (hasXmllint ? it : it.skip)('starts from a valid 2.3 document', async () => {
     expect(await validateLheo(rich23)).toMatchObject({ version: '2.3', valid: true });
@@ -83,6 +120,13 @@ describe('downgradeLheo23to22', () => {
         'lheo/offres[1]/formation[1]/code-niveau-sortie[1] (niveau 15 → 6)',
       ]),
     );
+    const details = down.losses[0].details!.join('\n');
+    for (const moved of ['session[1]/cycle', 'action[1]/enseignement', 'action[1]/langue-formation', 'action[1]/organisme-formateur']) expect(details).toContain(moved);
+    expect(root.children.length).toBeGreaterThan(0);
+    const action = find(root, 'offres/formation/action')!;
+    expect(action.children.filter((c) => c.local === 'langue-formation').map((c) => c.text)).toEqual(['fr']);
+    expect(action.children.filter((c) => c.local === 'organisme-formateur')).toHaveLength(1);
+    expect(action.children.some((c) => c.local === 'enseignement')).toBe(false);
     expect(find(root, 'offres/formation/code-niveau-sortie')?.text).toBe('6');
     expect(find(root, 'offres/formation/action/lieu-de-formation/coordonnees')!.children.map((c) => c.local).slice(0, 2)).toEqual(['ligne', 'adresse']);
     if (hasXmllint) expect(await validateLheo(down.xml)).toMatchObject({ version: '2.2', valid: true });
@@ -94,6 +138,11 @@ describe('downgradeLheo23to22', () => {
     const root = parseXmlSafely(canonical);
     expect(find(root, 'offres/formation/code-niveau-sortie')?.text).toBe('15');
     expect(find(root, 'offres/formation/certification/code-CERTIFINFO')?.text).toBe('1900412345');
+    const action = find(root, 'offres/formation/action')!;
+    expect(action.children.filter((c) => c.local === 'langue-formation').map((c) => c.text)).toEqual(['fr', 'br']);
+    expect(action.children.filter((c) => c.local === 'organisme-formateur')).toHaveLength(2);
+    expect(find(action, 'enseignement/libelle-enseignement')?.text).toBe('Breton');
+    expect(find(action, 'session/cycle')!.children.filter((c) => c.local === 'annee-cycle').map((c) => c.text)).toEqual(['1', '2']);
     expect(find(root, 'offres/formation/action/lieu-de-formation')!.children.map((c) => c.local)).toEqual([
       'SIRET-lieu-formation',
       'code-UAI-lieu-formation',

@@ -59,7 +59,9 @@ export interface LheoChange {
     | 'DENOMINATION_TO_LIGNE'
     | 'RESTORED_FROM_EXTRAS'
     | 'MOVED_TO_EXTRAS'
-    | 'LEVEL_MAPPED';
+    | 'LEVEL_MAPPED'
+    | 'DATE_INFORMATION_REMOVED'
+    | 'EMPTY_RNCP_REMOVED';
   detail: string;
 }
 
@@ -343,7 +345,47 @@ export function upgradeLheo22to23(xml: string | Buffer, opts: LheoUpgradeOptions
   restoreFromExtras(root, ctx, changes);
   promoteExtras(root, changes);
   if (opts.promoteDenomination !== false) promoteDenomination(root, ctx, changes);
+  applyOnisep23Changes(root, changes);
   return { xml: serializeXml(root), from: '2.2', to: '2.3', changes, losses: [] };
+}
+
+/** 2.2 levels (V … I) → the 2019 table of 2.3 (change 13, decree 2019-14): the inverse of LEVEL_23_TO_22 where it is one-to-one; I → 7. */
+export const LEVEL_22_TO_23: Record<string, string> = { '4': '13', '5': '14', '6': '15', '7': '16', '8': '17' };
+
+/**
+ * Changes 13 and 14 of the official 2.2 → 2.3 list, outside extras: levels
+ * written with the new table entries (11–18), `<date-information>` removed
+ * (14.1: the open days are published in their own data sets), an empty
+ * `<code-RNCP>` omitted (14.2). Each is reported.
+ */
+function applyOnisep23Changes(root: XmlElement, changes: LheoChange[]): void {
+  const parents = indexParents(root);
+  const visit = (el: XmlElement) => {
+    if (el.local === 'extras' || el.local === 'extra') return;
+    const kept: XmlElement[] = [];
+    for (const c of el.children) {
+      if (c.local === 'date-information') {
+        changes.push({ path: absPath(c, parents), code: 'DATE_INFORMATION_REMOVED', detail: 'balise <date-information> supprimée (changement 14.1)' });
+        continue;
+      }
+      if (c.local === 'code-RNCP' && c.text.trim() === '' && c.children.length === 0) {
+        changes.push({ path: absPath(c, parents), code: 'EMPTY_RNCP_REMOVED', detail: 'balise <code-RNCP> vide supprimée (changement 14.2)' });
+        continue;
+      }
+      if (LEVEL_ELEMENTS.has(c.local)) {
+        const v = c.text.trim();
+        const target = LEVEL_22_TO_23[v];
+        if (target) {
+          changes.push({ path: absPath(c, parents), code: 'LEVEL_MAPPED', detail: `niveau ${v} (table 2.2) → ${target} (table des niveaux 2019, changement 13)` });
+          c.text = target;
+        }
+      }
+      kept.push(c);
+      visit(c);
+    }
+    el.children = kept;
+  };
+  visit(root);
 }
 
 function restoreFromExtras(root: XmlElement, ctx: Ctx, changes: LheoChange[]): void {
