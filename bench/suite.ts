@@ -255,14 +255,17 @@ async function storageSection(backend: Backend) {
     const ent = await exportServer(size);
     const connector = new ConnectorClient({ connector: { url: ent.url, token: 'bench-connector-token' }, limits: { peerTimeoutMs: 60_000 } });
     let expected: string | undefined;
+    let staged: string | undefined;
     let n = 0;
     try {
       // Staging: the gateway's code path (connector export → putResumable with a checkpoint per part).
       const staging = await alternate(
         ROUNDS,
         () => ms(async () => {
-          const put = await store.putResumable(`g/stage-${n++}`, connector.exportSource('u', 'c', 'binary'), { contentType: 'application/pdf', expectedSize: size, maxBytes: 2 * 1024 * MIB, checkpoints: new MemoryCheckpoints() });
+          const key = `g/stage-${n++}`;
+          const put = await store.putResumable(key, connector.exportSource('u', 'c', 'binary'), { contentType: 'application/pdf', expectedSize: size, maxBytes: 2 * 1024 * MIB, checkpoints: new MemoryCheckpoints() });
           expected ??= put.sha256;
+          staged ??= key;
           if (put.sha256 !== expected) throw new Error('staging digest differs');
         }),
         () => ms(async () => {
@@ -274,7 +277,7 @@ async function storageSection(backend: Backend) {
       record({ section: 'storage', name: `staging ${STORAGE_MB} MiB (ENT export → S3)`, backend, unit: 'ms', ...staging, baselineName: 'streamed putObject + SHA-256', ratio: staging.baseline.median / staging.gateway.median, target: '≥ 0.95', holds: staging.baseline.median / staging.gateway.median >= 0.95, note: 'checkpoints kept in memory here (in the gateway: one Postgres row update per 8 MiB part)' });
 
       // Pull: presigned GET of the staged object → verify size and SHA-256 → own copy.
-      const presigned = await store.presignGet('g/stage-0', 600);
+      const presigned = await store.presignGet(staged!, 600);
       const pull = await alternate(
         ROUNDS,
         () => ms(async () => {
