@@ -66,6 +66,8 @@ const CONCURRENCY = list('BENCH_CONCURRENCY', '1,10,50').map(Number);
 const EMBEDDED_MAX_MB = num('BENCH_EMBEDDED_MAX_MB', 100);
 const RESULT_FILE = process.env.BENCH_RESULT_FILE ?? join(ROOT, 'bench', 'results', 'latest.json');
 const TEACHER = { login: 'marie.dupont', password: 'demo-marie' };
+/** Extra environment for both gateways (e.g. job slots to compare): BENCH_GATEWAY_ENV='{"JOB_CONCURRENCY":"8"}'. */
+const GATEWAY_ENV = JSON.parse(process.env.BENCH_GATEWAY_ENV ?? '{}') as Record<string, string>;
 
 type Backend = 'radosgw' | 'embedded';
 
@@ -328,7 +330,7 @@ async function withStack<T>(pg: ThrowawayPostgres, name: string, largeBytes: num
   const session = await bootStack(name, {
     databaseUrls: { a: dbs[`${tag}_a`], b: dbs[`${tag}_b`] },
     jobPollMs: 500,
-    env: { 'ent-sim-a': entEnv, 'ent-sim-b': { ENT_SIM_EXTRA_ITEMS: '20' } },
+    env: { 'ent-sim-a': entEnv, 'ent-sim-b': { ENT_SIM_EXTRA_ITEMS: '20' }, 'gateway-a': GATEWAY_ENV, 'gateway-b': GATEWAY_ENV },
   });
   let dbA: BenchDb | undefined;
   let dbB: BenchDb | undefined;
@@ -500,7 +502,7 @@ function writeResults(final: boolean) {
     date: started.toISOString(),
     finished: final ? new Date().toISOString() : null,
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version },
-    settings: { sections: SECTIONS, rounds: ROUNDS, sizesMiB: SIZES_MB, storageMiB: STORAGE_MB, backends: BACKENDS, concurrency: CONCURRENCY },
+    settings: { gatewayEnv: GATEWAY_ENV, sections: SECTIONS, rounds: ROUNDS, sizesMiB: SIZES_MB, storageMiB: STORAGE_MB, backends: BACKENDS, concurrency: CONCURRENCY },
     rows,
   }, null, 2));
 }

@@ -46,7 +46,7 @@ describe('gateway configuration', () => {
 
   it('gives job kinds their own slots, configurable per kind, with a per-peer bound', () => {
     const d = loadGatewayConfig(valid).jobs;
-    expect(d).toMatchObject({ concurrency: 2, perPeer: 2, concurrencyByKind: { 'arrival.fetch-object': 4 } });
+    expect(d).toMatchObject({ concurrency: 8, perPeer: 8, concurrencyByKind: { 'arrival.fetch-object': 16 } });
     const c = loadGatewayConfig({ ...valid, JOB_CONCURRENCY: '3', JOB_CONCURRENCY_PER_PEER: '1', JOB_CONCURRENCY_BY_KIND: 'arrival.fetch-object=16, departure.stage-item=8' }).jobs;
     expect(c).toMatchObject({ concurrency: 3, perPeer: 1, concurrencyByKind: { 'arrival.fetch-object': 16, 'departure.stage-item': 8 } });
     expect(problems({ ...valid, JOB_CONCURRENCY_BY_KIND: 'arrival.fetch=4' })[0]).toMatch(/^JOB_CONCURRENCY_BY_KIND: "arrival.fetch=4" must be kind=slots/);
