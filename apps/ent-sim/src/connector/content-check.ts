@@ -19,6 +19,20 @@ const MAGIC: Record<string, { bytes: Buffer; name: string }> = {
   'image/jpeg': { bytes: Buffer.from([0xff, 0xd8, 0xff]), name: 'a JPEG image' },
 };
 
+/** Runs a cartridge reader; a package it cannot read is a 422. */
+async function readCartridge<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof FormatError) throw problems.invalidContent(`not a readable Common Cartridge: ${err.message}`);
+    throw err;
+  }
+}
+
+function checkVersion(found: string, announced: string): void {
+  if (found !== announced) throw problems.invalidContent(`the package is a Common Cartridge ${found}, not ${announced} as announced`);
+}
+
 /**
  * What a real ENT would check before accepting an import: the bytes are what
  * the format says. Throws a 422 problem otherwise.
@@ -28,16 +42,8 @@ export async function checkImportedContent(path: string, size: number, format: s
   const m = /^imscc-(1\.[0-3])$/.exec(format);
   if (m && courseImport === 'moodle') return checkAsMoodle(path, m[1]);
   if (m) {
-    let summary;
-    try {
-      summary = await readCommonCartridgeManifest({ path });
-    } catch (err) {
-      if (err instanceof FormatError) throw problems.invalidContent(`not a readable Common Cartridge: ${err.message}`);
-      throw err;
-    }
-    if (summary.version !== m[1]) {
-      throw problems.invalidContent(`the package is a Common Cartridge ${summary.version}, not ${m[1]} as announced`);
-    }
+    const summary = await readCartridge(() => readCommonCartridgeManifest({ path }));
+    checkVersion(summary.version, m[1]);
     if (summary.missingFiles.length > 0) {
       throw problems.invalidContent(`the package lacks ${summary.missingFiles.length} file(s) its manifest lists, e.g. ${summary.missingFiles[0]}`);
     }
@@ -64,14 +70,8 @@ async function checkAsMoodle(path: string, announced: string): Promise<void> {
   if (announced !== '1.0' && announced !== '1.1') {
     throw problems.unsupportedFormat(`Moodle imports Common Cartridge 1.0 and 1.1 only, not ${announced} (unable_to_find_conversion_path)`);
   }
-  let v;
-  try {
-    v = await validateCommonCartridge({ path });
-  } catch (err) {
-    if (err instanceof FormatError) throw problems.invalidContent(`not a readable Common Cartridge: ${err.message}`);
-    throw err;
-  }
-  if (v.version !== announced) throw problems.invalidContent(`the package is a Common Cartridge ${v.version}, not ${announced} as announced`);
+  const v = await readCartridge(() => validateCommonCartridge({ path }));
+  checkVersion(v.version, announced);
   if (!v.xsd.checked) throw problems.invalidContent(`the package could not be validated as Moodle does: ${v.xsd.reason ?? 'no schema'}`);
   const errors = v.findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) {
