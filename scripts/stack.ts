@@ -23,7 +23,14 @@ async function main() {
     embeddedS3 = server;
     s3 = { endPoint: `http://127.0.0.1:${ports.s3}`, accessKey: 'S3RVER', secretKey: 'S3RVER', region: 'us-east-1' };
   }
-  const stack = await startStack({ ports, s3, dataDir });
+  // The conformance kit's default address is a registered peer of both gateways, so that
+  // `npx ent-portability-conformance` can be tried against this stack as it is (README).
+  const kitUrl = 'http://127.0.0.1:7480';
+  const stack = await startStack({
+    ports, s3, dataDir,
+    extraPeers: [{ entId: 'conformance-kit', clientId: DEMO.clientKit.id, discoveryUrl: `${kitUrl}/.well-known/ent-portability`, uais: ['9999999K'] }],
+    extraResources: [kitUrl],
+  });
   const lines = [
     '',
     'ENT portability — local stack is up',

@@ -62,7 +62,9 @@ Options:
   --arrival-uai UAI         which of the target's UAIs to offer to (default: the first it publishes)
   --listen HOST:PORT        where the kit's own server listens (default 127.0.0.1:7480)
   --public-url URL          the kit's URL as the target reaches it (default http://HOST:PORT)
-  --receipt-timeout SECONDS arrival: how long to wait for the receipts (default 1800)
+  --receipt-timeout SECONDS arrival: how long to wait for the receipts (default 1800; the target
+                            may retry the deliberately corrupted objects for a while before it
+                            reports them FAILED)
   --wait SECONDS            departure: how long to wait for the offer, then for each delivery (default 1800)
   --pause-check SECONDS     departure: how long to watch that a 413 pauses the departure (default 30)
   --slow-pull SECONDS       departure: the pause in the middle of the first object (default 5)
@@ -255,8 +257,14 @@ async function connector(values: Record<string, unknown>, out: (s: string) => vo
 function report(results: Results, target: string, startedAt: Date, values: Record<string, unknown>, out: (s: string) => void, exit: number): number {
   const summary = summarise(results, target, startedAt);
   out(terminalSummary(summary));
-  if (typeof values.junit === 'string') writeFileSync(values.junit, junit(summary));
-  if (typeof values.html === 'string') writeFileSync(values.html, htmlReport(summary));
+  if (typeof values.junit === 'string') {
+    writeFileSync(values.junit, junit(summary));
+    out(`JUnit report: ${values.junit}`);
+  }
+  if (typeof values.html === 'string') {
+    writeFileSync(values.html, htmlReport(summary));
+    out(`HTML report: ${values.html}`);
+  }
   if (exit !== EXIT.conformant) return exit;
   return summary.passed ? EXIT.conformant : EXIT.notConformant;
 }
