@@ -26,6 +26,7 @@ import { ArrivalService } from './transfers/arrival.service';
 import { DepartureService } from './transfers/departure.service';
 import { JobWake } from './transfers/job-wake';
 import { MetricsCollector } from './metrics/metrics.collector';
+import { OwnerProofVerifier } from './transfers/owner-proof';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { JOB_KINDS } from './transfers/states';
@@ -123,6 +124,7 @@ export class GatewayModule {
         DnmaPageInterceptor,
         MetricsService,
         MetricsCollector,
+        OwnerProofVerifier,
         TransferRepository,
         UploadCheckpoints,
         ConnectorClient,

@@ -19,6 +19,8 @@ describe('idp-sim loadConfig', () => {
     expect(c.host).toBe('127.0.0.1');
     expect(c.issuer).toBe('http://127.0.0.1:4000');
     expect(c.accessTokenTtl).toBe(300);
+    expect(c.loginTokenTtl).toBe(3600);
+    expect(c.ownerProofTtl).toBe(300);
     expect(c.resources).toEqual(['http://127.0.0.1:4001', 'http://127.0.0.1:4002', 'http://127.0.0.1:7480']);
     expect(c.signingJwks).toBeUndefined();
     expect(c.cookieKeys).toBeUndefined();
@@ -58,6 +60,8 @@ describe('idp-sim loadConfig', () => {
     [{ IDP_PORT: '0' }, 'IDP_PORT'],
     [{ IDP_PORT: '70000' }, 'IDP_PORT'],
     [{ IDP_ACCESS_TOKEN_TTL: '1.5' }, 'IDP_ACCESS_TOKEN_TTL'],
+    [{ IDP_OWNER_PROOF_TTL: '3601' }, 'IDP_OWNER_PROOF_TTL'],
+    [{ IDP_LOGIN_TOKEN_TTL: '0' }, 'IDP_LOGIN_TOKEN_TTL'],
     [{ IDP_ISSUER: 'http://idp.example/' }, 'IDP_ISSUER'],
     [{ IDP_ISSUER: 'http://idp.example?x=1' }, 'IDP_ISSUER'],
     [{ IDP_ISSUER: 'http://idp.example/oidc' }, 'IDP_ISSUER'],

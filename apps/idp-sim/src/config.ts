@@ -38,6 +38,10 @@ export interface IdpConfig {
   clients: ClientConfig[];
   resources: string[];
   accessTokenTtl: number;
+  /** Lifetime of the access token of a user login (what the departure exchanges for an owner proof). */
+  loginTokenTtl: number;
+  /** Lifetime of an owner proof (token exchange, ADR 010). */
+  ownerProofTtl: number;
   /** undefined: generate an RSA key at start. */
   signingJwks?: { keys: PrivateJwk[] };
   /** undefined: generate a random key at start. */
@@ -58,6 +62,8 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'ent'] as const;
 export const DEFAULT_PORT = 4000;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_ACCESS_TOKEN_TTL = 300;
+export const DEFAULT_LOGIN_TOKEN_TTL = 3600;
+export const DEFAULT_OWNER_PROOF_TTL = 300;
 /** Gateways A and B of the local stack, and the conformance kit's own departure (its default --listen). */
 export const DEFAULT_RESOURCES = ['http://127.0.0.1:4001', 'http://127.0.0.1:4002', 'http://127.0.0.1:7480'];
 
@@ -281,6 +287,8 @@ export function loadConfig(env: Env = process.env): IdpConfig {
     clients: parseClients(env),
     resources: parseResources(env),
     accessTokenTtl: parseInteger(env, 'IDP_ACCESS_TOKEN_TTL', DEFAULT_ACCESS_TOKEN_TTL, 1, 86400),
+    loginTokenTtl: parseInteger(env, 'IDP_LOGIN_TOKEN_TTL', DEFAULT_LOGIN_TOKEN_TTL, 1, 86400),
+    ownerProofTtl: parseInteger(env, 'IDP_OWNER_PROOF_TTL', DEFAULT_OWNER_PROOF_TTL, 1, 3600),
     signingJwks: parseSigningJwks(env),
     cookieKeys: parseCookieKeys(env),
   };

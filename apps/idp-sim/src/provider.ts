@@ -6,6 +6,7 @@ import { matchResource, OIDC_SCOPES, type IdpConfig, type PrivateJwk } from './c
 import { logger } from './logger';
 import { MemoryAdapter } from './memory-adapter';
 import { requestIdOf } from './request-id';
+import { registerTokenExchange, TOKEN_EXCHANGE_GRANT } from './token-exchange';
 import { errorPage, logoutPage, logoutSuccessPage } from './views';
 
 export type { Provider };
@@ -38,7 +39,8 @@ export function clientMetadata(config: IdpConfig): ClientMetadata[] {
       client_secret: c.clientSecret,
       redirect_uris: c.redirectUris,
       post_logout_redirect_uris: c.postLogoutRedirectUris,
-      grant_types: interactive ? ['authorization_code', 'client_credentials'] : ['client_credentials'],
+      // Token exchange (owner proof, ADR 010) needs a user login at this client: interactive clients only.
+      grant_types: interactive ? ['authorization_code', 'client_credentials', TOKEN_EXCHANGE_GRANT] : ['client_credentials'],
       response_types: interactive ? ['code'] : [],
       // client_secret_post is accepted too: oidc-provider treats basic and post as one family.
       token_endpoint_auth_method: 'client_secret_basic',
@@ -73,7 +75,8 @@ export function createProvider(config: IdpConfig, deps: ProviderDeps): Provider 
     // passport-openidconnect cannot do PKCE.
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: {
-      AccessToken: config.accessTokenTtl,
+      // A user login's access token: exchanged for owner proofs while the teacher prepares a transfer.
+      AccessToken: config.loginTokenTtl,
       ClientCredentials: config.accessTokenTtl,
       AuthorizationCode: 60,
       IdToken: 3600,
@@ -153,6 +156,7 @@ export function createProvider(config: IdpConfig, deps: ProviderDeps): Provider 
   };
 
   const provider = new oidc.default(config.issuer, configuration);
+  registerTokenExchange(provider, config, deps.signingKeys);
 
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     logger.info('token issued', {

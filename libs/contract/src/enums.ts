@@ -37,6 +37,28 @@ export type DecisionReasonCode = (typeof DECISION_REASONS)[number];
 export const RECEIPT_ITEM_STATUSES = ['IMPORTED', 'AWAITING_MANUAL_DOWNLOAD', 'FAILED', 'REFUSED'] as const;
 export type ReceiptItemStatus = (typeof RECEIPT_ITEM_STATUSES)[number];
 
+/**
+ * What the arrival made of an offer's `ownerProof` (ADR 010). Only `VERIFIED` lets the items be
+ * imported at the owner's login without asking her; otherwise they wait for her acceptance.
+ */
+export const OWNER_PROOF_STATUSES = ['VERIFIED', 'MISSING', 'REFUSED'] as const;
+export type OwnerProofStatus = (typeof OWNER_PROOF_STATUSES)[number];
+
+/** Why a proof was refused (stable codes; the proof itself is never echoed). */
+export const OWNER_PROOF_REASONS = [
+  'MALFORMED',
+  'INVALID_SIGNATURE',
+  'WRONG_TYPE',
+  'WRONG_ISSUER',
+  'WRONG_AUDIENCE',
+  'EXPIRED',
+  'TOO_LONG_LIVED',
+  'IDENTITY_MISMATCH',
+  'ACTOR_MISMATCH',
+  'REPLAYED',
+] as const;
+export type OwnerProofReason = (typeof OWNER_PROOF_REASONS)[number];
+
 export const OBJECT_ROLES = ['content', 'metadata'] as const;
 export type ObjectRole = (typeof OBJECT_ROLES)[number];
 

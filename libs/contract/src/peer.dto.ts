@@ -32,6 +32,10 @@ import {
   MEDIA_TYPE_PATTERN,
   OBJECT_ROLES,
   ObjectRole,
+  OWNER_PROOF_REASONS,
+  OWNER_PROOF_STATUSES,
+  OwnerProofReason,
+  OwnerProofStatus,
   RECEIPT_ITEM_STATUSES,
   ReceiptItemStatus,
   SHA256_HEX_PATTERN,
@@ -275,6 +279,24 @@ export class Offer {
   @ValidateNested({ each: true })
   @Type(() => OfferItem)
   items: OfferItem[];
+
+  @ApiPropertyOptional({
+    maxLength: 8192,
+    description:
+      'Proof that the owner herself asked for this transfer (ADR 010): a compact JWT of the shared IdP, ' +
+      'obtained by the departure through OAuth 2.0 Token Exchange (RFC 8693) from the access token of her own ' +
+      'login, with header typ `owner-proof+jwt`, `aud` = the arrival gateway (its discovery `audience`), ' +
+      '`act.sub` (and `client_id` when present) = the departure\'s client id, the identity claim (owner.identityClaim) ' +
+      'equal to owner.identity, a `jti`, and a lifetime of at most one hour. The arrival verifies it when the offer ' +
+      'arrives and keeps the verified fact, never the token. Without a valid proof the offer is still answered, ' +
+      'but nothing is imported automatically: the items wait for the owner\'s explicit acceptance at the arrival. ' +
+      'A proof is good for one offer (its jti is remembered). It is not part of the offer\'s idempotency digest.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8192)
+  @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'ownerProof must be a compact JWT' })
+  ownerProof?: string;
 }
 
 // ---------------------------------------------------------------- answer (§8.3 flow 3)
@@ -300,11 +322,21 @@ export class ItemDecision {
   @ApiProperty({ type: [DecisionReason] }) reasons: DecisionReason[];
 }
 
+/** The arrival's verdict on the offer's ownerProof (ADR 010). */
+export class OwnerProofOutcome {
+  @ApiProperty({ enum: OWNER_PROOF_STATUSES, description: 'VERIFIED: imported at the owner\'s login. MISSING or REFUSED: the items wait for her acceptance at the arrival.' })
+  status: OwnerProofStatus;
+  @ApiPropertyOptional({ enum: OWNER_PROOF_REASONS, description: 'Why the proof was refused (REFUSED only).' })
+  reason?: OwnerProofReason;
+}
+
 export class OfferAnswer {
   @ApiProperty({ format: 'uuid' }) offerId: string;
   @ApiProperty() arrivalEntId: string;
   @ApiProperty({ format: 'date-time' }) answeredAt: string;
   @ApiProperty({ type: [ItemDecision] }) items: ItemDecision[];
+  @ApiPropertyOptional({ type: OwnerProofOutcome, description: 'What the arrival made of ownerProof. Absent from arrivals older than ADR 010: treat as MISSING.' })
+  ownerProof?: OwnerProofOutcome;
 }
 
 // ---------------------------------------------------------------- delivery (§8.3 flow 4)

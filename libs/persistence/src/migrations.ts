@@ -169,6 +169,19 @@ CREATE TABLE peer_health (
 );
 `,
   },
+  {
+    id: '008_owner_proof',
+    sql: `
+-- ADR 010: what the arrival made of the offer's proof that its owner asked (verified claims or the
+-- reason it was refused, never the token), and when the owner accepted contents that came without
+-- one. Arrival transfers received before this migration have neither: they wait for her acceptance.
+ALTER TABLE transfers ADD COLUMN owner_proof jsonb;
+ALTER TABLE transfers ADD COLUMN owner_accepted_at timestamptz;
+-- A proof is good for one offer.
+CREATE UNIQUE INDEX transfers_owner_proof_jti_idx ON transfers ((owner_proof->>'jti'))
+  WHERE role = 'ARRIVAL' AND owner_proof->>'jti' IS NOT NULL;
+`,
+  },
 ];
 
 const MIGRATION_LOCK = 727_001;

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { mayUseService } from '../identity/access-policy';
 import { OidcGuard } from '../identity/oidc.guard';
+import type { VerifiedLogin } from '../identity/oidc.strategy';
 import { CurrentUser, SessionUser } from '../identity/session-user';
 import { ArrivalService } from '../transfers/arrival.service';
 
@@ -24,11 +25,13 @@ export class AuthController {
 
   @Get('auth/callback')
   @UseGuards(OidcGuard)
-  async callback(@Req() req: Request & { user?: SessionUser }, @Res() res: Response) {
-    const user = req.user!;
+  async callback(@Req() req: Request & { user?: VerifiedLogin }, @Res() res: Response) {
+    const { user, login } = req.user!;
     // A fresh session id after login: no session fixation.
     await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
     req.session.user = user;
+    // Server-side only: exchanged for owner proofs when she offers contents (ADR 010).
+    if (login) req.session.login = login;
     await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
     // §8.3 arrival: logging in is what triggers the automatic import, for an admitted profile only.
     if (mayUseService(user, this.config.access)) await this.arrival.onOwnerLogin(user);

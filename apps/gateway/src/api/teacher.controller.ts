@@ -4,7 +4,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Matches } from 'class-va
 import type { Response } from 'express';
 import { ITEM_ID_PATTERN, OFFER_LIMITS, UAI_PATTERN } from '@ent/contract';
 import { TeacherProfileGuard } from '../identity/teacher-profile.guard';
-import { CurrentUser, SessionUser } from '../identity/session-user';
+import { CurrentLogin, CurrentUser, LoginGrant, SessionUser } from '../identity/session-user';
 import { TrackedPage } from '../infra/dnma-page.interceptor';
 import { ArrivalService } from '../transfers/arrival.service';
 import { DepartureService } from '../transfers/departure.service';
@@ -72,8 +72,8 @@ export class TeacherController {
   @Post('transfers/:id/analysis')
   @TrackedPage('transfer-analysis')
   @HttpCode(200)
-  analyse(@CurrentUser() user: SessionUser, @Param('id') id: string) {
-    return this.departure.analyse(user, id);
+  analyse(@CurrentUser() user: SessionUser, @CurrentLogin() login: LoginGrant | undefined, @Param('id') id: string) {
+    return this.departure.analyse(user, id, login);
   }
 
   @Post('transfers/:id/start')
@@ -111,6 +111,22 @@ export class TeacherController {
   @HttpCode(202)
   resume(@CurrentUser() user: SessionUser, @Param('id') id: string) {
     return this.arrival.resume(user, id);
+  }
+
+  /**
+   * ADR 010: contents that came without a proof that their owner asked wait for her decision
+   * (state AWAITING_ACCEPTANCE): accepting imports them now, refusing deletes the copies.
+   */
+  @Post('received/:id/accept')
+  @HttpCode(200)
+  accept(@CurrentUser() user: SessionUser, @Param('id') id: string) {
+    return this.arrival.accept(user, id);
+  }
+
+  @Post('received/:id/refuse')
+  @HttpCode(200)
+  refuse(@CurrentUser() user: SessionUser, @Param('id') id: string) {
+    return this.arrival.refuse(user, id);
   }
 
   /** The delivery index: index.html (a page), index.jsonld (schema.org), index.scolomfr.xml. */

@@ -56,12 +56,9 @@ export class IdpClient {
     const cached = this.tokens.get(cacheKey);
     if (cached && cached.expiresAt - 30_000 > Date.now()) return cached.token;
     const meta = await this.discover();
-    const basic = Buffer.from(
-      `${encodeURIComponent(this.config.oidc.clientId)}:${encodeURIComponent(this.config.oidc.clientSecret)}`,
-    ).toString('base64');
     const res = await fetch(meta.token_endpoint, {
       method: 'POST',
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { authorization: `Basic ${this.basicAuth()}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource: audience }).toString(),
       signal: AbortSignal.timeout(this.config.limits.peerTimeoutMs),
     });
@@ -71,6 +68,36 @@ export class IdpClient {
     }
     this.tokens.set(cacheKey, { token: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 60) * 1000 });
     return body.access_token;
+  }
+
+  /**
+   * An owner proof (ADR 010): RFC 8693 token exchange of the teacher's own login access token for
+   * a short-lived JWT of the IdP naming her, this gateway as actor and `audience` (the arrival
+   * gateway). Never cached: one proof per offer.
+   */
+  async ownerProof(subjectAccessToken: string, audience: string): Promise<string> {
+    const meta = await this.discover();
+    const res = await fetch(meta.token_endpoint, {
+      method: 'POST',
+      headers: { authorization: `Basic ${this.basicAuth()}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: subjectAccessToken,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        requested_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+        resource: audience,
+      }).toString(),
+      signal: AbortSignal.timeout(this.config.limits.peerTimeoutMs),
+    });
+    const body = (await res.json().catch(() => ({}))) as { access_token?: string; issued_token_type?: string; error?: string };
+    if (!res.ok || typeof body.access_token !== 'string' || body.issued_token_type !== 'urn:ietf:params:oauth:token-type:jwt') {
+      throw new Error(`token exchange refused (${res.status} ${body.error ?? ''})`.trim());
+    }
+    return body.access_token;
+  }
+
+  private basicAuth(): string {
+    return Buffer.from(`${encodeURIComponent(this.config.oidc.clientId)}:${encodeURIComponent(this.config.oidc.clientSecret)}`).toString('base64');
   }
 
   async ping(): Promise<boolean> {

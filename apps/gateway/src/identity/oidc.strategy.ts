@@ -4,7 +4,13 @@ import { jwtVerify } from 'jose';
 import { Strategy } from 'passport-openidconnect';
 import { GatewayConfig } from '../config';
 import { IdpClient, IdpMetadata } from './idp.client';
-import { SessionUser } from './session-user';
+import { LoginGrant, SessionUser } from './session-user';
+
+/** What a verified login yields: the teacher, and her login's access token for the session only. */
+export interface VerifiedLogin {
+  user: SessionUser;
+  login?: LoginGrant;
+}
 
 export const OIDC_STRATEGY = 'oidc';
 
@@ -43,7 +49,10 @@ export class OidcStrategy extends PassportStrategy(Strategy, OIDC_STRATEGY, 8) {
     _profile: unknown,
     _context: unknown,
     idToken: string,
-  ): Promise<SessionUser> {
+    accessToken?: string,
+    _refreshToken?: string,
+    params?: { expires_in?: number | string },
+  ): Promise<VerifiedLogin> {
     const { payload } = await jwtVerify(idToken, await this.idp.keySet(), {
       issuer: this.config.oidc.issuer,
       audience: this.config.oidc.clientId,
@@ -59,7 +68,7 @@ export class OidcStrategy extends PassportStrategy(Strategy, OIDC_STRATEGY, 8) {
     const asList = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
     const displayName = [claims.given_name, claims.family_name].filter((x) => typeof x === 'string').join(' ') || identity;
     this.logger.log({ sub: claims.sub }, 'teacher logged in');
-    return {
+    const user: SessionUser = {
       identity,
       sub: String(claims.sub),
       displayName,
@@ -68,5 +77,10 @@ export class OidcStrategy extends PassportStrategy(Strategy, OIDC_STRATEGY, 8) {
       uais: asList(claims.uai),
       loggedInAt: new Date().toISOString(),
     };
+    const lifetime = Number(params?.expires_in);
+    const login = typeof accessToken === 'string' && accessToken !== '' && Number.isFinite(lifetime) && lifetime > 0
+      ? { accessToken, expiresAt: Date.now() + lifetime * 1000 }
+      : undefined;
+    return { user, login };
   }
 }

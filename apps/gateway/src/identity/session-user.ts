@@ -16,12 +16,29 @@ export interface SessionUser {
   loggedInAt: string;
 }
 
+/**
+ * The access token of the teacher's own login at the IdP, kept in the server-side session only
+ * (never sent to the browser, never in /api/me): the departure exchanges it for an owner proof
+ * when it offers her contents to another ENT (ADR 010).
+ */
+export interface LoginGrant {
+  accessToken: string;
+  /** epoch ms */
+  expiresAt: number;
+}
+
 declare module 'express-session' {
   interface SessionData {
     user?: SessionUser;
     returnTo?: string;
+    login?: LoginGrant;
   }
 }
+
+/** The session's login grant, if any (a handler that may obtain an owner proof). */
+export const CurrentLogin = createParamDecorator((_: unknown, ctx: ExecutionContext): LoginGrant | undefined => {
+  return ctx.switchToHttp().getRequest<Request>().session?.login;
+});
 
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): SessionUser => {
   const req = ctx.switchToHttp().getRequest<Request>();

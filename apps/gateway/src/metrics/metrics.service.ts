@@ -54,6 +54,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly ownerProofs = new Counter({
+    name: 'ent_gateway_owner_proofs_total',
+    help: 'Owner proofs met on received offers (ADR 010), by result: VERIFIED, MISSING, or the reason one was refused.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   // ---- gauges refreshed at each scrape (MetricsCollector)
   readonly jobs = new Gauge({
     name: 'ent_gateway_jobs',
@@ -124,6 +131,11 @@ export class MetricsService {
 
   jobFailed(kind: string, final: boolean): void {
     this.jobFailures.inc({ kind: labelValue(kind), final: String(final) });
+  }
+
+  /** An offer arrived with a verified owner proof, none, or a refused one (`result` = status or reason code). */
+  ownerProof(result: string): void {
+    this.ownerProofs.inc({ result: labelValue(result) });
   }
 
   contentType(): string {

@@ -32,6 +32,8 @@ import { PeerDiscovery } from '../peers/peer-discovery';
 import { offerDigest } from './departure.service';
 import { JobWake } from './job-wake';
 import { UploadCheckpoints } from './upload-checkpoints';
+import { importGate } from './import-gate';
+import { OwnerProofRecord, OwnerProofVerifier, proofOutcome } from './owner-proof';
 import { JOB_KINDS, peerJobGroup } from './states';
 import { ItemRow, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
@@ -69,6 +71,7 @@ export class ArrivalService {
     private readonly wake: JobWake,
     private readonly checkpoints: UploadCheckpoints,
     private readonly metrics: MetricsService,
+    private readonly ownerProofs: OwnerProofVerifier,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
@@ -119,6 +122,9 @@ export class ArrivalService {
     const digest = offerDigest(offer);
     const existing = await this.repo.get(this.repo.db, offer.offerId, ROLE);
     if (existing) return this.replayAnswer(existing, peer, digest);
+    // ADR 010: did the owner herself ask? Checked now (the proof is short-lived), kept as a fact.
+    const verdict = await this.ownerProofs.verify(offer, peer);
+    const { ownerProof: _token, ...storedOffer } = offer;
 
     let answer: OfferAnswer;
     try {
@@ -127,14 +133,22 @@ export class ArrivalService {
       if (err instanceof NegotiationInputError) throw new ProblemError(400, PROBLEM_TYPES.validation, 'Invalid offer', err.message);
       throw err;
     }
+    let proof: OwnerProofRecord = verdict;
     const inserted = await this.repo.transaction(async (tx) => {
+      // A proof is good for one offer: the same jti on another offer is a replay.
+      if (verdict.status === 'VERIFIED' && (await this.repo.ownerProofUsed(tx, verdict.jti))) {
+        proof = { status: 'REFUSED', reason: 'REPLAYED', verifiedAt: verdict.verifiedAt };
+      }
+      answer = { ...answer, ownerProof: proofOutcome(proof) };
       const created = await this.repo.insertTransfer(tx, {
         id: offer.offerId, role: ROLE, state: 'OFFER_RECEIVED', owner_identity: offer.owner.identity,
         owner_display_name: offer.owner.displayName ?? null, departure_ent_id: peer.entId, departure_uai: offer.departure.uai,
-        arrival_ent_id: this.config.entId, arrival_uai: offer.arrival.uai, offer, offer_digest: digest,
-        expires_at: new Date(offer.expiresAt),
+        arrival_ent_id: this.config.entId, arrival_uai: offer.arrival.uai, offer: storedOffer as Offer, offer_digest: digest,
+        expires_at: new Date(offer.expiresAt), owner_proof: proof,
       });
       if (!created) return false;
+      await this.repo.appendEvent(tx, offer.offerId, ROLE, null, `OWNER_PROOF_${proof.status}`, null, null,
+        proof.status === 'REFUSED' ? { reason: proof.reason } : proof.status === 'VERIFIED' ? { actor: proof.actor, expiresAt: proof.expiresAt } : {});
       const decisions = new Map(answer.items.map((d) => [d.itemId, d]));
       await this.repo.insertItems(tx, offer.items.map((item, position) => {
         const d = decisions.get(item.itemId)!;
@@ -156,6 +170,7 @@ export class ArrivalService {
       // A concurrent identical call won the race: answer what it stored.
       return this.replayAnswer((await this.repo.get(this.repo.db, offer.offerId, ROLE))!, peer, digest);
     }
+    this.metrics.ownerProof(proof.status === 'REFUSED' ? proof.reason : proof.status);
     return answer;
   }
 
@@ -402,15 +417,64 @@ export class ArrivalService {
     this.wake.wake();
   }
 
-  /** Once nothing is left to fetch, wait for the owner — or import at once if they already logged in. */
+  /**
+   * Once nothing is left to fetch: wait for the owner's acceptance when nothing proves she asked
+   * (import gate, ADR 010); otherwise wait for her login, or import at once if she already logged in.
+   */
   private async afterFetchProgress(tx: Queryable, t: TransferRow) {
     if (t.state !== 'FETCHING') return;
     const items = await this.repo.items(tx, t.id, ROLE);
     if (items.some((i) => i.state === 'TO_FETCH')) return;
-    await this.repo.transition(tx, t.id, ROLE, ['FETCHING'], 'AWAITING_OWNER', 'ALL_OBJECTS_FETCHED', {
-      fetched: items.filter((i) => i.state === 'FETCHED').length,
-    });
+    const fetched = items.filter((i) => i.state === 'FETCHED').length;
+    if (importGate(t) === 'OWNER_MUST_ACCEPT') {
+      await this.repo.transition(tx, t.id, ROLE, ['FETCHING'], 'AWAITING_ACCEPTANCE', 'ALL_OBJECTS_FETCHED', { fetched, acceptance: 'REQUIRED' });
+      return;
+    }
+    await this.repo.transition(tx, t.id, ROLE, ['FETCHING'], 'AWAITING_OWNER', 'ALL_OBJECTS_FETCHED', { fetched });
     if (t.owner_seen_at) await this.beginImport(tx, t.id);
+  }
+
+  /** The owner accepts contents that came without a valid proof that she asked: they are imported now. */
+  async accept(user: SessionUser, id: string): Promise<TransferView> {
+    await this.owned(user, id);
+    await this.repo.transaction(async (tx) => {
+      const locked = (await this.repo.get(tx, id, ROLE, true))!;
+      if (locked.state !== 'AWAITING_ACCEPTANCE') this.nothingToDecide();
+      await this.repo.markOwnerAccepted(tx, id);
+      await this.repo.markOwnerSeen(tx, id);
+      await this.repo.transition(tx, id, ROLE, ['AWAITING_ACCEPTANCE'], 'AWAITING_OWNER', 'OWNER_ACCEPTED', { by: user.identity });
+      await this.beginImport(tx, id);
+    });
+    this.wake.wake();
+    return this.view(user, id);
+  }
+
+  /**
+   * The owner refuses contents she did not ask for: nothing is imported, our copies are deleted,
+   * and the departure gets a signed receipt saying so (it can then delete its own).
+   */
+  async refuse(user: SessionUser, id: string): Promise<TransferView> {
+    await this.owned(user, id);
+    await this.repo.transaction(async (tx) => {
+      const locked = (await this.repo.get(tx, id, ROLE, true))!;
+      if (locked.state !== 'AWAITING_ACCEPTANCE') this.nothingToDecide();
+      for (const i of await this.repo.items(tx, id, ROLE)) {
+        await this.repo.transitionItem(tx, id, ROLE, i.item_id, ['OFFERED', 'TO_FETCH', 'FETCHED'], 'REFUSED', 'ITEM_REFUSED_BY_OWNER', { last_error: 'OWNER_REFUSED' });
+      }
+      const items = await this.repo.items(tx, id, ROLE);
+      const jws = await this.signReceipt(locked, items);
+      await this.repo.transition(tx, id, ROLE, ['AWAITING_ACCEPTANCE'], 'REFUSED_BY_OWNER', 'OWNER_REFUSED', { by: user.identity }, { receipt_jws: jws });
+      await enqueueJob(tx, JOB_KINDS.sendReceipt, { transferId: id }, { key: `receipt:${id}` });
+    });
+    await this.checkpoints.abandon(`arrival/${id}/`);
+    await this.store.removePrefix(`arrival/${id}/`);
+    this.wake.wake();
+    return this.view(user, id);
+  }
+
+  private nothingToDecide(): never {
+    throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Rien à accepter ni à refuser',
+      "Ce transfert n'attend pas votre accord : il a déjà été accepté, refusé, ou son origine a été prouvée.");
   }
 
   private async beginImport(tx: Queryable, id: string) {
@@ -573,8 +637,20 @@ export class ArrivalService {
     if (t.state !== 'IMPORTING') return;
     const items = await this.repo.items(tx, id, ROLE);
     if (items.some((i) => ['OFFERED', 'TO_FETCH', 'FETCHED', 'IMPORTING'].includes(i.state))) return;
+    const jws = await this.signReceipt(t, items);
+    const partial = items.some((i) => i.state === 'FAILED' || i.state === 'REFUSED');
+    await this.repo.transition(tx, id, ROLE, ['IMPORTING'], partial ? 'PARTIAL' : 'DONE', 'TRANSFER_COMPLETED', {
+      imported: items.filter((i) => i.state === 'IMPORTED').length,
+      manual: items.filter((i) => i.state === 'AWAITING_MANUAL_DOWNLOAD').length,
+      failed: items.filter((i) => i.state === 'FAILED').length,
+      refused: items.filter((i) => i.state === 'REFUSED').length,
+    }, { receipt_jws: jws });
+    await enqueueJob(tx, JOB_KINDS.sendReceipt, { transferId: id }, { key: `receipt:${id}` });
+  }
+
+  private signReceipt(t: TransferRow, items: ItemRow[]): Promise<string> {
     const receipt: Receipt = {
-      offerId: id,
+      offerId: t.id,
       arrivalEntId: this.config.entId,
       departureEntId: t.departure_ent_id,
       issuedAt: new Date().toISOString(),
@@ -585,15 +661,7 @@ export class ArrivalService {
         ...(i.last_error ? { reason: i.last_error.slice(0, 500) } : {}),
       })),
     };
-    const jws = await this.signing.sign(receipt, RECEIPT_TYP);
-    const partial = items.some((i) => i.state === 'FAILED' || i.state === 'REFUSED');
-    await this.repo.transition(tx, id, ROLE, ['IMPORTING'], partial ? 'PARTIAL' : 'DONE', 'TRANSFER_COMPLETED', {
-      imported: items.filter((i) => i.state === 'IMPORTED').length,
-      manual: items.filter((i) => i.state === 'AWAITING_MANUAL_DOWNLOAD').length,
-      failed: items.filter((i) => i.state === 'FAILED').length,
-      refused: items.filter((i) => i.state === 'REFUSED').length,
-    }, { receipt_jws: jws });
-    await enqueueJob(tx, JOB_KINDS.sendReceipt, { transferId: id }, { key: `receipt:${id}` });
+    return this.signing.sign(receipt, RECEIPT_TYP);
   }
 
   /** Job: send the stored receipt (the same bytes on every retry). */

@@ -19,7 +19,8 @@ import { enqueueJob, JobRow, PermanentJobError } from '@ent/persistence';
 import { ObjectStore } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { ConnectorClient } from '../connector/connector.client';
-import { SessionUser } from '../identity/session-user';
+import { IdpClient } from '../identity/idp.client';
+import { LoginGrant, SessionUser } from '../identity/session-user';
 import { OBJECT_STORE } from '../infra/tokens';
 import { asJobError, PeerCallError, PeerClient } from '../peers/peer.client';
 import { PeerRegistry } from '../peers/peer-registry';
@@ -46,8 +47,13 @@ async function readStream(stream: Readable, maxBytes: number): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/**
+ * What makes two offers "the same" for idempotency: everything but the owner proof, which is a
+ * fresh token at each attempt (ADR 010).
+ */
 export function offerDigest(offer: Offer): string {
-  return createHash('sha256').update(JSON.stringify(offer)).digest('hex');
+  const { ownerProof: _proof, ...rest } = offer;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
 }
 
 /** The departure side of §8.3: the teacher's choice, the offer, staging, delivery, receipt, clean-up. */
@@ -63,6 +69,7 @@ export class DepartureService {
     private readonly signing: SigningService,
     private readonly wake: JobWake,
     private readonly checkpoints: UploadCheckpoints,
+    private readonly idp: IdpClient,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
@@ -144,8 +151,11 @@ export class DepartureService {
     return this.view(user, id);
   }
 
-  /** §8.3 flows 2 → 3: send the offer, keep the arrival's answer, item by item. */
-  async analyse(user: SessionUser, id: string): Promise<TransferView> {
+  /**
+   * §8.3 flows 2 → 3: send the offer, keep the arrival's answer, item by item. `login` is the
+   * teacher's own login grant (from her session): it buys the owner proof (ADR 010).
+   */
+  async analyse(user: SessionUser, id: string, login?: LoginGrant): Promise<TransferView> {
     const t = await this.owned(user, id);
     const peer = this.peerOf(t);
     if (t.state === 'DRAFT') {
@@ -153,9 +163,10 @@ export class DepartureService {
     } else if (t.state !== 'OFFERED') {
       return this.view(user, id); // already answered: the answer is kept, not asked again
     }
+    const ownerProof = await this.ownerProof(id, peer, login);
     let answer: OfferAnswer;
     try {
-      answer = await this.peerClient.sendOffer(peer, t.offer);
+      answer = await this.peerClient.sendOffer(peer, ownerProof ? { ...t.offer, ownerProof } : t.offer);
     } catch (err) {
       const e = err as PeerCallError;
       this.logger.warn({ transferId: id, err: e.message }, 'offer not answered');
@@ -166,6 +177,7 @@ export class DepartureService {
     await this.repo.transaction(async (tx) => {
       await this.repo.transition(tx, id, ROLE, ['OFFERED'], 'ANSWERED', 'ANSWER_RECEIVED', {
         decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])),
+        ownerProof: answer.ownerProof?.status ?? 'MISSING',
       }, { answer });
       for (const d of answer.items) {
         await this.repo.transitionItem(tx, id, ROLE, d.itemId, ['SELECTED'], d.decision === 'REFUSED' ? 'REFUSED' : 'SELECTED', 'ITEM_DECIDED', {
@@ -176,6 +188,28 @@ export class DepartureService {
       }
     });
     return this.view(user, id);
+  }
+
+  /**
+   * ADR 010: a short-lived token of the IdP, obtained by token exchange from the teacher's own
+   * login, that proves to the arrival that she herself asks for this transfer. None when her
+   * login token has expired or the IdP refuses: the offer still goes, and the arrival will ask
+   * her to accept the contents before importing them (said on the transfer page).
+   */
+  private async ownerProof(id: string, peer: PeerEntry, login?: LoginGrant): Promise<string | undefined> {
+    let reason: string;
+    if (!login) reason = 'NO_LOGIN_TOKEN';
+    else if (login.expiresAt <= Date.now() + 5_000) reason = 'LOGIN_TOKEN_EXPIRED';
+    else {
+      try {
+        return await this.idp.ownerProof(login.accessToken, peer.baseUrl);
+      } catch (err) {
+        this.logger.warn({ transferId: id, err: (err as Error).message }, 'owner proof not obtained');
+        reason = 'EXCHANGE_REFUSED';
+      }
+    }
+    await this.repo.transaction((tx) => this.repo.appendEvent(tx, id, ROLE, null, 'OWNER_PROOF_UNAVAILABLE', null, null, { reason }));
+    return undefined;
   }
 
   private checkAnswer(t: TransferRow, answer: OfferAnswer) {
@@ -466,7 +500,7 @@ export class DepartureService {
       }, { receipt_jws: jws });
       for (const i of items.filter((x) => x.state === 'DELIVERED')) {
         const r = status.get(i.item_id);
-        const to: ItemState = r?.status === 'IMPORTED' ? 'IMPORTED' : r?.status === 'AWAITING_MANUAL_DOWNLOAD' ? 'AWAITING_MANUAL_DOWNLOAD' : 'FAILED';
+        const to: ItemState = r?.status === 'IMPORTED' || r?.status === 'AWAITING_MANUAL_DOWNLOAD' || r?.status === 'REFUSED' ? r.status : 'FAILED';
         await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['DELIVERED'], to, 'ITEM_RECEIPTED', { local_id: r?.localId ?? null, last_error: r?.reason ?? null });
       }
       await enqueueJob(tx, JOB_KINDS.cleanup, { transferId }, { key: `cleanup:${transferId}` });

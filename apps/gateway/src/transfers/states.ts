@@ -3,8 +3,15 @@
 export const DEPARTURE_STATES = ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'PAUSED', 'DELIVERED', 'RECEIPTED', 'CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED'] as const;
 export type DepartureState = (typeof DEPARTURE_STATES)[number];
 
-/** PAUSED: the arrival ENT is full (413 / quota); the teacher frees space and resumes. */
-export const ARRIVAL_STATES = ['OFFER_RECEIVED', 'ANSWERED', 'FETCHING', 'AWAITING_OWNER', 'IMPORTING', 'PAUSED', 'DONE', 'PARTIAL', 'FAILED'] as const;
+/**
+ * PAUSED: the arrival ENT is full (413 / quota); the teacher frees space and resumes.
+ * AWAITING_ACCEPTANCE: everything was received, but the offer carried no valid proof that its owner
+ * asked (ADR 010): nothing is imported until she accepts (→ AWAITING_OWNER → IMPORTING) or refuses
+ * (→ REFUSED_BY_OWNER, copies deleted, receipt sent).
+ */
+export const ARRIVAL_STATES = [
+  'OFFER_RECEIVED', 'ANSWERED', 'FETCHING', 'AWAITING_ACCEPTANCE', 'AWAITING_OWNER', 'IMPORTING', 'PAUSED', 'DONE', 'PARTIAL', 'REFUSED_BY_OWNER', 'FAILED',
+] as const;
 export type ArrivalState = (typeof ARRIVAL_STATES)[number];
 
 export type TransferRole = 'DEPARTURE' | 'ARRIVAL';

@@ -3,6 +3,7 @@ import { Database, Queryable } from '@ent/persistence';
 import { Offer, OfferAnswer, PROBLEM_TYPES } from '@ent/contract';
 import { ProblemError } from '@ent/common';
 import { DATABASE } from '../infra/tokens';
+import type { OwnerProofRecord } from './owner-proof';
 import { ItemState, TransferRole } from './states';
 
 export interface TransferRow {
@@ -21,6 +22,10 @@ export interface TransferRow {
   manifest_jws: string | null;
   receipt_jws: string | null;
   owner_seen_at: Date | null;
+  /** ADR 010: the verdict on the offer's owner proof (arrival only; null before migration 008). */
+  owner_proof: OwnerProofRecord | null;
+  /** ADR 010: when the owner accepted contents that came without a valid proof. */
+  owner_accepted_at: Date | null;
   expires_at: Date;
   created_at: Date;
   updated_at: Date;
@@ -92,19 +97,21 @@ export class TransferRepository {
 
   async insertTransfer(
     tx: Queryable,
-    t: Omit<TransferRow, 'created_at' | 'updated_at' | 'answer' | 'manifest_jws' | 'receipt_jws' | 'owner_seen_at'> & {
+    t: Omit<TransferRow, 'created_at' | 'updated_at' | 'answer' | 'manifest_jws' | 'receipt_jws' | 'owner_seen_at' | 'owner_proof' | 'owner_accepted_at'> & {
       answer?: OfferAnswer | null;
+      owner_proof?: OwnerProofRecord | null;
     },
   ): Promise<boolean> {
     const r = await tx.query(
       `INSERT INTO transfers (id, role, state, owner_identity, owner_display_name, departure_ent_id, departure_uai,
-         arrival_ent_id, arrival_uai, offer, offer_digest, answer, expires_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+         arrival_ent_id, arrival_uai, offer, offer_digest, answer, expires_at, owner_proof)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
        ON CONFLICT (id, role) DO NOTHING`,
       [
         t.id, t.role, t.state, t.owner_identity, t.owner_display_name, t.departure_ent_id, t.departure_uai,
         t.arrival_ent_id, t.arrival_uai, JSON.stringify(t.offer), t.offer_digest,
         t.answer ? JSON.stringify(t.answer) : null, t.expires_at.toISOString(),
+        t.owner_proof ? JSON.stringify(t.owner_proof) : null,
       ],
     );
     if (r.rowCount > 0) await this.appendEvent(tx, t.id, t.role, null, 'TRANSFER_CREATED', null, t.state, {});
@@ -233,6 +240,21 @@ export class TransferRepository {
     if (r.rowCount === 0) return false;
     await this.appendEvent(tx, id, role, itemId, eventType, r.rows[0].previous, to, data);
     return true;
+  }
+
+  /** The owner accepted contents that came without a valid proof (ADR 010); false when already recorded. */
+  async markOwnerAccepted(tx: Queryable, id: string): Promise<boolean> {
+    const r = await tx.query(
+      `UPDATE transfers SET owner_accepted_at = now(), updated_at = now() WHERE id = $1 AND role = 'ARRIVAL' AND owner_accepted_at IS NULL`,
+      [id],
+    );
+    return r.rowCount > 0;
+  }
+
+  /** Whether a verified owner proof with this jti was already spent on another offer. */
+  async ownerProofUsed(q: Queryable, jti: string): Promise<boolean> {
+    const r = await q.query(`SELECT 1 FROM transfers WHERE role = 'ARRIVAL' AND owner_proof->>'jti' = $1`, [jti]);
+    return r.rowCount > 0;
   }
 
   async markOwnerSeen(tx: Queryable, id: string): Promise<boolean> {

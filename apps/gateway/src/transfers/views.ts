@@ -1,4 +1,5 @@
-import type { DecisionReason, ConversionLoss } from '@ent/contract';
+import type { DecisionReason, ConversionLoss, OwnerProofOutcome } from '@ent/contract';
+import { proofOutcome } from './owner-proof';
 import type { EventRow, ItemRow, TransferRow } from './transfer.repository';
 
 export interface ItemView {
@@ -35,10 +36,20 @@ export interface TransferView {
   hasReceipt: boolean;
   /** What the teacher should know or do, in French (e.g. the arrival ENT is full). */
   notice?: string;
+  /**
+   * ADR 010: whether the arrival holds a proof that the owner asked (at the departure: what the
+   * arrival answered). Not VERIFIED: the contents wait for her acceptance at the arrival.
+   */
+  ownerProof?: OwnerProofOutcome;
 }
 
 const ROLE_NOTICES: Record<string, Record<string, string>> = {
   ARRIVAL: {
+    AWAITING_ACCEPTANCE:
+      "Ces contenus vous sont adressés, mais l'ENT de départ n'a pas pu prouver que vous avez vous-même demandé ce transfert. " +
+      "Rien n'a été importé. Si vous êtes à l'origine de ce transfert, acceptez-les : ils seront importés dans votre ENT. " +
+      'Sinon, refusez-les : les copies reçues seront supprimées.',
+    REFUSED_BY_OWNER: "Vous avez refusé ces contenus : rien n'a été importé et les copies reçues ici ont été supprimées.",
     PAUSED: "Votre espace sur l'ENT d'arrivée est plein : libérez de la place, puis relancez l'import. Rien n'est perdu, les contenus reçus sont conservés.",
   },
   DEPARTURE: {
@@ -52,9 +63,18 @@ const NOTICES: Record<string, string> = {
   PARTIAL: "Certains contenus n'ont pas pu être importés : ils restent téléchargeables manuellement ou sont signalés ci-dessous.",
 };
 
+/** Departure: the arrival will ask the teacher before importing (ADR 010). */
+const ACCEPT_AT_ARRIVAL =
+  "Votre identité n'a pas pu être confirmée auprès de l'ENT d'arrivée : à votre première connexion là-bas, " +
+  "il vous demandera d'accepter ces contenus avant de les importer. (Pour l'éviter, reconnectez-vous avant de créer un transfert.)";
+
 export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventRow[], downloadBase?: string): TransferView {
   const decisions = new Map((t.answer?.items ?? []).map((d) => [d.itemId, d]));
-  const notice = ROLE_NOTICES[t.role]?.[t.state] ?? NOTICES[t.state];
+  const ownerProof: OwnerProofOutcome | undefined = t.role === 'ARRIVAL'
+    ? (t.owner_proof ? proofOutcome(t.owner_proof) : { status: 'MISSING' })
+    : t.answer ? (t.answer.ownerProof ?? { status: 'MISSING' }) : undefined;
+  const acceptLater = t.role === 'DEPARTURE' && ownerProof && ownerProof.status !== 'VERIFIED' && ['ANSWERED', 'STAGING', 'DELIVERED'].includes(t.state);
+  const notice = ROLE_NOTICES[t.role]?.[t.state] ?? NOTICES[t.state] ?? (acceptLater ? ACCEPT_AT_ARRIVAL : undefined);
   return {
     id: t.id,
     role: t.role,
@@ -69,6 +89,7 @@ export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventR
     expiresAt: new Date(t.expires_at).toISOString(),
     hasReceipt: Boolean(t.receipt_jws),
     ...(notice ? { notice } : {}),
+    ...(ownerProof ? { ownerProof } : {}),
     items: items.map((i) => ({
       itemId: i.item_id,
       title: i.title,

@@ -33,11 +33,13 @@ export const ARRIVAL_STATE_FR: Record<string, string> = {
   OFFER_RECEIVED: 'Demande reçue',
   ANSWERED: 'Demande acceptée, en attente des contenus',
   FETCHING: 'Réception des contenus en cours',
+  AWAITING_ACCEPTANCE: 'Contenus reçus : ils attendent votre accord',
   AWAITING_OWNER: 'Contenus reçus : ils seront importés à votre connexion',
   IMPORTING: 'Import en cours',
   PAUSED: 'En pause : votre espace est plein',
   DONE: 'Terminé',
   PARTIAL: 'Terminé avec des contenus non importés',
+  REFUSED_BY_OWNER: 'Refusés par vous : rien n’a été importé',
   FAILED: 'Échec',
 };
 
@@ -65,7 +67,7 @@ export const ITEM_STATE_FR: Record<string, string> = {
 };
 
 /** States after which nothing changes without the teacher: the status page stops refreshing itself. */
-export const SETTLED_STATES = new Set(['DRAFT', 'ANSWERED', 'PAUSED', 'CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED', 'DONE', 'PARTIAL']);
+export const SETTLED_STATES = new Set(['DRAFT', 'ANSWERED', 'PAUSED', 'CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED', 'DONE', 'PARTIAL', 'AWAITING_ACCEPTANCE', 'REFUSED_BY_OWNER']);
 
 export function label(table: Record<string, string>, key: string | null | undefined): string {
   if (!key) return '—';

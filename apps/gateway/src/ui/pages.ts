@@ -164,7 +164,12 @@ export function arrivalStatus(ctx: PageContext, t: TransferView): string {
   const rows = t.items.map((i) => html`<tr><td>${i.title}<div class="muted">${label(CATEGORY_FR, i.category)}</div></td>
 <td>${label(ITEM_STATE_FR, i.state)}${reasonsOf(i)}</td><td>${sizeFr(i.sizeBytes)}</td>
 <td>${downloadable(i) ? html`<a href="${i.downloadUrl!}" download>Télécharger</a>` : html``}</td></tr>`);
-  const actions = t.state === 'PAUSED' ? actionForm(ctx, `/recus/${t.id}/reprise`, 'Relancer l’import') : html``;
+  let actions = t.state === 'PAUSED' ? actionForm(ctx, `/recus/${t.id}/reprise`, 'Relancer l’import') : html``;
+  if (t.state === 'AWAITING_ACCEPTANCE') {
+    // ADR 010: nothing proves she asked for these contents; she decides, nothing is imported before.
+    actions = html`<div class="actions">${actionForm(ctx, `/recus/${t.id}/accepter`, 'Accepter ces contenus')}
+${actionForm(ctx, `/recus/${t.id}/refuser`, 'Refuser ces contenus')}</div>`;
+  }
   const indexLink = ['AWAITING_OWNER', 'IMPORTING', 'PAUSED', 'DONE', 'PARTIAL'].includes(t.state)
     ? html`<p><a href="/api/received/${t.id}/index/index.html">Index des contenus reçus</a> <span class="muted">(titres, fiches descriptives, empreintes)</span></p>`
     : html``;

@@ -141,7 +141,7 @@ export class UiController {
       res.send(pages.newTransfer(this.context(req), contents, this.arrivals(), { ...form, errors }));
       return;
     }
-    await this.act(req, () => this.departure.analyse(user, draftId!), ANSWERED_NOTICE);
+    await this.act(req, () => this.departure.analyse(user, draftId!, req.session.login), ANSWERED_NOTICE);
     res.redirect(303, `/transferts/${draftId}`);
   }
 
@@ -156,7 +156,7 @@ export class UiController {
 
   @Post('transferts/:id/analyse')
   analyse(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
-    return this.departureAction(req, res, body, id, (user) => this.departure.analyse(user, id), ANSWERED_NOTICE);
+    return this.departureAction(req, res, body, id, (user) => this.departure.analyse(user, id, req.session.login), ANSWERED_NOTICE);
   }
 
   @Post('transferts/:id/envoi')
@@ -179,11 +179,29 @@ export class UiController {
   }
 
   @Post('recus/:id/reprise')
-  async resumeImport(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+  resumeImport(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    return this.arrivalAction(req, res, body, id, (user) => this.arrival.resume(user, id), 'Import relancé.');
+  }
+
+  /** ADR 010: « Accepter ces contenus » — they came without a proof that she asked. */
+  @Post('recus/:id/accepter')
+  accept(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    return this.arrivalAction(req, res, body, id, (user) => this.arrival.accept(user, id), 'Contenus acceptés : l’import a commencé.');
+  }
+
+  @Post('recus/:id/refuser')
+  refuse(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    return this.arrivalAction(req, res, body, id, (user) => this.arrival.refuse(user, id), 'Contenus refusés : rien n’a été importé, les copies reçues sont supprimées.');
+  }
+
+  /** A form button on a received transfer: the owner's only (404 for anybody else, before anything runs), then back to its page. */
+  private async arrivalAction(
+    req: Request, res: Response, body: Record<string, unknown>, id: string, action: (user: SessionUser) => Promise<unknown>, success: string,
+  ): Promise<void> {
     const user = this.admitted(req);
     this.checkCsrf(req, body);
     await this.arrival.view(user, id);
-    await this.act(req, () => this.arrival.resume(user, id), 'Import relancé.');
+    await this.act(req, () => action(user), success);
     res.redirect(303, `/recus/${id}`);
   }
 
