@@ -25,6 +25,22 @@ describe('conformance kit packaging', () => {
   });
 });
 
+/**
+ * The owner's part: the kit's offers carry no proof that she asked (ADR 010), so gateway B imports
+ * nothing at her login; she accepts each delivery once it has been received.
+ */
+async function ownerLogsInAndAccepts(gatewayB: string): Promise<void> {
+  const atB = await TeacherClient.login(gatewayB, 'marie.dupont', 'demo-marie');
+  const end = Date.now() + 200_000;
+  while (Date.now() < end) {
+    const { items } = await atB.json<{ items: any[] }>('GET', '/api/received');
+    const fromKit = items.filter((t) => t.departureEntId === 'conformance-kit');
+    for (const t of fromKit.filter((x) => x.state === 'AWAITING_ACCEPTANCE')) await atB.json('POST', `/api/received/${t.id}/accept`);
+    if (fromKit.some((t) => t.state !== 'ANSWERED') && !fromKit.some((t) => ['FETCHING', 'AWAITING_ACCEPTANCE'].includes(t.state))) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 describe('conformance kit against our gateways and a broken arrival (real IdP, gateways, database, S3)', () => {
   let env: StackSession;
   let kitUrl: string;
@@ -51,7 +67,7 @@ describe('conformance kit against our gateways and a broken arrival (real IdP, g
     const run = await runKit(
       ['arrival', '--target', urls.gatewayB, '--issuer', urls.idp, '--client-id', DEMO.clientKit.id, '--client-secret', DEMO.clientKit.secret,
         '--owner-identity', 'marie.dupont', '--uai', KIT_UAI, '--listen', `127.0.0.1:${kitPort}`, '--receipt-timeout', '240'],
-      async () => { await TeacherClient.login(urls.gatewayB, 'marie.dupont', 'demo-marie'); },
+      () => ownerLogsInAndAccepts(urls.gatewayB),
     );
     if (run.exitCode !== 0) console.log(run.output);
     expect({ failed: run.failed, exit: run.exitCode }).toEqual({ failed: [], exit: 0 });

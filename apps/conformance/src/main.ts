@@ -48,7 +48,9 @@ Before a run of arrival or departure, register the kit in the target's peer regi
   ENT id, UAI  --ent-id and --uai below
 The kit's offers name --owner-identity as their owner: use a test account of the target. The
 arrival imports when that person logs into the arrival ENT: when the kit prints "Log in now",
-log in as that account (or give --owner-login-command).
+log in as that account (or give --owner-login-command). The kit's offers carry no proof that
+the owner asked (ownerProof, ADR 010): a conformant arrival then imports nothing until she
+accepts the received contents, so accept them once they are received.
 
 Options:
   --target URL              the target gateway's base URL or discovery URL (required)
