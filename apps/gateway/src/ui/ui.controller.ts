@@ -194,17 +194,6 @@ export class UiController {
     return this.arrivalAction(req, res, body, id, (user) => this.arrival.refuse(user, id), 'Contenus refusés : rien n’a été importé, les copies reçues sont supprimées.');
   }
 
-  /** A form button on a received transfer: the owner's only (404 for anybody else, before anything runs), then back to its page. */
-  private async arrivalAction(
-    req: Request, res: Response, body: Record<string, unknown>, id: string, action: (user: SessionUser) => Promise<unknown>, success: string,
-  ): Promise<void> {
-    const user = this.admitted(req);
-    this.checkCsrf(req, body);
-    await this.arrival.view(user, id);
-    await this.act(req, () => action(user), success);
-    res.redirect(303, `/recus/${id}`);
-  }
-
   @Post('deconnexion')
   async logout(@Req() req: Request, @Res() res: Response, @Body() body: Record<string, unknown>): Promise<void> {
     if (req.session?.user) this.checkCsrf(req, body);
@@ -214,14 +203,28 @@ export class UiController {
   }
 
   /** A form button on a departure transfer: the owner's only (404 for anybody else, before anything runs), then back to its page. */
-  private async departureAction(
+  private departureAction(
     req: Request, res: Response, body: Record<string, unknown>, id: string, action: (user: SessionUser) => Promise<unknown>, success: string,
+  ): Promise<void> {
+    return this.ownerAction(req, res, body, (user) => this.departure.view(user, id, false), action, success, `/transferts/${id}`);
+  }
+
+  /** The same on a received transfer. */
+  private arrivalAction(
+    req: Request, res: Response, body: Record<string, unknown>, id: string, action: (user: SessionUser) => Promise<unknown>, success: string,
+  ): Promise<void> {
+    return this.ownerAction(req, res, body, (user) => this.arrival.view(user, id), action, success, `/recus/${id}`);
+  }
+
+  private async ownerAction(
+    req: Request, res: Response, body: Record<string, unknown>, owned: (user: SessionUser) => Promise<unknown>,
+    action: (user: SessionUser) => Promise<unknown>, success: string, back: string,
   ): Promise<void> {
     const user = this.admitted(req);
     this.checkCsrf(req, body);
-    await this.departure.view(user, id, false);
+    await owned(user);
     await this.act(req, () => action(user), success);
-    res.redirect(303, `/transferts/${id}`);
+    res.redirect(303, back);
   }
 
   /** Runs a teacher action; a refusal (4xx, 502 from the peer) becomes the French message of the next page. */
