@@ -89,6 +89,11 @@ export class PeerClient {
     return this.json(peer, 'POST', (e) => expandTemplate(e.receipt, { transferId }), PEER_SCOPES.receipt, { receipt });
   }
 
+  /** The audience the peer publishes: what its peer tokens and owner proofs (ADR 010) are for. */
+  async audience(peer: PeerEntry): Promise<string> {
+    return (await this.discovered(peer)).audience;
+  }
+
   /** The peer's discovery document, as a PeerCallError (retryable) when it cannot be had. */
   private async discovered(peer: PeerEntry) {
     try {

@@ -202,7 +202,7 @@ export class DepartureService {
     else if (login.expiresAt <= Date.now() + 5_000) reason = 'LOGIN_TOKEN_EXPIRED';
     else {
       try {
-        return await this.idp.ownerProof(login.accessToken, peer.baseUrl);
+        return await this.idp.ownerProof(login.accessToken, await this.peerClient.audience(peer));
       } catch (err) {
         this.logger.warn({ transferId: id, err: (err as Error).message }, 'owner proof not obtained');
         reason = 'EXCHANGE_REFUSED';
