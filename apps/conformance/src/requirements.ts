@@ -71,6 +71,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   arrival('ARR-31', 'MUST', 'Receipt statuses follow the answer: an `IMPORT`/`CONVERT` item ends `IMPORTED` (or `FAILED` with a reason), a `MANUAL` item `AWAITING_MANUAL_DOWNLOAD`, a `REFUSED` item `REFUSED`.', `${PEER_INTRO} Flow 2, Flow 4`),
   arrival('ARR-32', 'SHOULD', 'Resumes a broken pull: asks the content URL again and continues with `Range: bytes=N-` and `If-Match: <ETag>` rather than starting over.', `${PEER_INTRO} Flow 3`, false),
   arrival('ARR-33', 'MUST', 'When it cannot hold a delivery now, answers 413 `urn:ent-portability:problem:destination-full` and records nothing.', `${PEER_INTRO} Flow 3`, false),
+  // Checked by hand until gateways enforce it (the outbound policy of issue #14); then the kit redirects one object off the declared origins.
+  arrival('ARR-34', 'MUST', 'Follows a content URL\'s redirect only to the departure\'s own origin or one of the `contentOrigins` its discovery document publishes; an object redirected elsewhere is never fetched (its receipt item is `FAILED`).', 'docs/adr/007-peer-discovery.md Content origins', false),
 
   // ------------------------------------------------------------ the departure's duties
   departure('DEP-01', 'MUST', 'Serves its discovery document at `GET /.well-known/ent-portability` (same shape as ARR-01, with `endpoints.itemContent` and `endpoints.receipt`).', `${PEER_API} GET /.well-known/ent-portability`),
