@@ -210,7 +210,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       arrivalUai: values['arrival-uai'], receiptTimeoutMs: settings.timeoutMs,
       log: (line) => out(`\n${line}`),
       awaitOwner: async () => {
-        out(`Log in now as ${settings.identity} at the arrival ENT: its imports start then, and the receipts follow.`);
+        out(`Log in now as ${settings.identity} at the arrival ENT and accept what it received from the kit (its offers carry no owner proof): the imports start then, and the receipts follow.`);
         runCommand('owner-login-command', { KIT_OWNER_IDENTITY: settings.identity });
       },
     }, results).run();
