@@ -3,3 +3,4 @@ export * from './problem.filter';
 export * from './validation';
 export * from './logging';
 export * from './rate-limit';
+export * from './clock';

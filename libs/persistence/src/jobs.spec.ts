@@ -195,4 +195,35 @@ describe('job queue (PGlite)', () => {
   it('applies migrations once', async () => {
     expect(await migrate(db)).toEqual([]);
   });
+
+  it('takes a job when the injected clock reaches its run_at, not when the database time does', async () => {
+    const day = 24 * 3600 * 1000;
+    let now = new Date(Date.now() + 30 * day);
+    const ran: string[] = [];
+    await db.transaction((tx) => enqueueJob(tx, 'deadline', {}, { key: 'deadline-1', runAt: new Date(Date.now() + 60 * day) }));
+    worker = new JobWorker(db, { pollIntervalMs: 10, now: () => now });
+    worker.register('deadline', async (job) => {
+      ran.push(job.dedupe_key);
+    });
+    worker.start();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ran).toEqual([]);
+    now = new Date(Date.now() + 61 * day);
+    await waitFor(async () => ran.length === 1);
+    expect(ran).toEqual(['deadline-1']);
+  });
+
+  it('schedules a retry from the injected clock', async () => {
+    const day = 24 * 3600 * 1000;
+    const now = new Date(Date.now() + 90 * day);
+    await db.transaction((tx) => enqueueJob(tx, 'flaky', {}, { key: 'flaky-1' }));
+    worker = new JobWorker(db, { pollIntervalMs: 10, backoffBaseMs: 60_000, backoffMaxMs: 60_000, now: () => now });
+    worker.register('flaky', async () => {
+      throw new Error('down');
+    });
+    worker.start();
+    await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE attempts = 1 AND state = 'PENDING'`)).rowCount === 1);
+    const row = (await db.query<{ run_at: Date }>(`SELECT run_at FROM jobs WHERE dedupe_key = 'flaky-1'`)).rows[0];
+    expect(new Date(row.run_at).getTime()).toBeGreaterThanOrEqual(now.getTime() + 60_000);
+  });
 });

@@ -87,6 +87,11 @@ export interface JobWorkerOptions {
   /** Attempts before a job fails for good, unless it was enqueued with its own. */
   maxAttempts?: number;
   onError?: (job: JobRow, err: unknown, final: boolean) => void;
+  /**
+   * Domain time (ADR 011): when a job is due (`run_at`) and when a retry comes back. Leases stay
+   * on the database's own now(): they guard against dead processes, which is real time.
+   */
+  now?: () => Date;
 }
 
 /**
@@ -103,6 +108,7 @@ export class JobWorker {
   private stopped = true;
   private wakeRequested = false;
   private readonly opts: Required<Omit<JobWorkerOptions, 'onError'>> & Pick<JobWorkerOptions, 'onError'>;
+  private readonly now: () => Date;
 
   private get running(): number {
     let n = 0;
@@ -124,7 +130,9 @@ export class JobWorker {
       backoffMaxMs: options.backoffMaxMs ?? 5 * 60_000,
       maxAttempts: options.maxAttempts ?? 10,
       onError: options.onError,
+      now: options.now ?? (() => new Date()),
     };
+    this.now = this.opts.now;
   }
 
   register(kind: string, handle: JobHandler, giveUp?: GiveUpHandler): void {
@@ -197,7 +205,7 @@ export class JobWorker {
               locked_until = now() + ($2::int * interval '1 millisecond'), updated_at = now()
        WHERE id = (
          SELECT j.id FROM jobs j
-         WHERE j.kind = ANY($3::text[]) AND j.run_at <= now()
+         WHERE j.kind = ANY($3::text[]) AND j.run_at <= $5::timestamptz
            AND (j.state = 'PENDING' OR (j.state = 'RUNNING' AND j.locked_until < now()))
            AND ($4::int = 0 OR j.group_key IS NULL OR (
              SELECT count(*) FROM jobs g
@@ -206,7 +214,7 @@ export class JobWorker {
          LIMIT 1
          FOR UPDATE SKIP LOCKED)
        RETURNING id, kind, dedupe_key, payload, attempts, max_attempts`,
-      [this.workerId, this.opts.leaseMs, kinds, this.opts.groupLimit],
+      [this.workerId, this.opts.leaseMs, kinds, this.opts.groupLimit, this.now().toISOString()],
     );
     return r.rows[0];
   }
@@ -234,9 +242,9 @@ export class JobWorker {
         const delay = Math.round(err.delayMs * (1 + Math.random() * 0.25));
         await this.db.query(
           `UPDATE jobs SET state = 'PENDING', attempts = attempts - 1, locked_by = NULL, locked_until = NULL, last_error = $3,
-                  run_at = now() + ($4::int * interval '1 millisecond'), updated_at = now()
+                  run_at = $4::timestamptz + ($5::int * interval '1 millisecond'), updated_at = now()
            WHERE id = $1 AND locked_by = $2`,
-          [job.id, this.workerId, err.message.slice(0, 2000), delay],
+          [job.id, this.workerId, err.message.slice(0, 2000), this.now().toISOString(), delay],
         );
         return;
       }
@@ -248,9 +256,9 @@ export class JobWorker {
       const delay = Math.max(this.opts.backoffBaseMs, Math.round(Math.random() * ceiling));
       await this.db.query(
         `UPDATE jobs SET state = $3, locked_by = NULL, locked_until = NULL, last_error = $4,
-                run_at = now() + ($5::int * interval '1 millisecond'), updated_at = now()
+                run_at = $5::timestamptz + ($6::int * interval '1 millisecond'), updated_at = now()
          WHERE id = $1 AND locked_by = $2`,
-        [job.id, this.workerId, final ? 'FAILED' : 'PENDING', message.slice(0, 2000), delay],
+        [job.id, this.workerId, final ? 'FAILED' : 'PENDING', message.slice(0, 2000), this.now().toISOString(), delay],
       );
       this.opts.onError?.(job, err, final);
       if (final && handler.giveUp) {
