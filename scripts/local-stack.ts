@@ -52,6 +52,11 @@ export interface StackOptions {
   extraResources?: string[];
   /** Extra environment per process name. */
   env?: Partial<Record<ProcessName, Record<string, string>>>;
+  /**
+   * Tests only (ADR 011): the gateways run with the test clock preload and an IPC channel, so
+   * that `stack.setClock()` moves their domain time. Production never loads that module.
+   */
+  testClock?: boolean;
 }
 
 export type ProcessName = 'idp-sim' | 'ent-sim-a' | 'ent-sim-b' | 'gateway-a' | 'gateway-b';
@@ -71,7 +76,12 @@ export interface Stack {
   start(name: ProcessName): Promise<void>;
   kill(name: ProcessName, signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
+  /** With `testClock`: sets both gateways' domain time (it runs on from there); kept across restarts. */
+  setClock(at: Date): Promise<void>;
 }
+
+const CLOCK_PRELOAD = 'dist/libs/common/src/testing/clock-preload.js';
+const CLOCKED: ProcessName[] = ['gateway-a', 'gateway-b'];
 
 // Run from scripts/ (ts, tests) or dist/scripts/ (compiled): the repo root holds package.json.
 const ROOT = existsSync(join(__dirname, '..', 'package.json')) ? resolve(__dirname, '..') : resolve(__dirname, '..', '..');
@@ -130,13 +140,13 @@ export function stackSpecs(o: StackOptions): ProcessSpec[] {
     {
       name: 'ent-sim-a',
       script: 'dist/apps/ent-sim/src/main.js',
-      env: { ENT_SIM_HOST: host, ENT_SIM_PORT: String(o.ports.entA), ENT_SIM_PROFILE: 'ent-a', ENT_SIM_CONNECTOR_TOKEN: DEMO.connectorTokenA, ENT_SIM_DATA_DIR: join(o.dataDir, 'ent-a') },
+      env: { ENT_SIM_HOST: host, ENT_SIM_PORT: String(o.ports.entA), ENT_SIM_PROFILE: 'ent-a', ENT_SIM_CONNECTOR_TOKEN: DEMO.connectorTokenA, ENT_SIM_DATA_DIR: join(o.dataDir, 'ent-a'), ENT_SIM_GATEWAY_URL: url(o.ports.gatewayA) },
       readyUrl: `${url(o.ports.entA)}/health`,
     },
     {
       name: 'ent-sim-b',
       script: 'dist/apps/ent-sim/src/main.js',
-      env: { ENT_SIM_HOST: host, ENT_SIM_PORT: String(o.ports.entB), ENT_SIM_PROFILE: 'ent-b', ENT_SIM_CONNECTOR_TOKEN: DEMO.connectorTokenB, ENT_SIM_DATA_DIR: join(o.dataDir, 'ent-b') },
+      env: { ENT_SIM_HOST: host, ENT_SIM_PORT: String(o.ports.entB), ENT_SIM_PROFILE: 'ent-b', ENT_SIM_CONNECTOR_TOKEN: DEMO.connectorTokenB, ENT_SIM_DATA_DIR: join(o.dataDir, 'ent-b'), ENT_SIM_GATEWAY_URL: url(o.ports.gatewayB) },
       readyUrl: `${url(o.ports.entB)}/health`,
     },
     { name: 'gateway-a', script: 'dist/apps/gateway/src/main.js', env: gateway('a'), readyUrl: `${url(o.ports.gatewayA)}/.well-known/ent-portability` },
@@ -168,13 +178,33 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const specs = new Map(stackSpecs(options).map((s) => [s.name, s]));
   const processes = new Map<ProcessName, ChildProcess>();
   const logs = new Map<ProcessName, WriteStream>();
+  let clockAt: { at: Date; setAt: number } | undefined;
+  let clockMessages = 0;
+
+  const sendClock = (name: ProcessName, at: Date) =>
+    new Promise<void>((resolveAck, reject) => {
+      const child = processes.get(name);
+      if (!child?.send || child.exitCode !== null) return resolveAck(); // not running: set again at its start
+      const id = ++clockMessages;
+      const timer = setTimeout(() => reject(new Error(`${name} did not acknowledge the clock`)), 10_000);
+      const onMessage = (m: { type?: string; id?: number; error?: string }) => {
+        if (m?.id !== id) return;
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        if (m.type === 'clock.ack') resolveAck();
+        else reject(new Error(`${name} refused the clock: ${m.error}`));
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'clock.set', at: at.toISOString(), id });
+    });
 
   const startOne = async (name: ProcessName) => {
     const spec = specs.get(name)!;
-    const child = spawn(process.execPath, [join(ROOT, spec.script)], {
+    const clocked = options.testClock === true && CLOCKED.includes(name);
+    const child = spawn(process.execPath, [...(clocked ? ['-r', join(ROOT, CLOCK_PRELOAD)] : []), join(ROOT, spec.script)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? 'development', ...spec.env, ...(options.env?.[name] ?? {}) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: clocked ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
     });
     processes.set(name, child);
     if (options.logDir) {
@@ -191,6 +221,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       child.stdout!.on('data', forward);
       child.stderr!.on('data', forward);
     }
+    // A restarted gateway comes back at the stack's domain time, not the system's.
+    if (clocked && clockAt) await sendClock(name, new Date(clockAt.at.getTime() + Date.now() - clockAt.setAt));
     await waitReady(spec.readyUrl, child, name);
   };
 
@@ -216,6 +248,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     processes,
     start: startOne,
     kill,
+    setClock: async (at: Date) => {
+      if (!options.testClock) throw new Error('setClock needs a stack started with testClock: true');
+      clockAt = { at, setAt: Date.now() };
+      await Promise.all(CLOCKED.map((n) => sendClock(n, at)));
+    },
     stop: async () => {
       for (const name of [...processes.keys()].reverse()) await kill(name);
       for (const log of logs.values()) log.end();

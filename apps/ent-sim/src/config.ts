@@ -21,6 +21,8 @@ import { ConfigError } from '@ent/common';
  * | ENT_SIM_LARGE_ITEM_OWNERS | (every seeded teacher) comma-separated owners who get it |
  * | ENT_SIM_EXPORT_BYTES_PER_SECOND | 0 = unlimited (tests: a slow ENT link) |
  * | ENT_SIM_EXPORT_FORMATS    | all (tests: comma-separated format ids a fresh store offers, e.g. `imscc-1.3,ical,mbox,binary`) |
+ * | ENT_SIM_ACCOUNTS          | — (every user is known) — tests: JSON array of the user ids with an account |
+ * | ENT_SIM_GATEWAY_URL       | — (no events) — its gateway, to which it sends login and account events |
  *
  * ENT_SIM_EXTRA_ITEMS = N gives every teacher of the profile's seed N more
  * synthetic contents at seeding (first start on an empty data directory only):
@@ -60,6 +62,13 @@ export interface EntSimConfig {
    * courses exist in CC 1.3 only); contents left with no format are not seeded.
    */
   exportFormats?: string[];
+  /**
+   * ENT_SIM_ACCOUNTS (tests): the users this ENT has an account for; more are created through
+   * `POST /sim/v1/accounts`. Undefined: every user is known (the demo's default).
+   */
+  accounts?: string[];
+  /** ENT_SIM_GATEWAY_URL: where the connector events go (a login, an account created). */
+  gatewayUrl?: string;
 }
 
 export const ENT_SIM_DEFAULTS = {
@@ -145,12 +154,32 @@ export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): E
     }
   }
 
+  let accounts: string[] | undefined;
+  const accountsRaw = read('ENT_SIM_ACCOUNTS');
+  if (accountsRaw !== undefined) {
+    try {
+      const parsed = JSON.parse(accountsRaw) as unknown;
+      if (Array.isArray(parsed) && parsed.every((a) => typeof a === 'string' && a.length > 0 && a.length <= 256)) accounts = parsed as string[];
+      else problems.push('ENT_SIM_ACCOUNTS: must be a JSON array of user ids');
+    } catch (err) {
+      problems.push(`ENT_SIM_ACCOUNTS: is not valid JSON (${(err as Error).message})`);
+    }
+  }
+  const gatewayUrl = read('ENT_SIM_GATEWAY_URL');
+  if (gatewayUrl !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(gatewayUrl)) problems.push(`ENT_SIM_GATEWAY_URL: must be an http(s) URL, got ${JSON.stringify(gatewayUrl)}`);
+
   const dataRaw = read('ENT_SIM_DATA_DIR') ?? join('.data', profile);
   if (dataRaw.includes('\0')) problems.push('ENT_SIM_DATA_DIR: contains a NUL character');
   const dataDir = isAbsolute(dataRaw) ? dataRaw : resolve(cwd, dataRaw);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems, largeItemBytes, exportBytesPerSecond, ...(largeItemOwners ? { largeItemOwners } : {}), ...(categoriesOverride ? { categoriesOverride } : {}), ...(exportFormats ? { exportFormats } : {}) };
+  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems, largeItemBytes, exportBytesPerSecond,
+    ...(largeItemOwners ? { largeItemOwners } : {}),
+    ...(categoriesOverride ? { categoriesOverride } : {}),
+    ...(exportFormats ? { exportFormats } : {}),
+    ...(accounts ? { accounts } : {}),
+    ...(gatewayUrl ? { gatewayUrl: gatewayUrl.replace(/\/+$/, '') } : {}),
+  };
 }
 
 /**

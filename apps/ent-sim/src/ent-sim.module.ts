@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { loggerParams } from '@ent/common';
 import { ENT_SIM_CONFIG, EntSimConfig } from './config';
+import { AccountDirectory } from './accounts/account-directory';
+import { SimController } from './accounts/sim.controller';
 import { ConnectorAuthGuard } from './connector/connector-auth.guard';
 import { ConnectorController } from './connector/connector.controller';
 import { ConnectorService } from './connector/connector.service';
@@ -23,13 +25,14 @@ export class EntSimModule {
           pinoHttp: { ...pinoHttp, base: { app: 'ent-sim', profile: config.profile } },
         }),
       ],
-      controllers: [HealthController, ConnectorController],
+      controllers: [HealthController, ConnectorController, SimController],
       providers: [
         { provide: ENT_SIM_CONFIG, useValue: config },
         { provide: ENT_PROFILE, useValue: PROFILES[config.profile] },
         StoreProvider,
         ConnectorService,
         ConnectorAuthGuard,
+        AccountDirectory,
       ],
     };
   }

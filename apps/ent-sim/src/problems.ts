@@ -18,6 +18,7 @@ export const CONNECTOR_PROBLEM_TYPES = {
 
 export const problems = {
   notFound: (detail: string) => new ProblemError(404, PROBLEM_TYPES.notFound, 'Not found', detail),
+  unknownUser: (detail: string) => new ProblemError(404, PROBLEM_TYPES.unknownUser, 'No account for this user', detail),
   unauthenticated: (detail: string) => new ProblemError(401, PROBLEM_TYPES.unauthenticated, 'Authentication required', detail),
   invalidToken: (detail: string) => new ProblemError(401, PROBLEM_TYPES.invalidToken, 'Invalid token', detail),
   tooLarge: (detail: string) => new ProblemError(413, PROBLEM_TYPES.payloadTooLarge, 'Payload too large', detail),

@@ -1,10 +1,12 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { loggerParams } from '@ent/common';
+import { Clock, CLOCK, loggerParams, processClock } from '@ent/common';
 import { Dnma, DNMA_MIGRATIONS } from '@ent/dnma';
 import { Database, JobWorker, migrate, MIGRATIONS, openDatabase } from '@ent/persistence';
 import { ObjectStore } from '@ent/storage';
 import { AuthController } from './api/auth.controller';
+import { ConnectorEventsController } from './api/connector-events.controller';
+import { ConnectorTokenGuard } from './connector/connector-token.guard';
 import { DiscoveryController } from './api/discovery.controller';
 import { HealthController } from './api/health.controller';
 import { UiController } from './ui/ui.controller';
@@ -52,6 +54,8 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     this.worker.register(JOB_KINDS.sendReceipt, (j) => this.arrival.sendReceipt(j), (j, e) => this.arrival.sendReceiptGaveUp(j, e));
     this.worker.register(JOB_KINDS.expireDeparture, (j) => this.departure.expire(j));
     this.worker.register(JOB_KINDS.expireArrival, (j) => this.arrival.expire(j));
+    this.worker.register(JOB_KINDS.ownerDeadline, (j) => this.arrival.ownerDeadline(j));
+    this.worker.register(JOB_KINDS.arrivalRetention, (j) => this.arrival.retention(j));
     this.worker.start();
     this.dnma?.start();
     this.logger.log({ workerId: this.worker.workerId, dnma: Boolean(this.dnma) }, 'job worker started');
@@ -70,9 +74,11 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [LoggerModule.forRoot(loggerParams('gateway', config.logLevel))],
-      controllers: [DiscoveryController, PeerController, AuthController, TeacherController, HealthController, UiController, MetricsController],
+      controllers: [DiscoveryController, PeerController, AuthController, TeacherController, HealthController, UiController, MetricsController, ConnectorEventsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        // Domain time (ADR 011): the system time, which only a test-only preload can shift.
+        { provide: CLOCK, useValue: processClock },
         {
           provide: DATABASE,
           useFactory: async () => {
@@ -98,9 +104,10 @@ export class GatewayModule {
         },
         {
           provide: JOB_WORKER,
-          inject: [DATABASE, MetricsService],
-          useFactory: (db: Database, metrics: MetricsService) =>
+          inject: [DATABASE, MetricsService, CLOCK],
+          useFactory: (db: Database, metrics: MetricsService, clock: Clock) =>
             new JobWorker(db, {
+              now: () => clock.now(),
               pollIntervalMs: config.jobs.pollMs,
               leaseMs: config.jobs.leaseMs,
               backoffBaseMs: config.jobs.backoffBaseMs,
@@ -128,6 +135,7 @@ export class GatewayModule {
         TransferRepository,
         UploadCheckpoints,
         ConnectorClient,
+        ConnectorTokenGuard,
         IdpClient,
         PeerRegistry,
         PeerDiscovery,

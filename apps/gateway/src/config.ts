@@ -114,7 +114,10 @@ export class GatewayEnv {
   @Transform(int) @IsInt() @Min(1024) MAX_BODY_BYTES = 1_048_576;
   @Transform(int) @IsInt() @Min(1) MAX_ITEM_BYTES = 2 * 1024 ** 3;
   @Transform(int) @IsInt() @Min(0) ARRIVAL_STORAGE_QUOTA_BYTES = 0;
-  @Transform(int) @IsInt() @Min(5) OFFER_TTL_SECONDS = 14 * 24 * 3600;
+  // A summer-long move (ADR 011): asked in June-July, imported at the rentrée or later.
+  @Transform(int) @IsInt() @Min(5) OFFER_TTL_SECONDS = 123 * 24 * 3600;
+  @Transform(int) @IsInt() @Min(5) ARRIVAL_OWNER_WAIT_SECONDS = 183 * 24 * 3600;
+  @Transform(int) @IsInt() @Min(5) ARRIVAL_RETENTION_SECONDS = 90 * 24 * 3600;
   @Transform(int) @IsInt() @Min(1) @Max(600_000) PEER_TIMEOUT_MS = 15_000;
   @Transform(int) @IsInt() @Min(10) @Max(60_000) JOB_POLL_MS = 500;
   @Transform(int) @IsInt() @Min(300) @Max(3_600_000) JOB_LEASE_MS = 60_000;
@@ -164,6 +167,12 @@ export interface GatewayConfig {
    * limit). A delivery that would go past it is refused with 413 destination-full.
    */
   limits: { maxBodyBytes: number; maxItemBytes: number; offerTtlSeconds: number; peerTimeoutMs: number; arrivalStorageQuotaBytes: number };
+  /**
+   * Lifetimes that fit the school calendar (ADR 011). ownerWaitSeconds: from the offer's arrival,
+   * how long received content waits for its owner (account created, first login);
+   * retentionSeconds: how long the arrival keeps its copies once imported or kept for download.
+   */
+  arrival: { ownerWaitSeconds: number; retentionSeconds: number };
   /**
    * concurrency: slots per job kind (each kind has its own, so slow fetches never starve imports,
    * receipts or clean-up); concurrencyByKind overrides it per kind; perPeer bounds the fetches
@@ -280,6 +289,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       peerTimeoutMs: e.PEER_TIMEOUT_MS,
       arrivalStorageQuotaBytes: e.ARRIVAL_STORAGE_QUOTA_BYTES,
     },
+    arrival: { ownerWaitSeconds: e.ARRIVAL_OWNER_WAIT_SECONDS, retentionSeconds: e.ARRIVAL_RETENTION_SECONDS },
     jobs: {
       pollMs: e.JOB_POLL_MS, leaseMs: e.JOB_LEASE_MS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, backoffMaxMs: e.JOB_BACKOFF_MAX_MS, maxAttempts: e.JOB_MAX_ATTEMPTS,
       concurrency: e.JOB_CONCURRENCY, concurrencyByKind, perPeer: e.JOB_CONCURRENCY_PER_PEER,

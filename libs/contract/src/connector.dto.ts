@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CONTENT_CATEGORIES, ContentCategory } from './enums';
+import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { CONTENT_CATEGORIES, ContentCategory, UAI_PATTERN } from './enums';
 import { AcceptedFormat } from './peer.dto';
 
 /**
@@ -50,4 +51,41 @@ export class ConnectorImportResult {
   created: boolean;
   @ApiProperty() sizeBytes: number;
   @ApiProperty() sha256: string;
+}
+
+// ---------------------------------------------------------------- events (ENT → its gateway)
+
+/** Where the ENT sends its events, on its gateway. */
+export const CONNECTOR_EVENTS_PATH = '/connector/v1/events';
+
+/**
+ * What an ENT tells its gateway (ARCHITECTURE §2: §8.3 imports when the teacher logs into the
+ * arrival *ENT*): she logged in, her account was created, or the schools she is attached to
+ * changed. Authenticated with the connector bearer secret, the same one in both directions.
+ */
+export const ENT_EVENT_TYPES = ['USER_LOGGED_IN', 'ACCOUNT_CREATED', 'ACCOUNT_SCHOOLS_CHANGED'] as const;
+export type EntEventType = (typeof ENT_EVENT_TYPES)[number];
+
+export class EntEvent {
+  @ApiProperty({ enum: ENT_EVENT_TYPES, description: 'USER_LOGGED_IN: she logged into the ENT; ACCOUNT_CREATED: the ENT now has an account for her; ACCOUNT_SCHOOLS_CHANGED: her schools (UAIs) changed.' })
+  @IsIn(ENT_EVENT_TYPES as unknown as string[])
+  type: EntEventType;
+
+  @ApiProperty({ description: 'The user, by the identity claim of the shared IdP (default `sub`), as in every connector path.', example: 'marie.dupont' })
+  @IsString() @Length(1, 256) @Matches(/^[^\u0000-\u001f]+$/, { message: 'userId must not contain control characters' })
+  userId: string;
+
+  @ApiPropertyOptional({ description: 'For ACCOUNT_CREATED and ACCOUNT_SCHOOLS_CHANGED: the UAIs she is now attached to.', example: ['0690002B'] })
+  @IsOptional() @IsArray() @ArrayMaxSize(50) @Matches(UAI_PATTERN, { each: true, message: 'uais must be UAIs such as 0690002B' })
+  uais?: string[];
+
+  @ApiProperty({ format: 'date-time', description: 'When it happened in the ENT.' })
+  @IsISO8601({ strict: true })
+  occurredAt: string;
+}
+
+export class EntEventAccepted {
+  @ApiProperty({ enum: ENT_EVENT_TYPES }) type: EntEventType;
+  @ApiProperty({ description: 'Received transfers whose import this event started (0 when there was nothing waiting for her).' })
+  importsStarted: number;
 }

@@ -330,6 +330,18 @@ export class OwnerProofOutcome {
   reason?: OwnerProofReason;
 }
 
+/**
+ * How long the arrival keeps what it receives (RGPD: the teacher is told before she confirms).
+ * A summer-long move: the content waits for its owner until `awaitsOwnerUntil`; once imported or
+ * kept for manual download, the arrival's own copies go after `keepsReceivedCopiesDays`.
+ */
+export class ArrivalRetention {
+  @ApiProperty({ format: 'date-time', description: 'Until when received content waits for its owner to appear (account created, first login).' })
+  awaitsOwnerUntil: string;
+  @ApiProperty({ description: "Days the arrival keeps its copies (manual downloads, index) after the import; then they are deleted." })
+  keepsReceivedCopiesDays: number;
+}
+
 export class OfferAnswer {
   @ApiProperty({ format: 'uuid' }) offerId: string;
   @ApiProperty() arrivalEntId: string;
@@ -337,6 +349,14 @@ export class OfferAnswer {
   @ApiProperty({ type: [ItemDecision] }) items: ItemDecision[];
   @ApiPropertyOptional({ type: OwnerProofOutcome, description: 'What the arrival made of ownerProof. Absent from arrivals older than ADR 010: treat as MISSING.' })
   ownerProof?: OwnerProofOutcome;
+  @ApiPropertyOptional({ type: ArrivalRetention, description: 'Optional: how long the arrival keeps what it receives.' })
+  retention?: ArrivalRetention;
+}
+
+/** The departure withdraws an offer before its delivery (the teacher cancelled): the arrival forgets it. */
+export class OfferCancelled {
+  @ApiProperty({ format: 'uuid' }) offerId: string;
+  @ApiProperty({ enum: ['CANCELLED'] }) status: 'CANCELLED';
 }
 
 // ---------------------------------------------------------------- delivery (§8.3 flow 4)

@@ -23,6 +23,8 @@ export const PROBLEM_TYPES = {
   rateLimited: 'urn:ent-portability:problem:rate-limited',
   /** The arrival has no room for the delivery now (413): the departure pauses, it does not retry. */
   destinationFull: 'urn:ent-portability:problem:destination-full',
+  /** Connector: the ENT has no account for this user (yet); the gateway waits for it, it does not fail. */
+  unknownUser: 'urn:ent-portability:problem:unknown-user',
   internal: 'urn:ent-portability:problem:internal',
 } as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[keyof typeof PROBLEM_TYPES];

@@ -182,6 +182,15 @@ CREATE UNIQUE INDEX transfers_owner_proof_jti_idx ON transfers ((owner_proof->>'
   WHERE role = 'ARRIVAL' AND owner_proof->>'jti' IS NOT NULL;
 `,
   },
+  {
+    id: '009_summer_lifetimes',
+    sql: `
+-- A move spans a summer (ADR 011). At the arrival: until when received content waits for its
+-- owner, and until when its copies are kept once imported (both shown to the teacher).
+ALTER TABLE transfers ADD COLUMN owner_wait_until timestamptz;
+ALTER TABLE transfers ADD COLUMN retain_until timestamptz;
+`,
+  },
 ];
 
 const MIGRATION_LOCK = 727_001;

@@ -145,6 +145,7 @@ export class ConnectorController {
   @ApiResponse({ status: 200, description: 'Already imported under this key (replay).', type: ConnectorImportResult })
   @badRequest
   @unauthorized
+  @problem(404, 'unknown-user: the ENT has no account for this user (yet). The gateway keeps the content and imports it when the ENT sends ACCOUNT_CREATED or USER_LOGGED_IN; never answer this for a user who exists.')
   @problem(413, 'Larger than maxItemBytes.')
   @problem(415, 'Format or media type not imported for this category.')
   @problem(422, 'Category not imported, or bytes that do not match the format.')

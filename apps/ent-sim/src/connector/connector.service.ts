@@ -10,6 +10,7 @@ import type {
   ConnectorContentList,
   ConnectorImportResult,
 } from '@ent/contract';
+import { AccountDirectory } from '../accounts/account-directory';
 import { ENT_SIM_CONFIG, EntSimConfig } from '../config';
 import { ENT_PROFILE } from '../tokens';
 import { EntProfile, MEDIA_TYPE_OF_FORMAT, METADATA_FORMATS } from '../profiles/profile';
@@ -60,6 +61,7 @@ export class ConnectorService {
     @Inject(ENT_SIM_CONFIG) private readonly config: EntSimConfig,
     @Inject(ENT_PROFILE) private readonly profile: EntProfile,
     private readonly stores: StoreProvider,
+    private readonly accounts: AccountDirectory,
   ) {}
 
   /** ENT_SIM_LATENCY_MS: a slow ENT, for fault-injection tests. */
@@ -147,6 +149,10 @@ export class ConnectorService {
    * same key answers the same content with created=false and stores nothing.
    */
   async importContent(userId: string, importKey: string, q: ImportQuery, req: IncomingMessage): Promise<ConnectorImportResult> {
+    if (!this.accounts.knows(userId)) {
+      req.resume();
+      throw problems.unknownUser(`this ENT has no account for ${userId} yet`);
+    }
     const mediaType = this.admissible(q);
     const existing = await this.existingImport(userId, importKey);
     if (existing) {

@@ -19,6 +19,7 @@ import {
   ITEM_ID_PATTERN,
   Offer,
   OfferAnswer,
+  OfferCancelled,
   PEER_SCOPES,
   Problem,
   PROBLEM_TYPES,
@@ -76,6 +77,19 @@ export class PeerController {
   @ApiResponse(problem(409, 'The offer id was already used for a different offer'))
   offer(@Req() req: PeerRequest, @Body() offer: Offer): Promise<OfferAnswer> {
     return this.arrival.receiveOffer(req.peer, offer);
+  }
+
+  @Post('offers/:offerId/cancellation')
+  @HttpCode(200)
+  @RequiresPeerScope(PEER_SCOPES.offer)
+  @ApiOperation({ summary: 'The teacher cancelled before delivery: the arrival forgets the offer (RGPD). Idempotent.' })
+  @ApiParam({ name: 'offerId', format: 'uuid' })
+  @ApiOkResponse({ type: OfferCancelled })
+  @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
+  @ApiResponse(problem(404, 'No offer with this id was received from the caller'))
+  @ApiResponse(problem(409, 'The delivery manifest was already received: too late to withdraw'))
+  cancellation(@Req() req: PeerRequest, @Param('offerId', new ParseUUIDPipe()) offerId: string): Promise<OfferCancelled> {
+    return this.arrival.cancelOffer(req.peer, offerId);
   }
 
   @Post('offers/:offerId/deliveries')
@@ -136,7 +150,7 @@ export class PeerController {
   @ApiOkResponse({ type: ReceiptAccepted })
   @ApiResponse(PROBLEMS[0]) @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
   @ApiResponse(problem(404, 'No such transfer addressed to the caller'))
-  @ApiResponse(problem(409, 'A different receipt was already recorded'))
+  @ApiResponse(problem(409, 'A different receipt was already recorded, or the transfer was never delivered. A receipt after the departure\'s deadline is accepted: the content arrived'))
   receipt(@Req() req: PeerRequest, @Param('transferId', new ParseUUIDPipe()) transferId: string, @Body() body: ReceiptRequest): Promise<ReceiptAccepted> {
     return this.departure.receiveReceipt(req.peer, transferId, body.receipt);
   }

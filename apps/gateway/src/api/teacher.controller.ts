@@ -89,6 +89,13 @@ export class TeacherController {
     return this.departure.resume(user, id);
   }
 
+  /** RGPD: she cancels until the delivery; nothing of it is left on either side. */
+  @Post('transfers/:id/cancel')
+  @HttpCode(200)
+  cancel(@CurrentUser() user: SessionUser, @Param('id') id: string) {
+    return this.departure.cancel(user, id);
+  }
+
   /** The signed documents, for the teacher or an auditor. */
   @Get('transfers/:id/proof')
   proof(@CurrentUser() user: SessionUser, @Param('id') id: string) {
@@ -127,6 +134,13 @@ export class TeacherController {
   @HttpCode(200)
   refuse(@CurrentUser() user: SessionUser, @Param('id') id: string) {
     return this.arrival.refuse(user, id);
+  }
+
+  /** RGPD: she erases what she received (our copies and what the database knew of the items). */
+  @Post('received/:id/erase')
+  @HttpCode(200)
+  erase(@CurrentUser() user: SessionUser, @Param('id') id: string) {
+    return this.arrival.erase(user, id);
   }
 
   /** The delivery index: index.html (a page), index.jsonld (schema.org), index.scolomfr.xml. */

@@ -20,6 +20,8 @@ export class ConnectorError extends Error {
     message: string,
     readonly status: number | undefined,
     readonly retryable: boolean,
+    /** The problem `type` the ENT answered with, when it answered problem+json. */
+    readonly problemType?: string,
   ) {
     super(message);
     this.name = 'ConnectorError';
@@ -173,7 +175,14 @@ export class ConnectorClient {
     }
     if (!res.ok) {
       const text = await res.text().catch(() => '');
-      throw new ConnectorError(`connector ${method} ${path.split('?')[0]} answered ${res.status}: ${text.slice(0, 300)}`, res.status, res.status >= 500 || res.status === 429);
+      let problemType: string | undefined;
+      try {
+        const parsed = JSON.parse(text) as { type?: unknown };
+        if (typeof parsed?.type === 'string') problemType = parsed.type;
+      } catch {
+        // not problem+json
+      }
+      throw new ConnectorError(`connector ${method} ${path.split('?')[0]} answered ${res.status}: ${text.slice(0, 300)}`, res.status, res.status >= 500 || res.status === 429, problemType);
     }
     return res;
   }

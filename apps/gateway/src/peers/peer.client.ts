@@ -80,6 +80,11 @@ export class PeerClient {
     return this.json(peer, 'POST', (e) => e.offers, PEER_SCOPES.offer, offer);
   }
 
+  /** The teacher cancelled before delivery: the arrival forgets the offer (scope of the offer itself). */
+  cancelOffer(peer: PeerEntry, offerId: string): Promise<{ offerId: string; status: string }> {
+    return this.json(peer, 'POST', `/portability/v1/offers/${encodeURIComponent(offerId)}/cancellation`, PEER_SCOPES.offer);
+  }
+
   deliver(peer: PeerEntry, offerId: string, manifest: string): Promise<DeliveryAccepted> {
     return this.json(peer, 'POST', (e) => expandTemplate(e.deliveries, { offerId }), PEER_SCOPES.deliver, { manifest });
   }

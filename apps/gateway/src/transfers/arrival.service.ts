@@ -14,7 +14,7 @@ import {
   ReceiptItemStatus,
   SHA256_HEX_PATTERN,
 } from '@ent/contract';
-import { ProblemError } from '@ent/common';
+import { Clock, CLOCK, ProblemError } from '@ent/common';
 import { negotiate, NegotiationInputError } from '@ent/negotiation';
 import { enqueueJob, JobRow, PermanentJobError, Queryable } from '@ent/persistence';
 import { DELIVERY_INDEX_FILES, descriptorsOf, EXECUTABLE_CONVERTERS, ExecutableConverter } from '@ent/formats';
@@ -35,6 +35,7 @@ import { UploadCheckpoints } from './upload-checkpoints';
 import { importGate } from './import-gate';
 import { OwnerProofRecord, OwnerProofVerifier, proofOutcome } from './owner-proof';
 import { JOB_KINDS, peerJobGroup } from './states';
+import { mayImportNow } from './import-gate';
 import { ItemRow, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
 
@@ -74,6 +75,7 @@ export class ArrivalService {
     private readonly ownerProofs: OwnerProofVerifier,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.converters = EXECUTABLE_CONVERTERS.filter((c) => config.convertersEnabled === 'all' || config.convertersEnabled.includes(c.descriptor.id));
   }
@@ -107,7 +109,7 @@ export class ArrivalService {
         errors: [{ field: 'owner.identityClaim', messages: [`must be ${this.config.oidc.identityClaim}`] }],
       });
     }
-    if (new Date(offer.expiresAt).getTime() <= Date.now()) {
+    if (new Date(offer.expiresAt).getTime() <= this.clock.now().getTime()) {
       throw new ProblemError(400, PROBLEM_TYPES.validation, 'Offer already expired', 'expiresAt must be in the future', {
         errors: [{ field: 'expiresAt', messages: ['must be in the future'] }],
       });
@@ -127,12 +129,16 @@ export class ArrivalService {
     const { ownerProof: _token, ...storedOffer } = offer;
 
     let answer: OfferAnswer;
+    const now = this.clock.now();
+    const ownerWaitUntil = new Date(now.getTime() + this.config.arrival.ownerWaitSeconds * 1000);
     try {
-      answer = negotiate({ offer, capabilities: await this.capabilities(), converters: descriptorsOf(this.converters), arrivalEntId: this.config.entId, now: new Date() });
+      answer = negotiate({ offer, capabilities: await this.capabilities(), converters: descriptorsOf(this.converters), arrivalEntId: this.config.entId, now });
     } catch (err) {
       if (err instanceof NegotiationInputError) throw new ProblemError(400, PROBLEM_TYPES.validation, 'Invalid offer', err.message);
       throw err;
     }
+    // RGPD: the departure shows the teacher how long this side keeps what it receives.
+    answer = { ...answer, retention: { awaitsOwnerUntil: ownerWaitUntil.toISOString(), keepsReceivedCopiesDays: Math.ceil(this.config.arrival.retentionSeconds / 86_400) } };
     let proof: OwnerProofRecord = verdict;
     const inserted = await this.repo.transaction(async (tx) => {
       // A proof is good for one offer: the same jti on another offer is a replay.
@@ -144,7 +150,7 @@ export class ArrivalService {
         id: offer.offerId, role: ROLE, state: 'OFFER_RECEIVED', owner_identity: offer.owner.identity,
         owner_display_name: offer.owner.displayName ?? null, departure_ent_id: peer.entId, departure_uai: offer.departure.uai,
         arrival_ent_id: this.config.entId, arrival_uai: offer.arrival.uai, offer: storedOffer as Offer, offer_digest: digest,
-        expires_at: new Date(offer.expiresAt), owner_proof: proof,
+        expires_at: new Date(offer.expiresAt), owner_proof: proof, owner_wait_until: ownerWaitUntil,
       });
       if (!created) return false;
       await this.repo.appendEvent(tx, offer.offerId, ROLE, null, `OWNER_PROOF_${proof.status}`, null, null,
@@ -161,6 +167,7 @@ export class ArrivalService {
         };
       }));
       await enqueueJob(tx, JOB_KINDS.expireArrival, { transferId: offer.offerId }, { key: `expire:${offer.offerId}`, runAt: new Date(offer.expiresAt) });
+      await enqueueJob(tx, JOB_KINDS.ownerDeadline, { transferId: offer.offerId }, { key: `owner-deadline:${offer.offerId}`, runAt: ownerWaitUntil });
       await this.repo.transition(tx, offer.offerId, ROLE, ['OFFER_RECEIVED'], 'ANSWERED', 'ANSWER_SENT', {
         decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])),
       }, { answer });
@@ -175,6 +182,9 @@ export class ArrivalService {
   }
 
   private replayAnswer(existing: TransferRow, peer: PeerEntry, digest: string): OfferAnswer {
+    if (existing.departure_ent_id === peer.entId && !existing.answer) {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Offer withdrawn', `This offer is ${existing.state}: it cannot be received again.`);
+    }
     if (existing.departure_ent_id !== peer.entId || existing.offer_digest !== digest) {
       throw new ProblemError(409, PROBLEM_TYPES.conflict, 'Offer id already used', 'An offer with this id and different content was already received.');
     }
@@ -200,7 +210,7 @@ export class ArrivalService {
     if (t.state !== 'ANSWERED') {
       throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Not expecting a delivery', `The offer is ${t.state}.`);
     }
-    if (new Date(t.expires_at).getTime() <= Date.now()) {
+    if (new Date(t.expires_at).getTime() <= this.clock.now().getTime()) {
       throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Offer expired', `The offer expired at ${new Date(t.expires_at).toISOString()}.`);
     }
     const items = await this.repo.items(this.repo.db, offerId, ROLE);
@@ -431,7 +441,7 @@ export class ArrivalService {
       return;
     }
     await this.repo.transition(tx, t.id, ROLE, ['FETCHING'], 'AWAITING_OWNER', 'ALL_OBJECTS_FETCHED', { fetched });
-    if (t.owner_seen_at) await this.beginImport(tx, t.id);
+    if (mayImportNow({ ...t, state: 'AWAITING_OWNER' }).allowed) await this.beginImport(tx, t.id);
   }
 
   /** The owner accepts contents that came without a valid proof that she asked: they are imported now. */
@@ -492,21 +502,48 @@ export class ArrivalService {
    * offer's owner, and to nobody else.
    */
   async onOwnerLogin(user: SessionUser): Promise<number> {
-    const rows = await this.repo.listByOwner(ROLE, user.identity);
+    return this.onOwnerEvent(user.identity, 'GATEWAY_LOGIN');
+  }
+
+  /**
+   * The owner appeared: she logged into this gateway, or her ENT said she logged in there
+   * (§8.3: the import runs when she logs into the arrival ENT) or that her account now exists.
+   * A login marks her seen; any of them retries an import that waited for her account.
+   * Idempotent: a repeated event starts nothing twice (import jobs are keyed).
+   */
+  async onOwnerEvent(identity: string, source: 'GATEWAY_LOGIN' | 'ENT_LOGIN' | 'ENT_ACCOUNT'): Promise<number> {
+    const rows = await this.repo.listByOwner(ROLE, identity);
     let started = 0;
-    for (const t of rows.filter((r) => !r.owner_seen_at)) {
+    const login = source !== 'ENT_ACCOUNT';
+    for (const t of rows.filter((r) => (login && !r.owner_seen_at) || r.state === 'AWAITING_ACCOUNT')) {
       await this.repo.transaction(async (tx) => {
         const locked = (await this.repo.get(tx, t.id, ROLE, true))!;
-        if (!(await this.repo.markOwnerSeen(tx, t.id))) return;
-        await this.repo.appendEvent(tx, t.id, ROLE, null, 'OWNER_LOGGED_IN', null, null, {});
-        if (locked.state === 'AWAITING_OWNER') {
-          await this.beginImport(tx, t.id);
+        if (login && (await this.repo.markOwnerSeen(tx, t.id))) {
+          await this.repo.appendEvent(tx, t.id, ROLE, null, source === 'ENT_LOGIN' ? 'OWNER_LOGGED_IN_ENT' : 'OWNER_LOGGED_IN', null, null, {});
+          if (locked.state === 'AWAITING_OWNER') {
+            await this.beginImport(tx, t.id);
+            started++;
+          }
+        }
+        if (locked.state === 'AWAITING_ACCOUNT') {
+          await this.retryImports(tx, t.id, 'AWAITING_ACCOUNT', source === 'ENT_ACCOUNT' ? 'ACCOUNT_APPEARED' : 'IMPORT_RETRIED_AT_LOGIN');
           started++;
         }
       });
     }
     if (started) this.wake.wake();
     return started;
+  }
+
+  /** Enqueues the import of every item still waiting, under a fresh round of job keys. */
+  private async retryImports(tx: Queryable, id: string, from: 'PAUSED' | 'AWAITING_ACCOUNT', eventType: string) {
+    await this.repo.transition(tx, id, ROLE, [from], 'IMPORTING', eventType);
+    // Inside the transaction (PGlite has one connection: a query beside it would wait forever).
+    const round = (await tx.query(`SELECT 1 FROM transfer_events WHERE transfer_id = $1 AND role = $2 AND type = $3`, [id, ROLE, eventType])).rowCount;
+    for (const i of (await this.repo.items(tx, id, ROLE)).filter((x) => x.state === 'FETCHED')) {
+      await enqueueJob(tx, JOB_KINDS.importItem, { transferId: id, itemId: i.item_id }, { key: `import:${id}:${i.item_id}:${eventType.toLowerCase()}-${round}` });
+    }
+    await this.completeIfDone(tx, id);
   }
 
   /** Job: hand one item to the ENT (IMPORT/CONVERT) or keep it for manual download (MANUAL). */
@@ -556,6 +593,17 @@ export class ArrivalService {
         await this.connector.importMetadata(t.owner_identity, importKey, item.metadata_format, await this.store.getStream(item.metadata_key));
       }
     } catch (err) {
+      if (err instanceof ConnectorError && err.status === 404 && err.problemType === PROBLEM_TYPES.unknownUser) {
+        // A move spans a summer: her account at the arrival may not exist yet. Wait for it
+        // (the ENT's account event or her next login), never fail for that reason.
+        await this.repo.transaction(async (tx) => {
+          const locked = await this.repo.get(tx, transferId, ROLE, true);
+          if (locked?.state === 'IMPORTING') {
+            await this.repo.transition(tx, transferId, ROLE, ['IMPORTING'], 'AWAITING_ACCOUNT', 'ACCOUNT_NOT_FOUND', { itemId });
+          }
+        });
+        return;
+      }
       if (err instanceof ConnectorError && err.status === 413) {
         // "Destination full": retrying cannot help until the teacher frees space. Pause and say so.
         await this.repo.transaction(async (tx) => {
@@ -618,15 +666,7 @@ export class ArrivalService {
     if (t.state !== 'PAUSED') {
       throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Rien à reprendre', "Ce transfert n'est pas en pause : il n'y a rien à reprendre.");
     }
-    await this.repo.transaction(async (tx) => {
-      await this.repo.transition(tx, id, ROLE, ['PAUSED'], 'IMPORTING', 'IMPORT_RESUMED');
-      // Inside the transaction (PGlite has one connection: a query beside it would wait forever).
-      const round = (await tx.query(`SELECT 1 FROM transfer_events WHERE transfer_id = $1 AND role = $2 AND type = 'IMPORT_RESUMED'`, [id, ROLE])).rowCount;
-      for (const i of (await this.repo.items(tx, id, ROLE)).filter((x) => x.state === 'FETCHED')) {
-        await enqueueJob(tx, JOB_KINDS.importItem, { transferId: id, itemId: i.item_id }, { key: `import:${id}:${i.item_id}:resume-${round}` });
-      }
-      await this.completeIfDone(tx, id);
-    });
+    await this.repo.transaction((tx) => this.retryImports(tx, id, 'PAUSED', 'IMPORT_RESUMED'));
     this.wake.wake();
     return this.view(user, id);
   }
@@ -646,6 +686,10 @@ export class ArrivalService {
       refused: items.filter((i) => i.state === 'REFUSED').length,
     }, { receipt_jws: jws });
     await enqueueJob(tx, JOB_KINDS.sendReceipt, { transferId: id }, { key: `receipt:${id}` });
+    // Retention (ARCHITECTURE §5): our copies (manual downloads, index) go after a documented delay.
+    const retainUntil = new Date(this.clock.now().getTime() + this.config.arrival.retentionSeconds * 1000);
+    await this.repo.setRetainUntil(tx, id, ROLE, retainUntil);
+    await enqueueJob(tx, JOB_KINDS.arrivalRetention, { transferId: id }, { key: `retention:${id}`, runAt: retainUntil });
   }
 
   private signReceipt(t: TransferRow, items: ItemRow[]): Promise<string> {
@@ -653,7 +697,7 @@ export class ArrivalService {
       offerId: t.id,
       arrivalEntId: this.config.entId,
       departureEntId: t.departure_ent_id,
-      issuedAt: new Date().toISOString(),
+      issuedAt: this.clock.now().toISOString(),
       items: items.map((i) => ({
         itemId: i.item_id,
         status: i.state as ReceiptItemStatus,
@@ -684,6 +728,78 @@ export class ArrivalService {
    */
   async sendReceiptGaveUp(job: JobRow<{ transferId: string }>, error: string): Promise<void> {
     await this.repo.transaction((tx) => this.repo.appendEvent(tx, job.payload.transferId, ROLE, null, 'RECEIPT_NOT_DELIVERED', null, null, { error: error.slice(0, 500) }));
+  }
+
+  /**
+   * Job, at owner_wait_until: an owner who never appeared (no account, no login) will not be
+   * waited for any longer. The copies go; the departure keeps its own until its deadline.
+   */
+  async ownerDeadline(job: JobRow<{ transferId: string }>): Promise<void> {
+    const { transferId } = job.payload;
+    const expired = await this.repo.transaction(async (tx) => {
+      const t = await this.repo.get(tx, transferId, ROLE, true);
+      if (!t || !['AWAITING_OWNER', 'AWAITING_ACCOUNT'].includes(t.state)) return false;
+      await this.repo.transition(tx, transferId, ROLE, [t.state], 'EXPIRED', 'OWNER_NEVER_CAME', { ownerWaitUntil: t.owner_wait_until && new Date(t.owner_wait_until).toISOString() });
+      return true;
+    });
+    if (expired) await this.removeCopies(transferId, 'owner-never-came');
+  }
+
+  /** Job, at retain_until: the arrival's copies of a completed transfer go (ARCHITECTURE §5). */
+  async retention(job: JobRow<{ transferId: string }>): Promise<void> {
+    const { transferId } = job.payload;
+    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    if (!t || !['DONE', 'PARTIAL'].includes(t.state)) return;
+    await this.removeCopies(transferId, 'retention');
+  }
+
+  private async removeCopies(transferId: string, reason: string): Promise<void> {
+    await this.checkpoints.abandon(`arrival/${transferId}/`);
+    const removed = await this.store.removePrefix(`arrival/${transferId}/`);
+    await this.repo.transaction(async (tx) => {
+      await tx.query(`UPDATE transfer_items SET object_key = NULL, metadata_key = NULL, updated_at = now() WHERE transfer_id = $1 AND role = $2`, [transferId, ROLE]);
+      await this.repo.appendEvent(tx, transferId, ROLE, null, 'RECEIVED_COPIES_DELETED', null, null, { removed, reason });
+    });
+  }
+
+  /**
+   * Peer: the departure withdraws its offer before delivery (the teacher cancelled). Nothing of
+   * it stays here but a tombstone; once the manifest is in, it is too late (409).
+   */
+  async cancelOffer(peer: PeerEntry, offerId: string): Promise<{ offerId: string; status: 'CANCELLED' }> {
+    await this.repo.transaction(async (tx) => {
+      const t = await this.repo.get(tx, offerId, ROLE, true);
+      if (!t || t.departure_ent_id !== peer.entId) {
+        throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Unknown offer', 'No offer with this id was received from you.');
+      }
+      if (t.state === 'CANCELLED') return;
+      if (!['OFFER_RECEIVED', 'ANSWERED'].includes(t.state)) {
+        throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Already delivered', `The offer is ${t.state}: it can no longer be withdrawn.`);
+      }
+      await this.repo.transition(tx, offerId, ROLE, [t.state], 'CANCELLED', 'OFFER_WITHDRAWN');
+      await this.repo.forget(tx, offerId, ROLE);
+    });
+    return { offerId, status: 'CANCELLED' };
+  }
+
+  /**
+   * RGPD: the owner erases what she received — our copies (manual downloads, index) and what the
+   * database knew of the items. What was imported into the ENT is the ENT's, not ours to delete.
+   */
+  async erase(user: SessionUser, id: string): Promise<TransferView> {
+    const t = await this.owned(user, id);
+    if (!['DONE', 'PARTIAL', 'FAILED', 'EXPIRED'].includes(t.state)) {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Effacement impossible pour le moment',
+        t.state === 'ERASED' ? 'Ces contenus ont déjà été effacés.' : "Ce transfert est en cours : attendez la fin de l'import pour effacer ce que vous avez reçu.");
+    }
+    await this.repo.transaction(async (tx) => {
+      await this.repo.transition(tx, id, ROLE, [t.state], 'ERASED', 'ERASED_BY_OWNER');
+      await this.repo.forget(tx, id, ROLE);
+    });
+    await this.checkpoints.abandon(`arrival/${id}/`);
+    const removed = await this.store.removePrefix(`arrival/${id}/`);
+    await this.repo.transaction((tx) => this.repo.appendEvent(tx, id, ROLE, null, 'RECEIVED_COPIES_DELETED', null, null, { removed, reason: 'erased-by-owner' }));
+    return this.view(user, id);
   }
 
   async list(user: SessionUser): Promise<TransferView[]> {

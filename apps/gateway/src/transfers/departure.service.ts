@@ -14,7 +14,7 @@ import {
   PROBLEM_TYPES,
   Receipt,
 } from '@ent/contract';
-import { ProblemError } from '@ent/common';
+import { Clock, CLOCK, ProblemError } from '@ent/common';
 import { enqueueJob, JobRow, PermanentJobError } from '@ent/persistence';
 import { ObjectStore } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
@@ -72,6 +72,7 @@ export class DepartureService {
     private readonly idp: IdpClient,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   listContents(user: SessionUser): Promise<ConnectorContent[]> {
@@ -98,6 +99,7 @@ export class DepartureService {
     if (unique.length !== itemIds.length) {
       throw new ProblemError(400, PROBLEM_TYPES.validation, 'Contenu en double', 'Un même contenu a été choisi deux fois.');
     }
+    await this.refuseRelaunch(user, unique);
     const contents = await this.connector.listContents(user.identity);
     const byId = new Map(contents.map((c) => [c.id, c]));
     const missing = unique.filter((id) => !byId.has(id));
@@ -113,7 +115,7 @@ export class DepartureService {
       departure: { entId: this.config.entId, uai: departureUai },
       arrival: { uai: arrivalUai },
       owner: { identityClaim: this.config.oidc.identityClaim, identity: user.identity, displayName: user.displayName },
-      expiresAt: new Date(Date.now() + this.config.limits.offerTtlSeconds * 1000).toISOString(),
+      expiresAt: new Date(this.clock.now().getTime() + this.config.limits.offerTtlSeconds * 1000).toISOString(),
       items: unique.map((itemId) => {
         const c = byId.get(itemId)!;
         return {
@@ -148,6 +150,68 @@ export class DepartureService {
         metadata_format: item.metadata?.[0]?.format ?? null,
       })));
     });
+    return this.view(user, id);
+  }
+
+  /**
+   * A content already on its way (or delivered, the arrival may still import it after our own
+   * deadline) cannot be sent again: a second transfer would import it twice.
+   */
+  private async refuseRelaunch(user: SessionUser, itemIds: string[]): Promise<void> {
+    const r = await this.repo.db.query<{ item_id: string; title: string; transfer_id: string; created_at: Date }>(
+      `SELECT i.item_id, i.title, t.id AS transfer_id, t.created_at
+         FROM transfers t JOIN transfer_items i ON i.transfer_id = t.id AND i.role = t.role
+        WHERE t.role = 'DEPARTURE' AND t.owner_identity = $1 AND i.item_id = ANY($2::text[])
+          AND i.state NOT IN ('REFUSED', 'FAILED')
+          AND (t.state NOT IN ('CANCELLED', 'FAILED', 'EXPIRED') OR (t.state = 'EXPIRED' AND t.manifest_jws IS NOT NULL))
+        LIMIT 1`,
+      [user.identity, itemIds],
+    );
+    const dup = r.rows[0];
+    if (dup) {
+      throw new ProblemError(409, PROBLEM_TYPES.conflict, 'Contenu déjà transféré',
+        `« ${dup.title} » fait déjà partie d'un transfert (${dup.transfer_id}) : il ne sera pas envoyé une seconde fois. Suivez ce transfert, ou annulez-le avant sa livraison pour en préparer un autre.`);
+    }
+  }
+
+  /**
+   * RGPD: the teacher cancels her transfer until its delivery. The arrival forgets the offer
+   * first (once it holds the manifest it is too late: 409), then the staged copies go here.
+   */
+  async cancel(user: SessionUser, id: string): Promise<TransferView> {
+    const t = await this.owned(user, id);
+    if (t.state === 'CANCELLED') return this.view(user, id);
+    const cancellable = ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'PAUSED'];
+    if (!cancellable.includes(t.state)) {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Annulation impossible',
+        "Ce transfert a déjà été livré à l'ENT d'arrivée : il ne peut plus être annulé. Vous pourrez effacer ce qui a été reçu depuis l'ENT d'arrivée.");
+    }
+    if (t.state !== 'DRAFT') {
+      const peer = this.peerOf(t);
+      try {
+        await this.peerClient.cancelOffer(peer, id);
+      } catch (err) {
+        const e = err as PeerCallError;
+        if (e.status === 409) {
+          throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Annulation impossible',
+            "L'ENT d'arrivée a déjà reçu ce transfert : il ne peut plus être annulé. Vous pourrez effacer ce qui a été reçu depuis l'ENT d'arrivée.");
+        }
+        // 404: the arrival never recorded the offer; nothing to withdraw there.
+        if (e.status !== 404) {
+          throw new ProblemError(502, PROBLEM_TYPES.peerUnavailable, "L'ENT d'arrivée ne répond pas",
+            `L'annulation n'a pas pu être transmise à l'ENT d'arrivée (${peer.entId}) ; rien n'a été annulé. Réessayez dans quelques minutes.`);
+        }
+      }
+    }
+    await this.repo.transaction(async (tx) => {
+      const locked = (await this.repo.get(tx, id, ROLE, true))!;
+      if (locked.state === 'CANCELLED') return;
+      await this.repo.transition(tx, id, ROLE, cancellable, 'CANCELLED', 'CANCELLED_BY_OWNER');
+      await this.repo.forget(tx, id, ROLE);
+    });
+    const abandoned = await this.checkpoints.abandon(`departure/${id}/`);
+    const removed = await this.store.removePrefix(`departure/${id}/`);
+    await this.repo.transaction((tx) => this.repo.appendEvent(tx, id, ROLE, null, 'STAGED_OBJECTS_DELETED', null, null, { removed, reason: 'cancelled', ...(abandoned ? { uploadsAborted: abandoned } : {}) }));
     return this.view(user, id);
   }
 
@@ -337,7 +401,7 @@ export class DepartureService {
         }
         return list;
       });
-      const issuedAt = new Date().toISOString();
+      const issuedAt = this.clock.now().toISOString();
       const index = await this.stageIndex(t, items, peer, issuedAt);
       const manifest: DeliveryManifest = { offerId: transferId, departureEntId: this.config.entId, arrivalEntId: peer.entId, issuedAt, objects, index };
       manifestJws = await this.signing.sign(manifest, MANIFEST_TYP);
@@ -364,6 +428,9 @@ export class DepartureService {
     await this.repo.transaction(async (tx) => {
       await this.repo.transition(tx, transferId, ROLE, ['STAGING'], 'DELIVERED', 'MANIFEST_DELIVERED', { objects: items.length });
       for (const i of items) await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['STAGED'], 'DELIVERED', 'ITEM_DELIVERED');
+    }).catch((err) => {
+      // The arrival's receipt (or the teacher's cancellation) got in before this call returned.
+      if (!(err instanceof StateConflictError)) throw err;
     });
   }
 
@@ -493,15 +560,24 @@ export class DepartureService {
       if (t.receipt_jws === jws) return { offerId: transferId, status: t.state };
       throw new ProblemError(409, PROBLEM_TYPES.conflict, 'Receipt already recorded', 'A different receipt was already recorded for this transfer.');
     }
+    // A move spans a summer: the teacher may first log in at the arrival after our own deadline
+    // (EXPIRED, staged copies already deleted). Her content did arrive: the receipt is recorded.
+    // STAGING: the arrival pulled and imported before our delivery call returned.
+    const receivable = ['STAGING', 'DELIVERED', 'EXPIRED'];
+    if (!receivable.includes(t.state) || !t.manifest_jws) {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Not expecting a receipt', `The transfer is ${t.state}.`);
+    }
     const status = new Map(receipt.items.map((r) => [r.itemId, r]));
     await this.repo.transaction(async (tx) => {
-      await this.repo.transition(tx, transferId, ROLE, ['DELIVERED'], 'RECEIPTED', 'RECEIPT_RECEIVED', {
+      const locked = (await this.repo.get(tx, transferId, ROLE, true))!;
+      if (locked.receipt_jws) return; // a concurrent identical call recorded it
+      await this.repo.transition(tx, transferId, ROLE, receivable, 'RECEIPTED', locked.state === 'EXPIRED' ? 'LATE_RECEIPT_RECEIVED' : 'RECEIPT_RECEIVED', {
         items: Object.fromEntries(receipt.items.map((r) => [r.itemId, r.status])),
       }, { receipt_jws: jws });
-      for (const i of items.filter((x) => x.state === 'DELIVERED')) {
+      for (const i of items.filter((x) => x.state === 'DELIVERED' || x.state === 'STAGED')) {
         const r = status.get(i.item_id);
         const to: ItemState = r?.status === 'IMPORTED' || r?.status === 'AWAITING_MANUAL_DOWNLOAD' || r?.status === 'REFUSED' ? r.status : 'FAILED';
-        await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['DELIVERED'], to, 'ITEM_RECEIPTED', { local_id: r?.localId ?? null, last_error: r?.reason ?? null });
+        await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['DELIVERED', 'STAGED'], to, 'ITEM_RECEIPTED', { local_id: r?.localId ?? null, last_error: r?.reason ?? null });
       }
       await enqueueJob(tx, JOB_KINDS.cleanup, { transferId }, { key: `cleanup:${transferId}` });
     });

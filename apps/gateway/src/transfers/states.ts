@@ -8,9 +8,14 @@ export type DepartureState = (typeof DEPARTURE_STATES)[number];
  * AWAITING_ACCEPTANCE: everything was received, but the offer carried no valid proof that its owner
  * asked (ADR 010): nothing is imported until she accepts (→ AWAITING_OWNER → IMPORTING) or refuses
  * (→ REFUSED_BY_OWNER, copies deleted, receipt sent).
+ * AWAITING_ACCOUNT: the owner showed up but the arrival ENT has no account for her yet; the import
+ * runs again when the ENT says the account exists (or at her next login). Never a failure (ADR 011).
+ * CANCELLED: the departure withdrew the offer before delivery. EXPIRED: the owner never came
+ * before ARRIVAL_OWNER_WAIT_SECONDS. ERASED: the owner erased what she received (RGPD).
  */
 export const ARRIVAL_STATES = [
-  'OFFER_RECEIVED', 'ANSWERED', 'FETCHING', 'AWAITING_ACCEPTANCE', 'AWAITING_OWNER', 'IMPORTING', 'PAUSED', 'DONE', 'PARTIAL', 'REFUSED_BY_OWNER', 'FAILED',
+  'OFFER_RECEIVED', 'ANSWERED', 'FETCHING', 'AWAITING_ACCEPTANCE', 'AWAITING_OWNER', 'IMPORTING', 'AWAITING_ACCOUNT', 'PAUSED', 'DONE', 'PARTIAL',
+  'REFUSED_BY_OWNER', 'FAILED', 'CANCELLED', 'EXPIRED', 'ERASED',
 ] as const;
 export type ArrivalState = (typeof ARRIVAL_STATES)[number];
 
@@ -36,6 +41,8 @@ export const JOB_KINDS = {
   sendReceipt: 'arrival.send-receipt',
   expireDeparture: 'departure.expire',
   expireArrival: 'arrival.expire',
+  ownerDeadline: 'arrival.owner-deadline',
+  arrivalRetention: 'arrival.retention',
 } as const;
 
 /** Fetches from one peer share a job group, so JOB_CONCURRENCY_PER_PEER bounds what that peer can hold. */

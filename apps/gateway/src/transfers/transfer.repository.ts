@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, Queryable } from '@ent/persistence';
 import { Offer, OfferAnswer, PROBLEM_TYPES } from '@ent/contract';
-import { ProblemError } from '@ent/common';
+import { Clock, CLOCK, ProblemError } from '@ent/common';
 import { DATABASE } from '../infra/tokens';
 import type { OwnerProofRecord } from './owner-proof';
 import { ItemState, TransferRole } from './states';
@@ -27,6 +27,8 @@ export interface TransferRow {
   /** ADR 010: when the owner accepted contents that came without a valid proof. */
   owner_accepted_at: Date | null;
   expires_at: Date;
+  owner_wait_until: Date | null;
+  retain_until: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -89,7 +91,10 @@ export class StateConflictError extends Error {
  */
 @Injectable()
 export class TransferRepository {
-  constructor(@Inject(DATABASE) readonly db: Database) {}
+  constructor(
+    @Inject(DATABASE) readonly db: Database,
+    @Inject(CLOCK) readonly clock: Clock,
+  ) {}
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
@@ -97,21 +102,24 @@ export class TransferRepository {
 
   async insertTransfer(
     tx: Queryable,
-    t: Omit<TransferRow, 'created_at' | 'updated_at' | 'answer' | 'manifest_jws' | 'receipt_jws' | 'owner_seen_at' | 'owner_proof' | 'owner_accepted_at'> & {
+    t: Omit<TransferRow, 'created_at' | 'updated_at' | 'answer' | 'manifest_jws' | 'receipt_jws' | 'owner_seen_at' | 'owner_proof' | 'owner_accepted_at' | 'owner_wait_until' | 'retain_until'> & {
       answer?: OfferAnswer | null;
       owner_proof?: OwnerProofRecord | null;
+      owner_wait_until?: Date | null;
     },
   ): Promise<boolean> {
     const r = await tx.query(
       `INSERT INTO transfers (id, role, state, owner_identity, owner_display_name, departure_ent_id, departure_uai,
-         arrival_ent_id, arrival_uai, offer, offer_digest, answer, expires_at, owner_proof)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+         arrival_ent_id, arrival_uai, offer, offer_digest, answer, expires_at, owner_proof, created_at, updated_at, owner_wait_until)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16)
        ON CONFLICT (id, role) DO NOTHING`,
       [
         t.id, t.role, t.state, t.owner_identity, t.owner_display_name, t.departure_ent_id, t.departure_uai,
         t.arrival_ent_id, t.arrival_uai, JSON.stringify(t.offer), t.offer_digest,
         t.answer ? JSON.stringify(t.answer) : null, t.expires_at.toISOString(),
         t.owner_proof ? JSON.stringify(t.owner_proof) : null,
+        this.clock.now().toISOString(),
+        t.owner_wait_until?.toISOString() ?? null,
       ],
     );
     if (r.rowCount > 0) await this.appendEvent(tx, t.id, t.role, null, 'TRANSFER_CREATED', null, t.state, {});
@@ -257,10 +265,29 @@ export class TransferRepository {
     return r.rowCount > 0;
   }
 
+  async setRetainUntil(tx: Queryable, id: string, role: TransferRole, at: Date): Promise<void> {
+    await tx.query('UPDATE transfers SET retain_until = $3 WHERE id = $1 AND role = $2', [id, role, at.toISOString()]);
+  }
+
+  /**
+   * Forgets what a transfer carried (cancellation before delivery, erasure by its owner): the
+   * items go, the transfer row stays as a tombstone without content (so that a replayed offer or
+   * delivery with the same id cannot bring it back), and the append-only events stay as the
+   * audit trail (they hold states, sizes and hashes, never titles nor bytes).
+   */
+  async forget(tx: Queryable, id: string, role: TransferRole): Promise<void> {
+    await tx.query('DELETE FROM transfer_items WHERE transfer_id = $1 AND role = $2', [id, role]);
+    await tx.query(
+      `UPDATE transfers SET offer = '{}'::jsonb, answer = NULL, manifest_jws = NULL, owner_display_name = NULL, updated_at = now()
+       WHERE id = $1 AND role = $2`,
+      [id, role],
+    );
+  }
+
   async markOwnerSeen(tx: Queryable, id: string): Promise<boolean> {
     const r = await tx.query(
-      `UPDATE transfers SET owner_seen_at = now(), updated_at = now() WHERE id = $1 AND role = 'ARRIVAL' AND owner_seen_at IS NULL`,
-      [id],
+      `UPDATE transfers SET owner_seen_at = $2, updated_at = now() WHERE id = $1 AND role = 'ARRIVAL' AND owner_seen_at IS NULL`,
+      [id, this.clock.now().toISOString()],
     );
     return r.rowCount > 0;
   }
@@ -276,9 +303,9 @@ export class TransferRepository {
     data: Record<string, unknown>,
   ) {
     await tx.query(
-      `INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data)
-       VALUES ($1,$2,$3,$4,$5,$6,$7)`,
-      [id, role, itemId, type, from, to, JSON.stringify(data)],
+      `INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data, at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+      [id, role, itemId, type, from, to, JSON.stringify(data), this.clock.now().toISOString()],
     );
   }
 }

@@ -31,6 +31,13 @@ export interface TransferView {
   createdAt: string;
   updatedAt: string;
   expiresAt: string;
+  /**
+   * Lifetimes she is shown (ADR 011). Departure: the arrival's, from its answer. Arrival: until
+   * when the content waits for her, and until when its copies are kept once imported.
+   */
+  arrivalRetention?: { awaitsOwnerUntil: string; keepsReceivedCopiesDays: number };
+  ownerWaitUntil?: string;
+  retainUntil?: string;
   items: ItemView[];
   events?: { seq: number; at: string; type: string; itemId: string | null; from: string | null; to: string | null; data: unknown }[];
   hasReceipt: boolean;
@@ -51,14 +58,20 @@ const ROLE_NOTICES: Record<string, Record<string, string>> = {
       'Sinon, refusez-les : les copies reçues seront supprimées.',
     REFUSED_BY_OWNER: "Vous avez refusé ces contenus : rien n'a été importé et les copies reçues ici ont été supprimées.",
     PAUSED: "Votre espace sur l'ENT d'arrivée est plein : libérez de la place, puis relancez l'import. Rien n'est perdu, les contenus reçus sont conservés.",
+    AWAITING_ACCOUNT: "Votre compte sur l'ENT de votre nouvel établissement n'existe pas encore. Vos contenus vous attendent : ils seront importés dès que votre compte sera créé ou à votre prochaine connexion.",
+    EXPIRED: "Vous ne vous êtes pas connecté·e avant la fin du délai d'attente : les contenus reçus ont été supprimés.",
+    ERASED: 'Vous avez effacé ces contenus reçus : il n’en reste aucune copie sur cette passerelle.',
+    CANCELLED: "L'ENT de départ a annulé ce transfert avant de l'envoyer : rien n'a été reçu.",
   },
   DEPARTURE: {
     PAUSED: "L'ENT d'arrivée n'a plus assez de place pour recevoir ce transfert. Vos contenus restent préparés ici : relancez l'envoi quand l'ENT d'arrivée aura libéré de l'espace (avant l'expiration de l'offre).",
+    CANCELLED: 'Vous avez annulé ce transfert : aucune copie n’en reste, ni ici ni dans l’ENT d’arrivée.',
+    EXPIRED: "Le délai de conservation est passé : les copies préparées ici ont été supprimées. Si l'ENT d'arrivée avait déjà reçu vos contenus, ils vous y attendent toujours.",
   },
 };
 
 const NOTICES: Record<string, string> = {
-  EXPIRED: "L'offre a expiré avant la fin du transfert : les copies préparées ont été supprimées. Vous pouvez relancer un transfert.",
+  EXPIRED: "Le délai de conservation est passé : les copies préparées ici ont été supprimées.",
   FAILED: "Le transfert n'a pas pu aboutir. Le détail de chaque contenu est indiqué ci-dessous.",
   PARTIAL: "Certains contenus n'ont pas pu être importés : ils restent téléchargeables manuellement ou sont signalés ci-dessous.",
 };
@@ -87,6 +100,9 @@ export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventR
     createdAt: new Date(t.created_at).toISOString(),
     updatedAt: new Date(t.updated_at).toISOString(),
     expiresAt: new Date(t.expires_at).toISOString(),
+    ...(t.answer?.retention ? { arrivalRetention: t.answer.retention } : {}),
+    ...(t.owner_wait_until ? { ownerWaitUntil: new Date(t.owner_wait_until).toISOString() } : {}),
+    ...(t.retain_until ? { retainUntil: new Date(t.retain_until).toISOString() } : {}),
     hasReceipt: Boolean(t.receipt_jws),
     ...(notice ? { notice } : {}),
     ...(ownerProof ? { ownerProof } : {}),

@@ -37,10 +37,14 @@ export const ARRIVAL_STATE_FR: Record<string, string> = {
   AWAITING_OWNER: 'Contenus reçus : ils seront importés à votre connexion',
   IMPORTING: 'Import en cours',
   PAUSED: 'En pause : votre espace est plein',
+  AWAITING_ACCOUNT: 'Contenus reçus : ils attendent la création de votre compte',
   DONE: 'Terminé',
   PARTIAL: 'Terminé avec des contenus non importés',
   REFUSED_BY_OWNER: 'Refusés par vous : rien n’a été importé',
   FAILED: 'Échec',
+  CANCELLED: 'Annulé par l’ENT de départ',
+  EXPIRED: 'Délai d’attente dépassé',
+  ERASED: 'Effacé à votre demande',
 };
 
 export const DECISION_FR: Record<string, string> = {
@@ -67,7 +71,7 @@ export const ITEM_STATE_FR: Record<string, string> = {
 };
 
 /** States after which nothing changes without the teacher: the status page stops refreshing itself. */
-export const SETTLED_STATES = new Set(['DRAFT', 'ANSWERED', 'PAUSED', 'CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED', 'DONE', 'PARTIAL', 'AWAITING_ACCEPTANCE', 'REFUSED_BY_OWNER']);
+export const SETTLED_STATES = new Set(['DRAFT', 'ANSWERED', 'PAUSED', 'CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED', 'DONE', 'PARTIAL', 'AWAITING_ACCEPTANCE', 'REFUSED_BY_OWNER', 'AWAITING_OWNER', 'AWAITING_ACCOUNT', 'ERASED']);
 
 export function label(table: Record<string, string>, key: string | null | undefined): string {
   if (!key) return '—';
@@ -93,3 +97,27 @@ const DATE_FR = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle:
 export function dateFr(iso: string): string {
   return DATE_FR.format(new Date(iso));
 }
+
+const DAY_FR = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
+
+/** « 31 octobre 2026 »: a deadline, as a day in Paris time. */
+export function dayFr(iso: string): string {
+  return DAY_FR.format(new Date(iso));
+}
+
+/** What she is told about lifetimes (ADR 011, RGPD): every sentence with its date. */
+export const RETENTION_FR = {
+  departureKeeps: (day: string) => `Votre ENT actuel garde une copie de vos contenus jusqu’à l’accusé de réception de l’ENT d’arrivée, au plus tard jusqu’au ${day}.`,
+  arrivalWaits: (day: string) => `Dans l’ENT d’arrivée, vos contenus vous attendront jusqu’au ${day} : ils y seront importés à votre première connexion.`,
+  arrivalKeepsCopies: (days: number) => `Une fois importés, l’ENT d’arrivée garde ses copies (téléchargements, index) ${days} jours, puis les supprime. Vous pouvez les effacer avant.`,
+  receivedWaits: (day: string) => `Vos contenus vous attendront jusqu’au ${day}.`,
+  receivedKept: (day: string) => `Les copies reçues (téléchargements, index) sont conservées jusqu’au ${day}, puis supprimées.`,
+  crossing: (count: number, arrivalEnt: string, arrivalUai: string) =>
+    `${count} contenu(s) seront envoyés à l’ENT ${arrivalEnt} de l’établissement ${arrivalUai}, avec leur titre, leur taille, leur fiche descriptive et votre identifiant.`,
+  cancelHint: 'Vous pouvez annuler ce transfert tant qu’il n’a pas été livré : aucune copie n’en restera, ni ici ni dans l’ENT d’arrivée.',
+  eraseHint: 'Vous pouvez effacer les copies reçues (téléchargements, index) : les contenus déjà importés dans votre ENT y restent.',
+  cancelButton: 'Annuler ce transfert',
+  eraseButton: 'Effacer les contenus reçus',
+  cancelled: 'Transfert annulé : aucune copie n’en reste.',
+  erased: 'Contenus reçus effacés.',
+};

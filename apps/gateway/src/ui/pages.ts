@@ -2,7 +2,7 @@ import type { ConnectorContent } from '@ent/contract';
 import type { ItemView, TransferView } from '../transfers/views';
 import { Html, html } from './html';
 import {
-  ARRIVAL_STATE_FR, CATEGORY_FR, dateFr, DECISION_FR, DEPARTURE_STATE_FR, ITEM_STATE_FR, label, SETTLED_STATES, sizeFr,
+  ARRIVAL_STATE_FR, CATEGORY_FR, dateFr, dayFr, DECISION_FR, DEPARTURE_STATE_FR, ITEM_STATE_FR, label, RETENTION_FR, SETTLED_STATES, sizeFr,
 } from './labels.fr';
 
 /**
@@ -130,9 +130,24 @@ function reasonsOf(item: ItemView): Html {
   return lines.length ? html`<ul class="reasons">${lines.map((l) => html`<li>${l}</li>`)}</ul>` : html``;
 }
 
-function actionForm(ctx: PageContext, action: string, text: string): Html {
-  return html`<form method="post" action="${action}"><input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}"><button>${text}</button></form>`;
+function actionForm(ctx: PageContext, action: string, text: string, secondary = false): Html {
+  return html`<form method="post" action="${action}"><input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}"><button${secondary ? html` class="secondary"` : html``}>${text}</button></form>`;
 }
+
+/** RGPD: what crosses, to whom, how long each side keeps it — before she confirms, and after. */
+function departureLifetimes(t: TransferView, accepted: number): Html {
+  const lines: string[] = [];
+  if (t.state === 'ANSWERED' && accepted) lines.push(RETENTION_FR.crossing(accepted, t.arrivalEntId, t.arrivalUai));
+  if (!['CANCELLED', 'EXPIRED', 'CLEANED', 'FAILED'].includes(t.state)) lines.push(RETENTION_FR.departureKeeps(dayFr(t.expiresAt)));
+  if (t.arrivalRetention && !['CANCELLED', 'FAILED'].includes(t.state)) {
+    lines.push(RETENTION_FR.arrivalWaits(dayFr(t.arrivalRetention.awaitsOwnerUntil)));
+    lines.push(RETENTION_FR.arrivalKeepsCopies(t.arrivalRetention.keepsReceivedCopiesDays));
+  }
+  return lines.length ? html`<ul id="lifetimes">${lines.map((l) => html`<li>${l}</li>`)}</ul>` : html``;
+}
+
+const CANCELLABLE = ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'PAUSED'];
+const ERASABLE = ['DONE', 'PARTIAL', 'FAILED', 'EXPIRED'];
 
 export function departureStatus(ctx: PageContext, t: TransferView): string {
   const rows = t.items.map((i) => html`<tr><td>${i.title}<div class="muted">${label(CATEGORY_FR, i.category)}</div></td>
@@ -147,14 +162,19 @@ export function departureStatus(ctx: PageContext, t: TransferView): string {
       : html`<p>L’ENT d’arrivée a refusé tous les contenus choisis : il n’y a rien à envoyer.</p>`;
   }
   if (t.state === 'PAUSED') actions = actionForm(ctx, `/transferts/${t.id}/reprise`, 'Relancer l’envoi');
+  const accepted = t.items.filter((i) => i.decision && i.decision !== 'REFUSED').length;
+  const cancel = CANCELLABLE.includes(t.state)
+    ? html`<p class="muted">${RETENTION_FR.cancelHint}</p>${actionForm(ctx, `/transferts/${t.id}/annulation`, RETENTION_FR.cancelButton, true)}`
+    : html``;
   const proof = t.hasReceipt
     ? html`<p><a href="/api/transfers/${t.id}/proof">Accusé de réception signé par l’ENT d’arrivée</a> <span class="muted">(document JSON signé, à conserver ou à remettre à un auditeur)</span></p>`
     : html``;
   return layout(ctx, 'Suivi du transfert', html`
-<p>Vers l’établissement <strong>${t.arrivalUai}</strong> (${t.arrivalEntId}), demandé le ${dateFr(t.createdAt)}. L’offre expire le ${dateFr(t.expiresAt)}.</p>
+<p>Vers l’établissement <strong>${t.arrivalUai}</strong> (${t.arrivalEntId}), demandé le ${dateFr(t.createdAt)}.</p>
 <p>État : <span class="state" id="transfer-state" data-state="${t.state}">${label(DEPARTURE_STATE_FR, t.state)}</span></p>
 ${t.notice ? html`<div class="notice" role="status" id="transfer-notice">${t.notice}</div>` : html``}
-${actions}
+${departureLifetimes(t, accepted)}
+${actions}${cancel}
 <table><thead><tr><th>Contenu</th><th>Réponse de l’ENT d’arrivée</th><th>État</th><th>Taille</th></tr></thead><tbody>${rows}</tbody></table>
 ${proof}<p><a href="/">Retour à mes transferts</a></p>`);
 }
@@ -170,6 +190,12 @@ export function arrivalStatus(ctx: PageContext, t: TransferView): string {
     actions = html`<div class="actions">${actionForm(ctx, `/recus/${t.id}/accepter`, 'Accepter ces contenus')}
 ${actionForm(ctx, `/recus/${t.id}/refuser`, 'Refuser ces contenus')}</div>`;
   }
+  const lifetimes: string[] = [];
+  if (t.ownerWaitUntil && ['ANSWERED', 'FETCHING', 'AWAITING_OWNER', 'AWAITING_ACCOUNT'].includes(t.state)) lifetimes.push(RETENTION_FR.receivedWaits(dayFr(t.ownerWaitUntil)));
+  if (t.retainUntil && ['DONE', 'PARTIAL'].includes(t.state)) lifetimes.push(RETENTION_FR.receivedKept(dayFr(t.retainUntil)));
+  const erase = ERASABLE.includes(t.state)
+    ? html`<p class="muted">${RETENTION_FR.eraseHint}</p>${actionForm(ctx, `/recus/${t.id}/effacement`, RETENTION_FR.eraseButton, true)}`
+    : html``;
   const indexLink = ['AWAITING_OWNER', 'IMPORTING', 'PAUSED', 'DONE', 'PARTIAL'].includes(t.state)
     ? html`<p><a href="/api/received/${t.id}/index/index.html">Index des contenus reçus</a> <span class="muted">(titres, fiches descriptives, empreintes)</span></p>`
     : html``;
@@ -177,9 +203,10 @@ ${actionForm(ctx, `/recus/${t.id}/refuser`, 'Refuser ces contenus')}</div>`;
 <p>Depuis l’établissement <strong>${t.departureUai}</strong> (${t.departureEntId}), envoyés le ${dateFr(t.createdAt)}.</p>
 <p>État : <span class="state" id="transfer-state" data-state="${t.state}">${label(ARRIVAL_STATE_FR, t.state)}</span></p>
 ${t.notice ? html`<div class="notice" role="status" id="transfer-notice">${t.notice}</div>` : html``}
+${lifetimes.length ? html`<ul id="lifetimes">${lifetimes.map((l) => html`<li>${l}</li>`)}</ul>` : html``}
 ${actions}
 <table><thead><tr><th>Contenu</th><th>État</th><th>Taille</th><th></th></tr></thead><tbody>${rows}</tbody></table>
-${indexLink}<p><a href="/">Retour à mes transferts</a></p>`);
+${indexLink}${erase}<p><a href="/">Retour à mes transferts</a></p>`);
 }
 
 export function errorPage(ctx: PageContext, title: string, detail: string): string {

@@ -17,6 +17,7 @@ import { PeerRegistry } from '../peers/peer-registry';
 import { ArrivalService } from '../transfers/arrival.service';
 import { DepartureService } from '../transfers/departure.service';
 import * as pages from './pages';
+import { RETENTION_FR } from './labels.fr';
 
 declare module 'express-session' {
   interface SessionData {
@@ -169,6 +170,11 @@ export class UiController {
     return this.departureAction(req, res, body, id, (user) => this.departure.resume(user, id), 'Envoi relancé.');
   }
 
+  @Post('transferts/:id/annulation')
+  cancel(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    return this.departureAction(req, res, body, id, (user) => this.departure.cancel(user, id), RETENTION_FR.cancelled);
+  }
+
   @Get('recus/:id')
   @TrackedPage('received')
   async arrivalStatus(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
@@ -192,6 +198,15 @@ export class UiController {
   @Post('recus/:id/refuser')
   refuse(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
     return this.arrivalAction(req, res, body, id, (user) => this.arrival.refuse(user, id), 'Contenus refusés : rien n’a été importé, les copies reçues sont supprimées.');
+  }
+
+  @Post('recus/:id/effacement')
+  async erase(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    const user = this.admitted(req);
+    this.checkCsrf(req, body);
+    await this.arrival.view(user, id);
+    await this.act(req, () => this.arrival.erase(user, id), RETENTION_FR.erased);
+    res.redirect(303, `/recus/${id}`);
   }
 
   @Post('deconnexion')
