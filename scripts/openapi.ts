@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { CONNECTOR_EVENTS_PATH } from '@ent/contract';
 import { createGatewayApp } from '../apps/gateway/src/app.factory';
 import { loadGatewayConfig } from '../apps/gateway/src/config';
 import { createEntSimApp } from '../apps/ent-sim/src/app';
@@ -48,7 +49,17 @@ function finish(doc: object): string {
   return JSON.stringify(sortKeys(d), null, 2) + '\n';
 }
 
-async function peerDocument(): Promise<string> {
+/**
+ * The gateway's side of the connector contract: the events the ENT sends to its gateway. They
+ * are not peer contract; they go into the connector document as OpenAPI 3.1 `webhooks` (requests
+ * the ENT, the provider of that API, initiates).
+ */
+interface EventsPart {
+  operation: Json;
+  schemas: Record<string, Json>;
+}
+
+async function peerDocument(): Promise<{ text: string; events: EventsPart }> {
   const config = loadGatewayConfig({
     ENT_ID: 'ent-example',
     GATEWAY_UAIS: '0000000A',
@@ -73,13 +84,23 @@ async function peerDocument(): Promise<string> {
       .setDescription(readFileSync(join(ROOT, 'docs', 'contract', 'peer-contract-intro.md'), 'utf8'))
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Client-credentials access token from the shared IdP (typ at+jwt), audience = the called gateway, one scope per operation.' })
       .build();
-    return finish(SwaggerModule.createDocument(app as INestApplication, builder, { operationIdFactory: (c, m) => `${c.replace(/Controller$/, '')}_${m}` }));
+    const doc = SwaggerModule.createDocument(app as INestApplication, builder, { operationIdFactory: (c, m) => `${c.replace(/Controller$/, '')}_${m}` });
+    const eventsPath = doc.paths[CONNECTOR_EVENTS_PATH];
+    if (!eventsPath?.post) throw new Error(`the gateway does not serve ${CONNECTOR_EVENTS_PATH}`);
+    delete doc.paths[CONNECTOR_EVENTS_PATH];
+    const schemas = (doc.components?.schemas ?? {}) as Record<string, Json>;
+    const events: EventsPart = {
+      operation: JSON.parse(JSON.stringify(eventsPath.post)) as Json,
+      schemas: { EntEvent: schemas.EntEvent, EntEventAccepted: schemas.EntEventAccepted },
+    };
+    for (const name of Object.keys(events.schemas)) delete schemas[name];
+    return { text: finish(doc), events };
   } finally {
     await app.close();
   }
 }
 
-async function connectorDocument(): Promise<string> {
+async function connectorDocument(events: EventsPart): Promise<string> {
   const app = await createEntSimApp(loadEntSimConfig({ ENT_SIM_PROFILE: 'ent-a', ENT_SIM_CONNECTOR_TOKEN: 'unused-unused-unused', ENT_SIM_DATA_DIR: join(ROOT, 'dist', '.openapi-ent-sim') }), { logger: false });
   try {
     const builder = new DocumentBuilder()
@@ -91,6 +112,10 @@ async function connectorDocument(): Promise<string> {
     const doc = SwaggerModule.createDocument(app as INestApplication, builder, { operationIdFactory: (c, m) => `${c.replace(/Controller$/, '')}_${m}` });
     // Only the connector routes are contract; the simulator's own endpoints are not.
     doc.paths = Object.fromEntries(Object.entries(doc.paths).filter(([p]) => p.startsWith('/connector/v1/')));
+    const withEvents = doc as unknown as { webhooks?: Record<string, Json>; components: { schemas: Record<string, Json> } };
+    // Named by the path the gateway serves them on.
+    withEvents.webhooks = { [CONNECTOR_EVENTS_PATH]: { post: events.operation } };
+    Object.assign(withEvents.components.schemas, events.schemas);
     return finish(doc);
   } finally {
     await app.close();
@@ -98,7 +123,8 @@ async function connectorDocument(): Promise<string> {
 }
 
 export async function generate(): Promise<Record<string, string>> {
-  return { 'peer-v1.json': await peerDocument(), 'connector-v1.json': await connectorDocument() };
+  const peer = await peerDocument();
+  return { 'peer-v1.json': peer.text, 'connector-v1.json': await connectorDocument(peer.events) };
 }
 
 async function main() {

@@ -40,6 +40,7 @@ describe('published contracts (OpenAPI 3.1, generated from the code)', () => {
       '/.well-known/ent-portability/jwks.json',
       '/portability/v1/capabilities',
       '/portability/v1/offers',
+      '/portability/v1/offers/{offerId}/cancellation',
       '/portability/v1/offers/{offerId}/deliveries',
       '/portability/v1/transfers/{transferId}/index/{name}',
       '/portability/v1/transfers/{transferId}/items/{itemId}/content',
@@ -64,5 +65,12 @@ describe('published contracts (OpenAPI 3.1, generated from the code)', () => {
       '/connector/v1/users/{userId}/imports/{importKey}',
     ]));
     expect(paths.every((p) => p.startsWith('/connector/v1/'))).toBe(true);
+    // The ENT's events to its gateway (§8.3: the import runs at her login to the arrival ENT).
+    const event = doc.webhooks['/connector/v1/events'].post;
+    expect(event.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/EntEvent');
+    expect(Object.keys(event.responses)).toEqual(expect.arrayContaining(['200', '400', '401']));
+    expect(doc.components.schemas.EntEvent.properties.type.enum).toEqual(['USER_LOGGED_IN', 'ACCOUNT_CREATED', 'ACCOUNT_SCHOOLS_CHANGED']);
+    // The unknown account is an answer of the import, documented for the ENT.
+    expect(Object.keys(doc.paths['/connector/v1/users/{userId}/imports/{importKey}'].put.responses)).toContain('404');
   });
 });
