@@ -154,8 +154,10 @@ export class DepartureService {
   }
 
   /**
-   * A content already on its way (or delivered, the arrival may still import it after our own
-   * deadline) cannot be sent again: a second transfer would import it twice.
+   * A content on its way — being sent, delivered and not yet receipted, or delivered and expired
+   * here without a receipt (the arrival may still import it: a move spans a summer) — cannot be
+   * put into another transfer: it would be imported twice. Once the receipt says what became of
+   * it, sending it again (a newer version) is a deliberate new transfer.
    */
   private async refuseRelaunch(user: SessionUser, itemIds: string[]): Promise<void> {
     const r = await this.repo.db.query<{ item_id: string; title: string; transfer_id: string; created_at: Date }>(
@@ -163,14 +165,14 @@ export class DepartureService {
          FROM transfers t JOIN transfer_items i ON i.transfer_id = t.id AND i.role = t.role
         WHERE t.role = 'DEPARTURE' AND t.owner_identity = $1 AND i.item_id = ANY($2::text[])
           AND i.state NOT IN ('REFUSED', 'FAILED')
-          AND (t.state NOT IN ('CANCELLED', 'FAILED', 'EXPIRED') OR (t.state = 'EXPIRED' AND t.manifest_jws IS NOT NULL))
+          AND (t.state IN ('STAGING', 'PAUSED', 'DELIVERED') OR (t.state = 'EXPIRED' AND t.manifest_jws IS NOT NULL AND t.receipt_jws IS NULL))
         LIMIT 1`,
       [user.identity, itemIds],
     );
     const dup = r.rows[0];
     if (dup) {
       throw new ProblemError(409, PROBLEM_TYPES.conflict, 'Contenu déjà transféré',
-        `« ${dup.title} » fait déjà partie d'un transfert (${dup.transfer_id}) : il ne sera pas envoyé une seconde fois. Suivez ce transfert, ou annulez-le avant sa livraison pour en préparer un autre.`);
+        `« ${dup.title} » fait déjà partie d'un transfert en cours (${dup.transfer_id}) : il ne sera pas envoyé une seconde fois. Suivez ce transfert ; s'il n'est pas encore livré, vous pouvez l'annuler pour en préparer un autre.`);
     }
   }
 
