@@ -63,6 +63,8 @@ export class DiscoveryEndpoints {
   @ApiProperty({ description: 'Absolute URL template of `POST deliveries`; `{offerId}` is replaced by the offer id.' }) deliveries: string;
   @ApiProperty({ description: 'Absolute URL template of `GET content`; `{transferId}` (= the offer id) and `{itemId}` are replaced.' }) itemContent: string;
   @ApiProperty({ description: 'Absolute URL template of `POST receipt`; `{transferId}` (= the offer id) is replaced.' }) receipt: string;
+  @ApiPropertyOptional({ description: 'Absolute URL template of `POST cancellation` (the teacher withdraws her offer before delivery); `{offerId}` is replaced. Optional: a departure cannot withdraw an offer from a peer that does not publish it.' })
+  cancellation?: string;
 }
 
 export class DiscoveryLimits {

@@ -33,6 +33,7 @@ export class DiscoveryController {
         deliveries: `${base}/portability/v1/offers/{offerId}/deliveries`,
         itemContent: `${base}/portability/v1/transfers/{transferId}/items/{itemId}/content`,
         receipt: `${base}/portability/v1/transfers/{transferId}/receipt`,
+        cancellation: `${base}/portability/v1/offers/{offerId}/cancellation`,
       },
       contentOrigins: this.config.publication.contentOrigins,
       limits: {

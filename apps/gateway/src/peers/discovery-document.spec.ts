@@ -55,6 +55,15 @@ describe('parseDiscoveryDocument', () => {
     expect(d.schools).toEqual([]);
   });
 
+  it('takes the optional cancellation endpoint when published, and checks it like the others', () => {
+    expect(parseDiscoveryDocument(vendorDocument(), EXPECTED).endpoints.cancellation).toBeUndefined();
+    const doc = vendorDocument() as Record<string, any>;
+    doc.endpoints.cancellation = 'https://api.ent-b.example.org/peer/offer-inbox/{offerId}/withdraw';
+    expect(parseDiscoveryDocument(doc, EXPECTED).endpoints.cancellation).toBe('https://api.ent-b.example.org/peer/offer-inbox/{offerId}/withdraw');
+    doc.endpoints.cancellation = 'https://api.ent-b.example.org/peer/offer-inbox/withdraw';
+    expect(problemsOf(doc)).toContain('endpoints.cancellation must contain {offerId} exactly once');
+  });
+
   const withChange = (change: (d: Record<string, any>) => void) => {
     const doc = vendorDocument();
     change(doc);

@@ -20,6 +20,8 @@ export interface DiscoveredPeer {
     itemContent: string;
     /** Template with `{transferId}`. */
     receipt: string;
+    /** Optional (a v1 peer may not offer it): template with `{offerId}`, to withdraw an offer before delivery. */
+    cancellation?: string;
   };
   /** Origin of `endpoints.itemContent`: every contentUrl of this peer's manifests must be on it. */
   gatewayOrigin: string;
@@ -48,7 +50,12 @@ export const ENDPOINT_TEMPLATES = {
   deliveries: ['offerId'],
   itemContent: ['transferId', 'itemId'],
   receipt: ['transferId'],
-} as const satisfies Record<keyof DiscoveredPeer['endpoints'], readonly string[]>;
+} as const satisfies Record<Exclude<keyof DiscoveredPeer['endpoints'], 'cancellation'>, readonly string[]>;
+
+/** Endpoints a peer may publish, checked like the others when present. */
+export const OPTIONAL_ENDPOINT_TEMPLATES = {
+  cancellation: ['offerId'],
+} as const;
 
 /** Replaces `{name}` placeholders by URL-encoded values. */
 export function expandTemplate(template: string, values: Record<string, string>): string {
@@ -104,9 +111,14 @@ export function parseDiscoveryDocument(raw: unknown, expected: { entId: string; 
   if (typeof rawEndpoints !== 'object' || rawEndpoints === null || Array.isArray(rawEndpoints)) {
     problems.push('endpoints must be an object');
   } else {
-    for (const [name, placeholders] of Object.entries(ENDPOINT_TEMPLATES) as [keyof DiscoveredPeer['endpoints'], readonly string[]][]) {
+    const templates: [keyof DiscoveredPeer['endpoints'], readonly string[], boolean][] = [
+      ...Object.entries(ENDPOINT_TEMPLATES).map(([n, p]): [keyof DiscoveredPeer['endpoints'], readonly string[], boolean] => [n as keyof DiscoveredPeer['endpoints'], p, true]),
+      ...Object.entries(OPTIONAL_ENDPOINT_TEMPLATES).map(([n, p]): [keyof DiscoveredPeer['endpoints'], readonly string[], boolean] => [n as keyof DiscoveredPeer['endpoints'], p, false]),
+    ];
+    for (const [name, placeholders, required] of templates) {
       const value = (rawEndpoints as Record<string, unknown>)[name];
       const field = `endpoints.${name}`;
+      if (value === undefined && !required) continue;
       if (typeof value !== 'string') {
         problems.push(`${field} must be a string`);
         continue;

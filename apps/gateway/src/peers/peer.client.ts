@@ -82,7 +82,11 @@ export class PeerClient {
 
   /** The teacher cancelled before delivery: the arrival forgets the offer (scope of the offer itself). */
   cancelOffer(peer: PeerEntry, offerId: string): Promise<{ offerId: string; status: string }> {
-    return this.json(peer, 'POST', `/portability/v1/offers/${encodeURIComponent(offerId)}/cancellation`, PEER_SCOPES.offer);
+    return this.json(peer, 'POST', (e) => {
+      // A peer that does not publish it cannot be asked: said as 501, the caller decides.
+      if (!e.cancellation) throw new PeerCallError(`${peer.entId} publishes no cancellation endpoint`, 501, false);
+      return expandTemplate(e.cancellation, { offerId });
+    }, PEER_SCOPES.offer);
   }
 
   deliver(peer: PeerEntry, offerId: string, manifest: string): Promise<DeliveryAccepted> {

@@ -188,18 +188,22 @@ export class DepartureService {
       throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Annulation impossible',
         "Ce transfert a déjà été livré à l'ENT d'arrivée : il ne peut plus être annulé. Vous pourrez effacer ce qui a été reçu depuis l'ENT d'arrivée.");
     }
+    let arrivalTold = t.state !== 'DRAFT';
     if (t.state !== 'DRAFT') {
       const peer = this.peerOf(t);
       try {
         await this.peerClient.cancelOffer(peer, id);
       } catch (err) {
         const e = err as PeerCallError;
-        if (e.status === 409) {
+        // A peer that publishes no cancellation endpoint keeps its answered offer until it
+        // expires there (no content ever reached it); nothing more is sent to it.
+        if (e.status === 501) arrivalTold = false;
+        else if (e.status === 409) {
           throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Annulation impossible',
             "L'ENT d'arrivée a déjà reçu ce transfert : il ne peut plus être annulé. Vous pourrez effacer ce qui a été reçu depuis l'ENT d'arrivée.");
         }
         // 404: the arrival never recorded the offer; nothing to withdraw there.
-        if (e.status !== 404) {
+        else if (e.status !== 404) {
           throw new ProblemError(502, PROBLEM_TYPES.peerUnavailable, "L'ENT d'arrivée ne répond pas",
             `L'annulation n'a pas pu être transmise à l'ENT d'arrivée (${peer.entId}) ; rien n'a été annulé. Réessayez dans quelques minutes.`);
         }
@@ -208,7 +212,7 @@ export class DepartureService {
     await this.repo.transaction(async (tx) => {
       const locked = (await this.repo.get(tx, id, ROLE, true))!;
       if (locked.state === 'CANCELLED') return;
-      await this.repo.transition(tx, id, ROLE, cancellable, 'CANCELLED', 'CANCELLED_BY_OWNER');
+      await this.repo.transition(tx, id, ROLE, cancellable, 'CANCELLED', 'CANCELLED_BY_OWNER', { arrivalTold });
       await this.repo.forget(tx, id, ROLE);
     });
     const abandoned = await this.checkpoints.abandon(`departure/${id}/`);
