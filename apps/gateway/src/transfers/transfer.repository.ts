@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, Queryable } from '@ent/persistence';
 import { Offer, OfferAnswer, PROBLEM_TYPES } from '@ent/contract';
-import { Clock, CLOCK, ProblemError } from '@ent/common';
+import { Clock, CLOCK, ProblemError, processClock } from '@ent/common';
 import { DATABASE } from '../infra/tokens';
 import type { OwnerProofRecord } from './owner-proof';
 import { ItemState, TransferRole } from './states';
@@ -93,7 +93,8 @@ export class StateConflictError extends Error {
 export class TransferRepository {
   constructor(
     @Inject(DATABASE) readonly db: Database,
-    @Inject(CLOCK) readonly clock: Clock,
+    // Domain time (ADR 011); the system's unless a test-only preload shifted it.
+    @Inject(CLOCK) readonly clock: Clock = processClock,
   ) {}
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
