@@ -31,6 +31,18 @@ export class ConnectorError extends Error {
 /** The connector answers imports with a small JSON document: more is not read. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
+/** A non-2xx answer of the ENT, with its problem `type` when it sent problem+json (e.g. unknown-user). */
+function answerError(label: string, status: number, text: string): ConnectorError {
+  let problemType: string | undefined;
+  try {
+    const parsed = JSON.parse(text) as { type?: unknown };
+    if (typeof parsed?.type === 'string') problemType = parsed.type;
+  } catch {
+    // not problem+json
+  }
+  return new ConnectorError(`${label} answered ${status}: ${text.slice(0, 300)}`, status, status >= 500 || status === 429, problemType);
+}
+
 /** Client of the connector contract v1 (gateway → its own ENT). */
 @Injectable()
 export class ConnectorClient {
@@ -146,7 +158,7 @@ export class ConnectorClient {
           // An early answer (413, 415…) before the whole body went: stop sending it.
           if (!body.readableEnded) body.destroy();
           if (status >= 200 && status < 300) settle(() => resolve(text));
-          else fail(new ConnectorError(`${label} answered ${status}: ${text.slice(0, 300)}`, status, status >= 500 || status === 429));
+          else fail(answerError(label, status, text));
         });
       });
       req.once('error', fail);
@@ -174,15 +186,7 @@ export class ConnectorClient {
       throw new ConnectorError(`connector ${method} ${path}: ${(err as Error).message}`, undefined, true);
     }
     if (!res.ok) {
-      const text = await res.text().catch(() => '');
-      let problemType: string | undefined;
-      try {
-        const parsed = JSON.parse(text) as { type?: unknown };
-        if (typeof parsed?.type === 'string') problemType = parsed.type;
-      } catch {
-        // not problem+json
-      }
-      throw new ConnectorError(`connector ${method} ${path.split('?')[0]} answered ${res.status}: ${text.slice(0, 300)}`, res.status, res.status >= 500 || res.status === 429, problemType);
+      throw answerError(`connector ${method} ${path.split('?')[0]}`, res.status, await res.text().catch(() => ''));
     }
     return res;
   }
