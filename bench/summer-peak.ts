@@ -55,7 +55,7 @@ interface Sample {
 
 async function queueState(c: Client): Promise<{ oldest: number; waiting: number; running: number }> {
   const r = await c.query(
-    `SELECT coalesce(extract(epoch FROM now() - min(run_at)) FILTER (WHERE state = 'PENDING' AND run_at <= now()), 0)::float AS oldest,
+    `SELECT coalesce(extract(epoch FROM now() - min(run_at) FILTER (WHERE state = 'PENDING' AND run_at <= now())), 0)::float AS oldest,
             count(*) FILTER (WHERE state = 'PENDING' AND run_at <= now())::int AS waiting,
             count(*) FILTER (WHERE state = 'RUNNING')::int AS running
        FROM jobs`,
@@ -125,7 +125,7 @@ async function main(): Promise<number> {
         });
         await sleep(5000);
       }
-    })();
+    })().catch((err) => log(`sampler stopped: ${(err as Error).message}`));
 
     // Waves: each one a phase of WAVE transfers launched at once; the phases overlap.
     const phases: Promise<PhaseResult>[] = [];
