@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isIP } from 'node:net';
 
 /**
  * The whole local stack as child processes: simulated Guichet Agents,
@@ -125,6 +126,9 @@ export function stackSpecs(o: StackOptions): ProcessSpec[] {
       CONNECTOR_URL: self.ent,
       CONNECTOR_TOKEN: self.token,
       PEERS: JSON.stringify([peer, ...(o.extraPeers ?? [])]),
+      // Everything of this stack answers on loopback, which the outbound policy refuses unless
+      // allowed: exactly 127.0.0.1 (tests put forbidden stand-ins on the rest of 127.0.0.0/8).
+      OUTBOUND_ALLOWED_CIDRS: loopbackCidrs(host),
       SESSION_SECRET: self.secret,
       SESSION_COOKIE_NAME: `gateway_${side}.sid`,
       JOB_POLL_MS: String(o.jobPollMs ?? 500),
@@ -152,6 +156,12 @@ export function stackSpecs(o: StackOptions): ProcessSpec[] {
     { name: 'gateway-a', script: 'dist/apps/gateway/src/main.js', env: gateway('a'), readyUrl: `${url(o.ports.gatewayA)}/.well-known/ent-portability` },
     { name: 'gateway-b', script: 'dist/apps/gateway/src/main.js', env: gateway('b'), readyUrl: `${url(o.ports.gatewayB)}/.well-known/ent-portability` },
   ];
+}
+
+function loopbackCidrs(host: string): string {
+  const cidrs = ['127.0.0.1/32', '::1/128'];
+  if (isIP(host) === 4 && host !== '127.0.0.1' && host !== '0.0.0.0') cidrs.push(`${host}/32`);
+  return cidrs.join(',');
 }
 
 const PEER_SCOPE_LIST = ['portability:capabilities', 'portability:offer', 'portability:deliver', 'portability:fetch', 'portability:receipt'];

@@ -18,11 +18,13 @@ import { IdpClient } from './identity/idp.client';
 import { OidcGuard } from './identity/oidc.guard';
 import { DnmaPageInterceptor } from './infra/dnma-page.interceptor';
 import { DATABASE, DNMA, JOB_WORKER, OBJECT_STORE } from './infra/tokens';
+import { OUTBOUND_POLICY, OutboundPolicy } from './infra/outbound';
 import { UploadCheckpoints } from './transfers/upload-checkpoints';
 import { PeerAuthGuard } from './peers/peer-auth.guard';
 import { PeerClient } from './peers/peer.client';
 import { PeerDiscovery } from './peers/peer-discovery';
 import { PeerRegistry } from './peers/peer-registry';
+import { PeerHealth } from './peers/peer-health';
 import { SigningService } from './peers/signing.service';
 import { ArrivalService } from './transfers/arrival.service';
 import { DepartureService } from './transfers/departure.service';
@@ -49,7 +51,7 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     this.worker.register(JOB_KINDS.stageItem, (j) => this.departure.stageItem(j), (j, e) => this.departure.stageItemGaveUp(j, e));
     this.worker.register(JOB_KINDS.deliver, (j) => this.departure.deliver(j), (j, e) => this.departure.deliverGaveUp(j, e));
     this.worker.register(JOB_KINDS.cleanup, (j) => this.departure.cleanup(j));
-    this.worker.register(JOB_KINDS.fetchObject, (j) => this.arrival.fetchObject(j), (j, e) => this.arrival.fetchGaveUp(j, e));
+    this.worker.register(JOB_KINDS.fetchObject, (j) => this.arrival.fetchObject(j), (j, e, c) => this.arrival.fetchGaveUp(j, e, c));
     this.worker.register(JOB_KINDS.importItem, (j) => this.arrival.importItem(j), (j, e) => this.arrival.importGaveUp(j, e));
     this.worker.register(JOB_KINDS.sendReceipt, (j) => this.arrival.sendReceipt(j), (j, e) => this.arrival.sendReceiptGaveUp(j, e));
     this.worker.register(JOB_KINDS.expireDeparture, (j) => this.departure.expire(j));
@@ -79,6 +81,10 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         // Domain time (ADR 011): the system time, which only a test-only preload can shift.
         { provide: CLOCK, useValue: processClock },
+        {
+          provide: OUTBOUND_POLICY,
+          useFactory: () => new OutboundPolicy({ allowedCidrs: config.outboundAllowedCidrs, timeoutMs: config.limits.peerTimeoutMs, idleTimeoutMs: config.fetch.idleTimeoutMs }),
+        },
         {
           provide: DATABASE,
           useFactory: async () => {
@@ -140,6 +146,7 @@ export class GatewayModule {
         PeerRegistry,
         PeerDiscovery,
         PeerClient,
+        PeerHealth,
         PeerAuthGuard,
         OidcGuard,
         SigningService,

@@ -20,6 +20,7 @@ import { plainToInstance } from 'class-transformer';
 import { NO_CONTROL_CHARS, UAI_PATTERN } from '@ent/contract';
 import { ConfigError, loadEnvConfig, parseJsonEnv } from '@ent/common';
 import { JOB_KINDS } from './transfers/states';
+import { isCidr } from './infra/outbound';
 import { DEFAULT_PORTABILITY_PROFILES, ProfileGrant } from './identity/access-policy';
 import { DnmaConfig, DnmaConfigError, dnmaConfigFromEnv, DnmaWorkerSettings, dnmaWorkerSettingsFromEnv } from '@ent/dnma';
 
@@ -128,6 +129,9 @@ export class GatewayEnv {
   @IsOptional() @IsString() JOB_CONCURRENCY_BY_KIND?: string;
   @Transform(int) @IsInt() @Min(0) @Max(256) JOB_CONCURRENCY_PER_PEER = 8;
   @Transform(int) @IsInt() @Min(0) FETCH_MAX_BYTES_PER_SECOND = 0;
+  @Transform(int) @IsInt() @Min(1024) FETCH_MIN_BYTES_PER_SECOND = 65_536;
+  @Transform(int) @IsInt() @Min(100) @Max(600_000) FETCH_IDLE_TIMEOUT_MS = 30_000;
+  @IsOptional() @IsString() OUTBOUND_ALLOWED_CIDRS?: string;
   @IsString() CONVERTERS_ENABLED = 'all';
   @Transform(int) @IsInt() @Min(1) RATE_LIMIT_PEER_PER_MINUTE = 6000;
   @Transform(int) @IsInt() @Min(1) RATE_LIMIT_LOGIN_PER_MINUTE = 300;
@@ -184,6 +188,13 @@ export interface GatewayConfig {
   };
   /** 0 = unlimited: caps how fast the arrival pulls objects, to spare the school's network. */
   fetchMaxBytesPerSecond: number;
+  /**
+   * minBytesPerSecond: a fetch of N bytes must end within PEER_TIMEOUT_MS + N / this;
+   * idleTimeoutMs: the longest silence within a response body.
+   */
+  fetch: { minBytesPerSecond: number; idleTimeoutMs: number };
+  /** Special-purpose address ranges (loopback, private…) outbound calls may still reach. */
+  outboundAllowedCidrs: string[];
   rateLimits: { peerPerMinute: number; loginPerMinute: number };
   /** Converter ids this gateway runs and publishes, or 'all'. */
   convertersEnabled: 'all' | string[];
@@ -252,6 +263,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     throw err;
   }
   const concurrencyByKind = parseConcurrencyByKind(e.JOB_CONCURRENCY_BY_KIND);
+  const outboundAllowedCidrs = (e.OUTBOUND_ALLOWED_CIDRS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const badCidrs = outboundAllowedCidrs.filter((c) => !isCidr(c));
+  if (badCidrs.length) throw new ConfigError([`OUTBOUND_ALLOWED_CIDRS: ${badCidrs.join(', ')} is not a CIDR range such as 127.0.0.1/32 or fd00::/8`]);
   const publicUrl = (e.GATEWAY_PUBLIC_URL ?? `http://${e.GATEWAY_HOST}:${e.GATEWAY_PORT}`).replace(/\/+$/, '');
   return {
     host: e.GATEWAY_HOST,
@@ -295,6 +309,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       concurrency: e.JOB_CONCURRENCY, concurrencyByKind, perPeer: e.JOB_CONCURRENCY_PER_PEER,
     },
     fetchMaxBytesPerSecond: e.FETCH_MAX_BYTES_PER_SECOND,
+    fetch: { minBytesPerSecond: e.FETCH_MIN_BYTES_PER_SECOND, idleTimeoutMs: e.FETCH_IDLE_TIMEOUT_MS },
+    outboundAllowedCidrs,
     convertersEnabled: e.CONVERTERS_ENABLED.trim() === 'all' ? 'all' : e.CONVERTERS_ENABLED.split(',').map((x) => x.trim()).filter(Boolean),
     rateLimits: { peerPerMinute: e.RATE_LIMIT_PEER_PER_MINUTE, loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE },
     dnma,

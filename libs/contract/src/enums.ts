@@ -34,6 +34,42 @@ export const DECISION_REASONS = [
 ] as const;
 export type DecisionReasonCode = (typeof DECISION_REASONS)[number];
 
+/**
+ * Why an item failed, as a receipt (`ReceiptItem.reason`) and the teacher's views say it: stable
+ * codes only, never the status or the message of an internal call, so that a receipt tells a
+ * peer nothing about the arrival's network (issue 14, finding 2). Operators read the details in
+ * the gateway's log.
+ * - CONTENT_ORIGIN_NOT_ALLOWED: the content URL or its redirect led outside the departure's
+ *   content origins, or to an address the outbound policy refuses.
+ * - CONTENT_UNAVAILABLE: the departure or its storage did not serve the object, after retries.
+ * - CONTENT_TOO_SLOW: the object did not arrive within its deadline (size at the minimum
+ *   throughput) or the departure went silent.
+ * - CONTENT_INTEGRITY_MISMATCH: size or SHA-256 differ from the signed manifest.
+ * - CONTENT_TOO_LARGE: larger than this gateway accepts.
+ * - NOT_DELIVERED: accepted, but absent from the delivery manifest.
+ * - OFFER_EXPIRED: the offer expired before the object arrived.
+ * - IMPORT_FAILED: the arrival ENT did not take the item (it stays for manual download).
+ * - EXPORT_FAILED: (departure) the departure ENT could not export the item.
+ * - UNSPECIFIED: any other failure, or a code this version does not know.
+ */
+export const ITEM_FAILURE_REASONS = [
+  'CONTENT_ORIGIN_NOT_ALLOWED',
+  'CONTENT_UNAVAILABLE',
+  'CONTENT_TOO_SLOW',
+  'CONTENT_INTEGRITY_MISMATCH',
+  'CONTENT_TOO_LARGE',
+  'NOT_DELIVERED',
+  'OFFER_EXPIRED',
+  'IMPORT_FAILED',
+  'EXPORT_FAILED',
+  'UNSPECIFIED',
+] as const;
+export type ItemFailureReason = (typeof ITEM_FAILURE_REASONS)[number];
+
+export function isItemFailureReason(value: unknown): value is ItemFailureReason {
+  return typeof value === 'string' && (ITEM_FAILURE_REASONS as readonly string[]).includes(value);
+}
+
 export const RECEIPT_ITEM_STATUSES = ['IMPORTED', 'AWAITING_MANUAL_DOWNLOAD', 'FAILED', 'REFUSED'] as const;
 export type ReceiptItemStatus = (typeof RECEIPT_ITEM_STATUSES)[number];
 

@@ -24,6 +24,8 @@ import {
   CONTRACT_VERSION,
   ContentCategory,
   DECISION_REASONS,
+  ITEM_FAILURE_REASONS,
+  ItemFailureReason,
   DecisionReasonCode,
   FORMAT_ID_PATTERN,
   ITEM_DECISIONS,
@@ -419,7 +421,8 @@ export class ReceiptItem {
   @ApiProperty() itemId: string;
   @ApiProperty({ enum: RECEIPT_ITEM_STATUSES }) status: ReceiptItemStatus;
   @ApiPropertyOptional({ description: 'Identifier of the imported content in the arrival ENT.' }) localId?: string;
-  @ApiPropertyOptional() reason?: string;
+  @ApiPropertyOptional({ enum: ITEM_FAILURE_REASONS, description: 'Why the item failed: a stable code (see ITEM_FAILURE_REASONS), never a status or message of an internal call.' })
+  reason?: ItemFailureReason;
 }
 
 /** Payload of the receipt JWS. */

@@ -65,7 +65,7 @@ export async function enqueueJob(
 
 export type JobHandler = (job: JobRow<any>) => Promise<void>;
 /** Runs once when a job fails for good, so the domain records the failure (never silently dropped). */
-export type GiveUpHandler = (job: JobRow<any>, error: string) => Promise<void>;
+export type GiveUpHandler = (job: JobRow<any>, error: string, cause?: unknown) => Promise<void>;
 
 export interface JobWorkerOptions {
   pollIntervalMs?: number;
@@ -262,7 +262,7 @@ export class JobWorker {
       );
       this.opts.onError?.(job, err, final);
       if (final && handler.giveUp) {
-        await handler.giveUp(job, message).catch((e) => this.opts.onError?.(job, e, true));
+        await handler.giveUp(job, message, err).catch((e) => this.opts.onError?.(job, e, true));
       }
     } finally {
       clearInterval(heartbeat);

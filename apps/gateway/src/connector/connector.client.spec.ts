@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Readable } from 'node:stream';
 import type { GatewayConfig } from '../config';
 import { ConnectorClient, ConnectorError } from './connector.client';
+import { OutboundPolicy } from '../infra/outbound';
+
+const LOOPBACK_POLICY = new OutboundPolicy({ allowedCidrs: ['127.0.0.1/32'], timeoutMs: 5_000, idleTimeoutMs: 5_000 });
 
 const MIB = 1024 * 1024;
 
@@ -29,7 +32,7 @@ describe('ConnectorClient imports (a real HTTP server on loopback)', () => {
     server = createServer((req, res) => handler(req, res));
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const { port } = server.address() as { port: number };
-    client = new ConnectorClient({ connector: { url: `http://127.0.0.1:${port}`, token: 'test-connector-token-0001' }, limits: { peerTimeoutMs: 5000 } } as unknown as GatewayConfig);
+    client = new ConnectorClient({ connector: { url: `http://127.0.0.1:${port}`, token: 'test-connector-token-0001' }, limits: { peerTimeoutMs: 5000 } } as unknown as GatewayConfig, LOOPBACK_POLICY);
   });
   afterAll(async () => {
     server.closeAllConnections();
@@ -87,7 +90,7 @@ describe('ConnectorClient imports (a real HTTP server on loopback)', () => {
   });
 
   it('fails retryably when the ENT cannot be reached', async () => {
-    const closed = new ConnectorClient({ connector: { url: 'http://127.0.0.1:9', token: 'test-connector-token-0001' }, limits: { peerTimeoutMs: 5000 } } as unknown as GatewayConfig);
+    const closed = new ConnectorClient({ connector: { url: 'http://127.0.0.1:9', token: 'test-connector-token-0001' }, limits: { peerTimeoutMs: 5000 } } as unknown as GatewayConfig, LOOPBACK_POLICY);
     const source = countedSource(MIB);
     await expect(closed.importMetadata('marie.dupont', 't:i', 'scolomfr-3.1', source.stream)).rejects.toMatchObject({ name: 'ConnectorError', retryable: true });
   });

@@ -14,6 +14,7 @@ import {
 import type { ResumableSource } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { resumeHeaders, servedRange, strongEtag } from '../infra/http-range';
+import { OUTBOUND_POLICY, OutboundPolicy } from '../infra/outbound';
 
 export class ConnectorError extends Error {
   constructor(
@@ -46,7 +47,10 @@ function answerError(label: string, status: number, text: string): ConnectorErro
 /** Client of the connector contract v1 (gateway → its own ENT). */
 @Injectable()
 export class ConnectorClient {
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(OUTBOUND_POLICY) private readonly outbound: OutboundPolicy,
+  ) {}
 
   capabilities(): Promise<ConnectorCapabilities> {
     return this.json('GET', '/capabilities');
@@ -177,7 +181,7 @@ export class ConnectorClient {
   private async call(method: string, path: string, streaming = false, extraHeaders: Record<string, string> = {}): Promise<Response> {
     let res: Response;
     try {
-      res = await fetch(`${this.config.connector.url}${CONNECTOR_BASE}${path}`, {
+      res = await this.outbound.fetch(`${this.config.connector.url}${CONNECTOR_BASE}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.config.connector.token}`, ...extraHeaders },
         signal: streaming ? undefined : AbortSignal.timeout(this.config.limits.peerTimeoutMs),

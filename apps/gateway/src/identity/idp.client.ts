@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createRemoteJWKSet, JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, JWTVerifyGetKey } from 'jose';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { boundedFetchFor, MAX_METADATA_BYTES, OUTBOUND_POLICY, OutboundPolicy, readBounded } from '../infra/outbound';
 
 export interface IdpMetadata {
   issuer: string;
@@ -22,15 +23,18 @@ export class IdpClient {
   private jwks?: JWTVerifyGetKey;
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
 
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(OUTBOUND_POLICY) private readonly outbound: OutboundPolicy,
+  ) {}
 
   async discover(): Promise<IdpMetadata> {
     if (!this.metadata) {
       this.metadata = (async () => {
         const url = `${this.config.oidc.issuer}/.well-known/openid-configuration`;
-        const res = await fetch(url, { signal: AbortSignal.timeout(this.config.limits.peerTimeoutMs) });
+        const res = await this.outbound.fetch(url, { signal: AbortSignal.timeout(this.config.limits.peerTimeoutMs) });
         if (!res.ok) throw new Error(`OpenID discovery at ${url} answered ${res.status}`);
-        const meta = (await res.json()) as IdpMetadata;
+        const meta = JSON.parse(await readBounded(res, MAX_METADATA_BYTES)) as IdpMetadata;
         // OIDC Discovery §4.3: the issuer in the document must be the one configured.
         if (meta.issuer.replace(/\/+$/, '') !== this.config.oidc.issuer) {
           throw new Error(`OpenID discovery issuer mismatch: expected ${this.config.oidc.issuer}, got ${meta.issuer}`);
@@ -45,7 +49,7 @@ export class IdpClient {
   async keySet(): Promise<JWTVerifyGetKey> {
     if (!this.jwks) {
       const meta = await this.discover();
-      this.jwks = createRemoteJWKSet(new URL(meta.jwks_uri), { timeoutDuration: this.config.limits.peerTimeoutMs });
+      this.jwks = createRemoteJWKSet(new URL(meta.jwks_uri), { timeoutDuration: this.config.limits.peerTimeoutMs, [customFetch]: boundedFetchFor(this.outbound) });
     }
     return this.jwks;
   }
@@ -56,13 +60,13 @@ export class IdpClient {
     const cached = this.tokens.get(cacheKey);
     if (cached && cached.expiresAt - 30_000 > Date.now()) return cached.token;
     const meta = await this.discover();
-    const res = await fetch(meta.token_endpoint, {
+    const res = await this.outbound.fetch(meta.token_endpoint, {
       method: 'POST',
       headers: { authorization: `Basic ${this.basicAuth()}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource: audience }).toString(),
       signal: AbortSignal.timeout(this.config.limits.peerTimeoutMs),
     });
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string };
+    const body = (await readBounded(res, MAX_METADATA_BYTES).then((t) => JSON.parse(t)).catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string };
     if (!res.ok || !body.access_token) {
       throw new Error(`token endpoint refused client_credentials for ${audience} (${res.status} ${body.error ?? ''})`);
     }
@@ -77,7 +81,7 @@ export class IdpClient {
    */
   async ownerProof(subjectAccessToken: string, audience: string): Promise<string> {
     const meta = await this.discover();
-    const res = await fetch(meta.token_endpoint, {
+    const res = await this.outbound.fetch(meta.token_endpoint, {
       method: 'POST',
       headers: { authorization: `Basic ${this.basicAuth()}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
@@ -89,7 +93,7 @@ export class IdpClient {
       }).toString(),
       signal: AbortSignal.timeout(this.config.limits.peerTimeoutMs),
     });
-    const body = (await res.json().catch(() => ({}))) as { access_token?: string; issued_token_type?: string; error?: string };
+    const body = (await readBounded(res, MAX_METADATA_BYTES).then((t) => JSON.parse(t)).catch(() => ({}))) as { access_token?: string; issued_token_type?: string; error?: string };
     if (!res.ok || typeof body.access_token !== 'string' || body.issued_token_type !== 'urn:ietf:params:oauth:token-type:jwt') {
       throw new Error(`token exchange refused (${res.status} ${body.error ?? ''})`.trim());
     }

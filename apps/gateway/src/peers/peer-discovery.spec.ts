@@ -2,6 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import type { GatewayConfig, PeerEntry } from '../config';
 import { FORCED_REFRESH_FLOOR_MS, DiscoveryUnavailableError, PeerDiscovery } from './peer-discovery';
+import { OutboundPolicy } from '../infra/outbound';
 
 /** A peer's discovery URL on loopback, whose answer each test sets. */
 let server: Server;
@@ -57,7 +58,7 @@ function discovery(overrides: Partial<GatewayConfig['discovery']> = {}) {
     limits: { peerTimeoutMs: 5_000 },
     discovery: { minTtlSeconds: 60, maxTtlSeconds: 3_600, maxBytes: 4_096, ...overrides },
   } as unknown as GatewayConfig;
-  return new PeerDiscovery(config);
+  return new PeerDiscovery(config, new OutboundPolicy({ allowedCidrs: ['127.0.0.1/32'], timeoutMs: 5_000, idleTimeoutMs: 5_000 }));
 }
 const peer = (): PeerEntry => ({ entId: 'ent-b', clientId: 'gateway-b', discoveryUrl: `${origin}/somewhere/discovery.json`, uais: ['0690002B'] });
 

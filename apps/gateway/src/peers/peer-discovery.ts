@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
+import { OUTBOUND_POLICY, OutboundPolicy } from '../infra/outbound';
 import { DiscoveredPeer, discoveryLifetimeSeconds, DiscoveryDocumentError, parseDiscoveryDocument } from './discovery-document';
 
 /** A peer's discovery document could not be obtained (and no earlier copy is at hand). */
@@ -34,7 +35,10 @@ export class PeerDiscovery {
   private readonly logger = new Logger(PeerDiscovery.name);
   private readonly cache = new Map<string, CacheEntry>();
 
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(OUTBOUND_POLICY) private readonly outbound: OutboundPolicy,
+  ) {}
 
   /** The peer's discovery document: cached, fetched when expired, or now when `refresh` is asked. */
   async get(peer: PeerEntry, options: { refresh?: boolean } = {}): Promise<DiscoveredPeer> {
@@ -88,13 +92,14 @@ export class PeerDiscovery {
 
   /** GET the document: no redirect followed, JSON only, at most PEER_DISCOVERY_MAX_BYTES read. */
   private async fetchDocument(peer: PeerEntry): Promise<{ body: unknown; cacheControl: string | null }> {
-    const res = await fetch(peer.discoveryUrl, {
+    // Through the outbound policy, which never follows a redirect: a 3xx is an error here.
+    const res = await this.outbound.fetch(peer.discoveryUrl, {
       headers: { accept: 'application/json' },
-      redirect: 'error',
       signal: AbortSignal.timeout(this.config.limits.peerTimeoutMs),
     });
     if (!res.ok) {
       await res.body?.cancel();
+      if (res.status >= 300 && res.status < 400) throw new Error(`${peer.discoveryUrl} answered a redirect (${res.status}), which is not followed`);
       throw new Error(`${peer.discoveryUrl} answered ${res.status}`);
     }
     const type = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();

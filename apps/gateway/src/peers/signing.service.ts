@@ -4,6 +4,7 @@ import {
   CompactSign,
   compactVerify,
   createRemoteJWKSet,
+  customFetch,
   errors as joseErrors,
   exportJWK,
   generateKeyPair,
@@ -17,6 +18,7 @@ import type { Database } from '@ent/persistence';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { DATABASE } from '../infra/tokens';
 import { PeerDiscovery } from './peer-discovery';
+import { boundedFetchFor, OUTBOUND_POLICY, OutboundPolicy } from '../infra/outbound';
 
 type PrivateKey = Awaited<ReturnType<typeof importJWK>>;
 
@@ -65,6 +67,7 @@ export class SigningService implements OnModuleInit {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(DATABASE) private readonly db: Database,
     private readonly discovery: PeerDiscovery,
+    @Inject(OUTBOUND_POLICY) private readonly outbound: OutboundPolicy,
   ) {}
 
   async onModuleInit() {
@@ -116,7 +119,7 @@ export class SigningService implements OnModuleInit {
     const keySetFor = (jwksUri: string, fresh: boolean) => {
       let keySet = this.peerKeySets.get(jwksUri);
       if (!keySet || fresh) {
-        keySet = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: this.config.limits.peerTimeoutMs });
+        keySet = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: this.config.limits.peerTimeoutMs, [customFetch]: boundedFetchFor(this.outbound) });
         this.peerKeySets.set(jwksUri, keySet);
       }
       return keySet;

@@ -6,7 +6,9 @@ import {
   DeliveryAccepted,
   DELIVERY_INDEX_NAMES,
   DeliveryManifest,
+  isItemFailureReason,
   ITEM_ID_PATTERN,
+  ItemFailureReason,
   Offer,
   OfferAnswer,
   PROBLEM_TYPES,
@@ -16,7 +18,7 @@ import {
 } from '@ent/contract';
 import { Clock, CLOCK, ProblemError } from '@ent/common';
 import { negotiate, NegotiationInputError } from '@ent/negotiation';
-import { enqueueJob, JobRow, PermanentJobError, Queryable } from '@ent/persistence';
+import { enqueueJob, JobRow, PermanentJobError, Queryable, RetryLaterError } from '@ent/persistence';
 import { DELIVERY_INDEX_FILES, descriptorsOf, EXECUTABLE_CONVERTERS, ExecutableConverter } from '@ent/formats';
 import { ChecksumMismatchError, createSha256Counter, createThrottle, ObjectStore, ResumableSource, SizeLimitExceededError, SizeMismatchError } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
@@ -29,6 +31,8 @@ import { PeerRegistry } from '../peers/peer-registry';
 import { MANIFEST_TYP, RECEIPT_TYP, signatureProblem, SigningService } from '../peers/signing.service';
 import { isOnOrigin } from '../peers/discovery-document';
 import { PeerDiscovery } from '../peers/peer-discovery';
+import { PeerHealth } from '../peers/peer-health';
+import { peerSlowedFr } from '../ui/labels.fr';
 import { offerDigest } from './departure.service';
 import { JobWake } from './job-wake';
 import { UploadCheckpoints } from './upload-checkpoints';
@@ -73,6 +77,7 @@ export class ArrivalService {
     private readonly checkpoints: UploadCheckpoints,
     private readonly metrics: MetricsService,
     private readonly ownerProofs: OwnerProofVerifier,
+    private readonly peerHealth: PeerHealth,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -232,7 +237,7 @@ export class ArrivalService {
           await this.repo.transitionItem(tx, offerId, ROLE, i.item_id, ['OFFERED'], 'TO_FETCH', 'ITEM_ANNOUNCED', { size_bytes: content.sizeBytes, sha256: content.sha256 });
         } else {
           // The departure could not stage it: it will never come.
-          await this.repo.transitionItem(tx, offerId, ROLE, i.item_id, ['OFFERED'], 'FAILED', 'ITEM_NOT_DELIVERED', { last_error: 'not in the delivery manifest' });
+          await this.repo.transitionItem(tx, offerId, ROLE, i.item_id, ['OFFERED'], 'FAILED', 'ITEM_NOT_DELIVERED', { last_error: 'NOT_DELIVERED' satisfies ItemFailureReason });
         }
       }
       for (const f of manifest.index ?? []) {
@@ -320,9 +325,10 @@ export class ArrivalService {
     if (!t || !item || item.state !== 'TO_FETCH') return;
     const peer = this.peers.byEntId(t.departure_ent_id);
     if (!peer) throw new PermanentJobError(`departure ${t.departure_ent_id} is no longer a registered peer`);
+    await this.waitIfSlowed(peer.entId);
     const key = `arrival/${p.transferId}/${p.itemId}/${p.role}`;
     const source: ResumableSource = async (from) => {
-      const fetched = await this.peerClient.fetchObject(peer, p.contentUrl, from);
+      const fetched = await this.peerClient.fetchObject(peer, p.contentUrl, from, p.sizeBytes);
       const stream = this.config.fetchMaxBytesPerSecond > 0 ? fetched.stream.pipe(createThrottle(this.config.fetchMaxBytesPerSecond)) : fetched.stream;
       if (stream !== fetched.stream) fetched.stream.once('error', (err) => stream.destroy(err));
       return { stream, offset: fetched.offset, sourceTag: fetched.sourceTag, totalSize: fetched.size };
@@ -337,9 +343,14 @@ export class ArrivalService {
       resumedFrom = put.resumedFrom;
       this.metrics.fetchedBytes(peer.entId, p.sizeBytes - resumedFrom);
       this.metrics.fetchEnded(peer.entId, elapsed(), 'ok');
+      await this.peerHealth.succeeded(peer.entId);
     } catch (err) {
       this.metrics.fetchEnded(peer.entId, elapsed(), 'failed');
-      if (err instanceof PeerCallError) throw asJobError(err);
+      if (err instanceof PeerCallError) {
+        this.metrics.outboundError(peer.entId, err.reason);
+        if (err.retryable) await this.peerHealth.failed(peer.entId, err.reason);
+        throw asJobError(err);
+      }
       if (err instanceof ChecksumMismatchError || err instanceof SizeMismatchError || err instanceof SizeLimitExceededError) {
         // Never imported: the object was removed; the next attempt fetches it again.
         this.logger.warn({ transferId: p.transferId, itemId: p.itemId, err: err.message }, 'fetched object rejected');
@@ -371,16 +382,24 @@ export class ArrivalService {
     this.wake.wake();
   }
 
+  /** A slowed-down peer's fetches come back when it may be asked again, without spending an attempt. */
+  private async waitIfSlowed(entId: string): Promise<void> {
+    const until = await this.peerHealth.slowedUntil(entId);
+    if (until) throw new RetryLaterError(`departure ${entId} is slowed down until ${until.toISOString()}`, Math.max(100, until.getTime() - Date.now()));
+  }
+
   /** Job: keep our copy of one delivery index file (checked like any object); it does not gate the items. */
   private async fetchIndexFile(p: FetchPayload): Promise<void> {
     const t = await this.repo.get(this.repo.db, p.transferId, ROLE);
     if (!t || t.state === 'FAILED') return;
     const peer = this.peers.byEntId(t.departure_ent_id);
     if (!peer) throw new PermanentJobError(`departure ${t.departure_ent_id} is no longer a registered peer`);
+    await this.waitIfSlowed(peer.entId);
     try {
-      const fetched = await this.peerClient.fetchObject(peer, p.contentUrl);
+      const fetched = await this.peerClient.fetchObject(peer, p.contentUrl, undefined, p.sizeBytes);
       await this.store.putStream(`arrival/${p.transferId}/_index/${p.itemId}`, fetched.stream, { contentType: p.mediaType, expectedSize: p.sizeBytes, expectedSha256: p.sha256, maxBytes: p.sizeBytes });
     } catch (err) {
+      if (err instanceof PeerCallError && err.retryable) await this.peerHealth.failed(peer.entId, err.reason);
       throw asJobError(err);
     }
     await this.repo.transaction((tx) => this.repo.appendEvent(tx, p.transferId, ROLE, null, 'INDEX_FETCHED', null, null, { name: p.itemId, sizeBytes: p.sizeBytes, sha256: p.sha256 }));
@@ -405,7 +424,7 @@ export class ArrivalService {
       const t = await this.repo.get(tx, transferId, ROLE, true);
       if (!t || !['OFFER_RECEIVED', 'ANSWERED', 'FETCHING'].includes(t.state)) return false;
       for (const i of await this.repo.items(tx, transferId, ROLE)) {
-        await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['OFFERED', 'TO_FETCH', 'FETCHED'], 'FAILED', 'ITEM_EXPIRED', { last_error: 'offer expired before delivery' });
+        await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['OFFERED', 'TO_FETCH', 'FETCHED'], 'FAILED', 'ITEM_EXPIRED', { last_error: 'OFFER_EXPIRED' satisfies ItemFailureReason });
       }
       await this.repo.transition(tx, transferId, ROLE, [t.state], 'FAILED', 'OFFER_EXPIRED', { expiresAt: new Date(t.expires_at).toISOString() });
       return true;
@@ -416,12 +435,15 @@ export class ArrivalService {
     }
   }
 
-  async fetchGaveUp(job: JobRow<FetchPayload>, error: string): Promise<void> {
+  async fetchGaveUp(job: JobRow<FetchPayload>, error: string, cause?: unknown): Promise<void> {
     const p = job.payload;
+    const reason = fetchFailureReason(cause);
+    // The details are for the operator; the receipt and the teacher get the code only (finding 2).
+    this.logger.warn({ transferId: p.transferId, itemId: p.itemId, role: p.role, reason, err: error }, 'object could not be fetched');
     await this.checkpoints.abandon(`arrival/${p.transferId}/${p.itemId}/${p.role}`);
     await this.repo.transaction(async (tx) => {
       const locked = await this.repo.get(tx, p.transferId, ROLE, true);
-      await this.repo.transitionItem(tx, p.transferId, ROLE, p.itemId, ['TO_FETCH'], 'FAILED', 'ITEM_FETCH_FAILED', { last_error: error });
+      await this.repo.transitionItem(tx, p.transferId, ROLE, p.itemId, ['TO_FETCH'], 'FAILED', 'ITEM_FETCH_FAILED', { last_error: reason });
       await this.afterFetchProgress(tx, locked!);
     });
     this.wake.wake();
@@ -629,10 +651,11 @@ export class ArrivalService {
 
   async importGaveUp(job: JobRow<{ transferId: string; itemId: string }>, error: string): Promise<void> {
     const { transferId, itemId } = job.payload;
+    this.logger.warn({ transferId, itemId, err: error }, 'item could not be imported');
     await this.repo.transaction(async (tx) => {
       await this.repo.get(tx, transferId, ROLE, true);
       // The bytes stay in our bucket: the teacher can still download them by hand.
-      await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['FETCHED'], 'FAILED', 'ITEM_IMPORT_FAILED', { last_error: error });
+      await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['FETCHED'], 'FAILED', 'ITEM_IMPORT_FAILED', { last_error: 'IMPORT_FAILED' satisfies ItemFailureReason });
       await this.completeIfDone(tx, transferId);
     });
     this.wake.wake();
@@ -702,7 +725,7 @@ export class ArrivalService {
         itemId: i.item_id,
         status: i.state as ReceiptItemStatus,
         ...(i.local_id ? { localId: i.local_id } : {}),
-        ...(i.last_error ? { reason: i.last_error.slice(0, 500) } : {}),
+        ...(i.last_error ? { reason: isItemFailureReason(i.last_error) ? i.last_error : 'UNSPECIFIED' } : {}),
       })),
     };
     return this.signing.sign(receipt, RECEIPT_TYP);
@@ -809,7 +832,10 @@ export class ArrivalService {
 
   async view(user: SessionUser, id: string): Promise<TransferView> {
     const t = await this.owned(user, id);
-    return toTransferView(t, await this.repo.items(this.repo.db, id, ROLE), await this.repo.events(id, ROLE), `/api/received/${t.id}/items`);
+    const view = toTransferView(t, await this.repo.items(this.repo.db, id, ROLE), await this.repo.events(id, ROLE), `/api/received/${t.id}/items`);
+    // The teacher sees why her transfer waits: its departure is slowed down (finding 3).
+    const slowed = t.state === 'FETCHING' ? await this.peerHealth.slowedUntil(t.departure_ent_id) : undefined;
+    return slowed ? { ...view, notice: peerSlowedFr(slowed), departureSlowedUntil: slowed.toISOString() } : view;
   }
 
   /** Manual download (§8.3: "téléchargement manuel via l'IHM de l'ENT d'arrivée"), owner only. */
@@ -830,4 +856,16 @@ export class ArrivalService {
   private owned(user: SessionUser, id: string): Promise<TransferRow> {
     return this.repo.getOwned(id, ROLE, user.identity);
   }
+}
+
+/** What a receipt says about a fetch that failed for good: a stable code (contract ITEM_FAILURE_REASONS). */
+export function fetchFailureReason(cause: unknown): ItemFailureReason {
+  if (cause instanceof PeerCallError) return cause.reason;
+  if (cause instanceof PermanentJobError || cause instanceof RetryLaterError) {
+    const inner = (cause as { cause?: unknown }).cause;
+    if (inner instanceof PeerCallError) return inner.reason;
+  }
+  if (cause instanceof ChecksumMismatchError || cause instanceof SizeMismatchError) return 'CONTENT_INTEGRITY_MISMATCH';
+  if (cause instanceof SizeLimitExceededError) return 'CONTENT_TOO_LARGE';
+  return 'CONTENT_UNAVAILABLE';
 }

@@ -7,6 +7,8 @@ import {
   ConnectorContent,
   DELIVERY_INDEX_NAMES,
   DeliveryManifest,
+  isItemFailureReason,
+  ItemFailureReason,
   ManifestIndexFile,
   ManifestObject,
   Offer,
@@ -371,11 +373,12 @@ export class DepartureService {
 
   async stageItemGaveUp(job: JobRow<{ transferId: string; itemId: string }>, error: string): Promise<void> {
     const { transferId, itemId } = job.payload;
+    this.logger.warn({ transferId, itemId, err: error }, 'item could not be staged');
     // The parts of an upload that will never complete go now, not at the offer's expiry.
     await this.checkpoints.abandon(`departure/${transferId}/${itemId}/`);
     await this.repo.transaction(async (tx) => {
       await this.repo.get(tx, transferId, ROLE, true);
-      await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['TO_STAGE'], 'FAILED', 'ITEM_STAGING_FAILED', { last_error: error });
+      await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['TO_STAGE'], 'FAILED', 'ITEM_STAGING_FAILED', { last_error: 'EXPORT_FAILED' satisfies ItemFailureReason });
       const items = await this.repo.items(tx, transferId, ROLE);
       if (items.every((i) => ['STAGED', 'REFUSED', 'FAILED'].includes(i.state))) {
         if (items.some((i) => i.state === 'STAGED')) {
@@ -583,7 +586,7 @@ export class DepartureService {
       for (const i of items.filter((x) => x.state === 'DELIVERED' || x.state === 'STAGED')) {
         const r = status.get(i.item_id);
         const to: ItemState = r?.status === 'IMPORTED' || r?.status === 'AWAITING_MANUAL_DOWNLOAD' || r?.status === 'REFUSED' ? r.status : 'FAILED';
-        await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['DELIVERED', 'STAGED'], to, 'ITEM_RECEIPTED', { local_id: r?.localId ?? null, last_error: r?.reason ?? null });
+        await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['DELIVERED', 'STAGED'], to, 'ITEM_RECEIPTED', { local_id: r?.localId ?? null, last_error: r?.reason === undefined ? null : isItemFailureReason(r.reason) ? r.reason : 'UNSPECIFIED' });
       }
       await enqueueJob(tx, JOB_KINDS.cleanup, { transferId }, { key: `cleanup:${transferId}` });
     });

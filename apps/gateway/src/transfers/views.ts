@@ -48,6 +48,8 @@ export interface TransferView {
    * arrival answered). Not VERIFIED: the contents wait for her acceptance at the arrival.
    */
   ownerProof?: OwnerProofOutcome;
+  /** Arrival: the departure ENT keeps failing or trickling; its fetches wait until then. */
+  departureSlowedUntil?: string;
 }
 
 const ROLE_NOTICES: Record<string, Record<string, string>> = {

@@ -121,3 +121,23 @@ export const RETENTION_FR = {
   cancelled: 'Transfert annulé : aucune copie n’en reste.',
   erased: 'Contenus reçus effacés.',
 };
+
+/** The stable failure codes of receipts and views (contract ITEM_FAILURE_REASONS), for the teacher. */
+export const FAILURE_REASON_FR: Record<string, string> = {
+  CONTENT_ORIGIN_NOT_ALLOWED: 'L’ENT de départ a indiqué une adresse de téléchargement non autorisée : ce contenu a été refusé par sécurité.',
+  CONTENT_UNAVAILABLE: 'L’ENT de départ n’a pas pu fournir ce contenu, malgré plusieurs essais.',
+  CONTENT_TOO_SLOW: 'L’ENT de départ envoie ce contenu trop lentement : le téléchargement a été interrompu et sera retenté plus tard.',
+  CONTENT_INTEGRITY_MISMATCH: 'Le contenu reçu ne correspond pas à celui annoncé (taille ou empreinte) : il a été écarté.',
+  CONTENT_TOO_LARGE: 'Ce contenu dépasse la taille acceptée par cet ENT.',
+  NOT_DELIVERED: 'L’ENT de départ n’a pas envoyé ce contenu.',
+  OFFER_EXPIRED: 'Le délai du transfert a expiré avant l’arrivée de ce contenu.',
+  IMPORT_FAILED: 'Votre ENT n’a pas pu importer ce contenu ; vous pouvez le télécharger.',
+  EXPORT_FAILED: 'Votre ENT n’a pas pu exporter ce contenu.',
+  UNSPECIFIED: 'Ce contenu n’a pas pu être transféré.',
+};
+
+/** Said on a received transfer while its departure ENT is slowed down (issue 14, finding 3). */
+export function peerSlowedFr(until: Date): string {
+  const time = until.toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Paris' });
+  return `L’ENT de départ répond trop lentement ou échoue : ses envois sont ralentis, les téléchargements reprendront automatiquement vers ${time}.`;
+}

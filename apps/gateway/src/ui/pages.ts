@@ -2,7 +2,7 @@ import type { ConnectorContent } from '@ent/contract';
 import type { ItemView, TransferView } from '../transfers/views';
 import { Html, html } from './html';
 import {
-  ARRIVAL_STATE_FR, CATEGORY_FR, dateFr, dayFr, DECISION_FR, DEPARTURE_STATE_FR, ITEM_STATE_FR, label, RETENTION_FR, SETTLED_STATES, sizeFr,
+  ARRIVAL_STATE_FR, CATEGORY_FR, dateFr, dayFr, DECISION_FR, DEPARTURE_STATE_FR, FAILURE_REASON_FR, ITEM_STATE_FR, label, RETENTION_FR, SETTLED_STATES, sizeFr,
 } from './labels.fr';
 
 /**
@@ -126,7 +126,7 @@ export function newTransfer(ctx: PageContext, contents: ConnectorContent[], arri
 
 function reasonsOf(item: ItemView): Html {
   const lines = [...item.reasons.map((r) => r.message), ...item.losses.map((l) => `Perte à la conversion : ${l.message}`)];
-  if (item.lastError) lines.push(item.lastError);
+  if (item.lastError) lines.push(FAILURE_REASON_FR[item.lastError] ?? FAILURE_REASON_FR.UNSPECIFIED);
   return lines.length ? html`<ul class="reasons">${lines.map((l) => html`<li>${l}</li>`)}</ul>` : html``;
 }
 
