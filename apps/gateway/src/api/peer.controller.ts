@@ -23,6 +23,8 @@ import {
   PEER_SCOPES,
   Problem,
   PROBLEM_TYPES,
+  DeliveryManifest,
+  Receipt,
   ReceiptAccepted,
   ReceiptRequest,
 } from '@ent/contract';
@@ -49,7 +51,9 @@ function itemIdParam(value: string): string {
 
 /** Peer contract v1 (gateway ↔ gateway), the "contrat d'interface unique" of §8.3. */
 @ApiTags('peer')
-@ApiExtraModels(Problem)
+// The payloads of the signed manifest and receipt are documented too: their fields (the receipt's
+// stable reason codes among them) are the contract as much as the request bodies are.
+@ApiExtraModels(Problem, DeliveryManifest, Receipt)
 @ApiBearerAuth()
 @UseGuards(PeerAuthGuard)
 @Controller('portability/v1')
