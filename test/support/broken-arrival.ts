@@ -157,12 +157,13 @@ export class BrokenArrival {
         if (createHash('sha256').update(bytes).digest('hex') !== o.sha256) throw new Error('SHA-256 mismatch');
         statuses.set(o.itemId, { status: 'IMPORTED', localId: randomUUID() });
       } catch (err) {
-        statuses.set(o.itemId, { status: 'FAILED', reason: (err as Error).message });
+        // Receipts carry stable reason codes (contract ITEM_FAILURE_REASONS), never the message.
+        statuses.set(o.itemId, { status: 'FAILED', reason: /size|SHA-256/.test((err as Error).message) ? 'CONTENT_INTEGRITY_MISMATCH' : 'CONTENT_UNAVAILABLE' });
       }
     }
     const receipt = {
       offerId, arrivalEntId: this.entId, departureEntId: this.o.peer.entId, issuedAt: new Date().toISOString(),
-      items: stored.offer.items.map((i: any) => ({ itemId: i.itemId, ...(statuses.get(i.itemId) ?? { status: 'FAILED', reason: 'not delivered' }) })),
+      items: stored.offer.items.map((i: any) => ({ itemId: i.itemId, ...(statuses.get(i.itemId) ?? { status: 'FAILED', reason: 'NOT_DELIVERED' }) })),
     };
     const signingInput = `${b64({ alg: 'ES256', kid: 'broken-1', typ: 'ent-portability-receipt+jws' })}.${b64(receipt)}`;
     const jws = `${signingInput}.${sign('sha256', Buffer.from(signingInput), { key: this.key!.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;

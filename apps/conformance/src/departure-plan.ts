@@ -413,7 +413,7 @@ export class DeparturePlan implements ArrivalSide {
     const payload = {
       offerId: offer.offerId, arrivalEntId: this.o.entId, departureEntId: this.discovery.entId, issuedAt: new Date().toISOString(),
       items: this.answer!.items.map((d) => {
-        if (d.decision === 'REFUSED') return { itemId: d.itemId, status: 'REFUSED', reason: 'refusé par le kit de conformité' };
+        if (d.decision === 'REFUSED') return { itemId: d.itemId, status: 'REFUSED', reason: 'UNSPECIFIED' };
         const failure = failures.get(d.itemId);
         return failure ? { itemId: d.itemId, status: 'FAILED', reason: failure } : { itemId: d.itemId, status: 'IMPORTED', localId: `kit-${randomUUID()}` };
       }),
