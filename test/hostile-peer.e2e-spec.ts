@@ -104,6 +104,12 @@ async function rogueTransfer(items: RogueItem[], departureUai = ROGUE_UAI, owner
   return { offerId, offerStatus: 200, offerBody };
 }
 
+/** No owner proof in these offers (ADR 010): marie accepts them at B, which imports and sends the receipt. */
+async function acceptAtArrival(offerId: string): Promise<void> {
+  await waitUntil('the arrival asks marie', async () => (await marieB.json('GET', `/api/received/${offerId}`)).state === 'AWAITING_ACCEPTANCE', 90_000);
+  await marieB.json('POST', `/api/received/${offerId}/accept`);
+}
+
 async function arrivalObjects(offerId: string): Promise<string[]> {
   const names: string[] = [];
   const stream = s3Client(env.s3).listObjectsV2(env.buckets.b, `arrival/${offerId}/`, true);
@@ -118,6 +124,7 @@ describe('outbound policy: a hostile departure cannot reach the arrival\'s netwo
       { itemId: 'metadata', bytes: SECRET, behaviour: { redirect: `${metadata.url}/latest/meta-data/iam/security-credentials/` } },
       { itemId: 'internal', bytes: Buffer.from('x'), behaviour: { redirect: connectorUrl } },
     ]);
+    await acceptAtArrival(offerId);
     const receipt = await waitUntil('the receipt at the rogue peer', async () => rogue.receipts.find((r) => r.transferId === offerId), 90_000);
     // Nothing reached the metadata stand-in, nothing was stored.
     expect(metadata.hits).toEqual([]);
@@ -138,6 +145,7 @@ describe('outbound policy: a hostile departure cannot reach the arrival\'s netwo
     const hop = `${rogue.url}/portability/v1/transfers/x/items/hop/content`;
     rogue.content.set('hop', { redirect: `${metadata.url}/latest/meta-data/` });
     const { offerId } = await rogueTransfer([{ itemId: 'twice', bytes: SECRET, behaviour: { redirect: hop } }]);
+    await acceptAtArrival(offerId);
     const receipt = await waitUntil('the receipt at the rogue peer', async () => rogue.receipts.find((r) => r.transferId === offerId), 90_000);
     expect(metadata.hits).toEqual([]);
     expect(await arrivalObjects(offerId)).toEqual([]);

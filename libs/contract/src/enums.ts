@@ -50,6 +50,7 @@ export type DecisionReasonCode = (typeof DECISION_REASONS)[number];
  * - OFFER_EXPIRED: the offer expired before the object arrived.
  * - IMPORT_FAILED: the arrival ENT did not take the item (it stays for manual download).
  * - EXPORT_FAILED: (departure) the departure ENT could not export the item.
+ * - OWNER_REFUSED: the owner refused, at the arrival, contents she had not asked for (ADR 010).
  * - UNSPECIFIED: any other failure, or a code this version does not know.
  */
 export const ITEM_FAILURE_REASONS = [
@@ -62,6 +63,7 @@ export const ITEM_FAILURE_REASONS = [
   'OFFER_EXPIRED',
   'IMPORT_FAILED',
   'EXPORT_FAILED',
+  'OWNER_REFUSED',
   'UNSPECIFIED',
 ] as const;
 export type ItemFailureReason = (typeof ITEM_FAILURE_REASONS)[number];

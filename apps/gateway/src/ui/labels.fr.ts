@@ -133,6 +133,7 @@ export const FAILURE_REASON_FR: Record<string, string> = {
   OFFER_EXPIRED: 'Le délai du transfert a expiré avant l’arrivée de ce contenu.',
   IMPORT_FAILED: 'Votre ENT n’a pas pu importer ce contenu ; vous pouvez le télécharger.',
   EXPORT_FAILED: 'Votre ENT n’a pas pu exporter ce contenu.',
+  OWNER_REFUSED: 'Refusé par son propriétaire à l’arrivée.',
   UNSPECIFIED: 'Ce contenu n’a pas pu être transféré.',
 };
 
