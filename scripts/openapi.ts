@@ -9,7 +9,16 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { CONNECTOR_EVENTS_PATH } from '@ent/contract';
+import {
+  CONNECTOR_EVENTS_PATH,
+  GENERIC_PROBLEM_DESCRIPTION,
+  JWS_TYPES,
+  PEER_JWS_ALGORITHMS,
+  PEER_VISIBLE_ARRIVAL_STATES,
+  PEER_VISIBLE_DEPARTURE_STATES,
+  PROBLEM_CATALOGUE,
+  RECEIPT_ITEM_STATUS_MEANINGS,
+} from '@ent/contract';
 import { createGatewayApp } from '../apps/gateway/src/app.factory';
 import { loadGatewayConfig } from '../apps/gateway/src/config';
 import { createEntSimApp } from '../apps/ent-sim/src/app';
@@ -49,6 +58,69 @@ function finish(doc: object): string {
   return JSON.stringify(sortKeys(d), null, 2) + '\n';
 }
 
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/**
+ * The parts of the peer contract that are rules rather than endpoints, generated from the
+ * tables the gateway itself runs on: problem types with the caller's reaction, peer-visible
+ * states, signed-document headers, versioning.
+ */
+function peerContractRules(): string {
+  const problems = [
+    '| type | status | where | meaning | caller\'s reaction |',
+    '| --- | --- | --- | --- | --- |',
+    ...PROBLEM_CATALOGUE.map((p) => `| \`${p.type}\` | ${p.statuses.join(', ')} | ${p.scope} | ${cell(p.meaning)} | **${p.reaction}**: ${cell(p.callerAction)} |`),
+    `| \`${GENERIC_PROBLEM_DESCRIPTION.type}\` | other | both | ${cell(GENERIC_PROBLEM_DESCRIPTION.meaning)} | ${cell(GENERIC_PROBLEM_DESCRIPTION.callerAction)} |`,
+  ];
+  const table = (rows: Record<string, string>) => ['| value | meaning |', '| --- | --- |', ...Object.entries(rows).map(([k, v]) => `| \`${k}\` | ${cell(v)} |`)];
+  return [
+    '## Identifiers',
+    'The departure chooses the `offerId` (a UUID). The same value is the `transferId` of the content, metadata, index and receipt paths, and the `offerId` of the manifest and the receipt: one id names the offer and the transfer on both sides.',
+    '',
+    '## Signed documents',
+    `Manifests and receipts are compact JWS (RFC 7515), protected header \`{alg, typ, kid}\` only: \`alg\` one of ${PEER_JWS_ALGORITHMS.map((a) => `\`${a}\``).join(', ')} (anything else, \`none\` and HMAC included, is refused), \`typ\` \`${JWS_TYPES.manifest}\` or \`${JWS_TYPES.receipt}\`, \`kid\` required, naming a key of the signer's JWKS (its discovery \`jwksUri\`). The payload is the JSON object of the schema \`DeliveryManifest\` or \`Receipt\`; no \`exp\`, \`aud\` or \`iat\` claim is expected (the document names its parties and offer, and lives as long as the offer). A verifier that meets an unknown \`kid\` reads the signer's discovery document and JWKS again once before refusing with \`invalid-signature\`.`,
+    '',
+    '## Content origins',
+    'Every `contentUrl` of a manifest is on the origin of the departure\'s discovered `endpoints.itemContent` (any other is a 400 for the whole delivery). It answers 302 to a URL whose origin is that same origin or one of the departure\'s discovered `contentOrigins` (its S3 endpoint, a CDN); the arrival follows it without the bearer token and refuses any other origin.',
+    '',
+    '## Problem types',
+    'Every error is `application/problem+json` (RFC 9457). Switch on `type`; for an unknown `type`, react to the status.',
+    '',
+    ...problems,
+    '',
+    '## States a peer observes',
+    'Arrival transfer (`DeliveryAccepted.status`):',
+    '',
+    ...table(PEER_VISIBLE_ARRIVAL_STATES),
+    '',
+    'Departure transfer (`ReceiptAccepted.status`):',
+    '',
+    ...table(PEER_VISIBLE_DEPARTURE_STATES),
+    '',
+    'Receipt items (`Receipt.items[].status`):',
+    '',
+    ...table(RECEIPT_ITEM_STATUS_MEANINGS),
+    '',
+    '## Versioning',
+    readFileSync(join(ROOT, 'docs', 'contract', 'versioning.md'), 'utf8').trim(),
+    '',
+  ].join('\n');
+}
+
+/** JSON Schema rules @nestjs/swagger cannot express, added to the generated components. */
+function refinePeerSchemas(doc: { components?: { schemas?: Record<string, any> } } & Record<string, any>) {
+  const schemas = doc.components!.schemas!;
+  schemas.ReceiptItem.allOf = [
+    { if: { properties: { status: { const: 'IMPORTED' } } }, then: { required: ['localId'] } },
+    { if: { properties: { status: { const: 'FAILED' } } }, then: { required: ['reason'] } },
+  ];
+  for (const name of ['ManifestJwsHeader', 'ReceiptJwsHeader']) schemas[name].additionalProperties = false;
+  // A nullable reference: the generator drops `nullable` beside a $ref, JSON Schema says it with oneOf.
+  const metadata = schemas.ItemDecision.properties.metadata;
+  schemas.ItemDecision.properties.metadata = { description: metadata.description, oneOf: [{ $ref: '#/components/schemas/MetadataDecision' }, { type: 'null' }] };
+  doc['x-problem-types'] = PROBLEM_CATALOGUE.map((p) => ({ ...p }));
+}
+
 /**
  * The gateway's side of the connector contract: the events the ENT sends to its gateway. They
  * are not peer contract; they go into the connector document as OpenAPI 3.1 `webhooks` (requests
@@ -81,10 +153,11 @@ async function peerDocument(): Promise<{ text: string; events: EventsPart }> {
     const builder = new DocumentBuilder()
       .setTitle('ENT portability — peer contract')
       .setVersion('1')
-      .setDescription(readFileSync(join(ROOT, 'docs', 'contract', 'peer-contract-intro.md'), 'utf8'))
+      .setDescription(`${readFileSync(join(ROOT, 'docs', 'contract', 'peer-contract-intro.md'), 'utf8').trim()}\n\n${peerContractRules()}`)
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Client-credentials access token from the shared IdP (typ at+jwt), audience = the called gateway, one scope per operation.' })
       .build();
     const doc = SwaggerModule.createDocument(app as INestApplication, builder, { operationIdFactory: (c, m) => `${c.replace(/Controller$/, '')}_${m}` });
+    refinePeerSchemas(doc as never);
     const eventsPath = doc.paths[CONNECTOR_EVENTS_PATH];
     if (!eventsPath?.post) throw new Error(`the gateway does not serve ${CONNECTOR_EVENTS_PATH}`);
     delete doc.paths[CONNECTOR_EVENTS_PATH];

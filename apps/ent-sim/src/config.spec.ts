@@ -26,8 +26,15 @@ describe('loadEntSimConfig', () => {
       extraItems: 0,
       largeItemBytes: 0,
       exportBytesPerSecond: 0,
+      metadataImports: ['scolomfr-3.1'],
     });
     expect(ENT_SIM_DEFAULTS.maxItemBytes).toBe(2 * 1024 ** 3);
+  });
+
+  it('reads the metadata formats its connector attaches, among those it knows', () => {
+    const base = { ENT_SIM_PROFILE: 'ent-b', ENT_SIM_CONNECTOR_TOKEN: TOKEN };
+    expect(loadEntSimConfig({ ...base, ENT_SIM_METADATA_IMPORTS: 'schemaorg-jsonld, scolomfr-3.1' }, '/srv').metadataImports).toEqual(['schemaorg-jsonld', 'scolomfr-3.1']);
+    expect(() => loadEntSimConfig({ ...base, ENT_SIM_METADATA_IMPORTS: 'lom' }, '/srv')).toThrow(/ENT_SIM_METADATA_IMPORTS/);
   });
 
   it('reads every variable', () => {

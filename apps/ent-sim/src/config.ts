@@ -69,7 +69,12 @@ export interface EntSimConfig {
   accounts?: string[];
   /** ENT_SIM_GATEWAY_URL: where the connector events go (a login, an account created). */
   gatewayUrl?: string;
+  /** ENT_SIM_METADATA_IMPORTS: metadata record formats the connector attaches to an import (default scolomfr-3.1). */
+  metadataImports: string[];
 }
+
+/** Metadata record formats the simulated ENT knows how to keep. */
+export const ENT_SIM_METADATA_FORMATS = ['scolomfr-3.1', 'schemaorg-jsonld'];
 
 export const ENT_SIM_DEFAULTS = {
   port: 4101,
@@ -172,8 +177,14 @@ export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): E
   if (dataRaw.includes('\0')) problems.push('ENT_SIM_DATA_DIR: contains a NUL character');
   const dataDir = isAbsolute(dataRaw) ? dataRaw : resolve(cwd, dataRaw);
 
+  const metadataImports = (read('ENT_SIM_METADATA_IMPORTS') ?? 'scolomfr-3.1').split(',').map((f) => f.trim()).filter(Boolean);
+  const unknownMetadata = metadataImports.filter((f) => !ENT_SIM_METADATA_FORMATS.includes(f));
+  if (metadataImports.length === 0 || unknownMetadata.length) {
+    problems.push(`ENT_SIM_METADATA_IMPORTS: a comma-separated list among ${ENT_SIM_METADATA_FORMATS.join(', ')}`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems, largeItemBytes, exportBytesPerSecond,
+  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems, largeItemBytes, exportBytesPerSecond, metadataImports,
     ...(largeItemOwners ? { largeItemOwners } : {}),
     ...(categoriesOverride ? { categoriesOverride } : {}),
     ...(exportFormats ? { exportFormats } : {}),

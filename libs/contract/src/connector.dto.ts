@@ -43,6 +43,12 @@ export class ConnectorCapabilities {
   @ApiProperty({ type: [ConnectorCategoryImport] }) categories: ConnectorCategoryImport[];
   @ApiProperty({ enum: CONTENT_CATEGORIES, isArray: true }) refusedCategories: ContentCategory[];
   @ApiProperty() maxItemBytes: number;
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['scolomfr-3.1'],
+    description: 'Metadata record formats `PUT …/imports/{importKey}/metadata` takes, most preferred first. Absent: `scolomfr-3.1` only (connector contract 1.0).',
+  })
+  metadataImports?: string[];
 }
 
 export class ConnectorImportResult {

@@ -113,6 +113,46 @@ export const ALL_PEER_SCOPES: PeerScope[] = Object.values(PEER_SCOPES);
 
 export const CONTRACT_VERSION = '1';
 
+/** `typ` of the JWS protected headers of the two signed documents (RFC 7515 §4.1.9). */
+export const JWS_TYPES = {
+  manifest: 'ent-portability-manifest+jws',
+  receipt: 'ent-portability-receipt+jws',
+} as const;
+
+/** JWS algorithms a verifier accepts on manifests and receipts; anything else (`none`, HS*) is refused. */
+export const PEER_JWS_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+
+/**
+ * Arrival transfer states a departure observes (`DeliveryAccepted.status`: FETCHING on the first
+ * delivery, the current state when the same manifest is delivered again).
+ */
+export const PEER_VISIBLE_ARRIVAL_STATES = {
+  FETCHING: 'The manifest verified and was recorded; the arrival is pulling the objects.',
+  AWAITING_OWNER: 'Every object is fetched and checked; the arrival waits for the teacher to log into the arrival ENT (nothing is imported before).',
+  IMPORTING: 'The teacher logged in; items are being imported into the arrival ENT.',
+  PAUSED: 'The arrival ENT is full; the teacher frees space and resumes. The departure keeps its staged objects (no receipt yet).',
+  DONE: 'Every item has its outcome and none failed; the receipt is (being) sent.',
+  PARTIAL: 'Every item has its outcome and some failed or were refused; the receipt is (being) sent.',
+  FAILED: 'The offer expired before delivery completed; nothing will be imported.',
+} as const;
+
+/**
+ * Departure transfer states an arrival observes (`ReceiptAccepted.status`: RECEIPTED on the first
+ * receipt, the current state when the same receipt is sent again).
+ */
+export const PEER_VISIBLE_DEPARTURE_STATES = {
+  RECEIPTED: 'The receipt verified and was recorded; the departure deletes its staged copies.',
+  CLEANED: 'The staged copies are deleted: contentUrls of this transfer answer 409 from now on.',
+} as const;
+
+/** What each receipt item status says (§8.3: the departure learns the outcome item by item). */
+export const RECEIPT_ITEM_STATUS_MEANINGS: Record<(typeof RECEIPT_ITEM_STATUSES)[number], string> = {
+  IMPORTED: 'Imported into the arrival ENT, with its metadata record when one was negotiated; `localId` is its id there.',
+  AWAITING_MANUAL_DOWNLOAD: 'Kept by the arrival (its own copy) for the teacher to download by hand.',
+  REFUSED: 'Refused in the answer; never delivered.',
+  FAILED: 'Announced but not imported nor kept (not delivered, fetch failed, import failed, offer expired); `reason` says why.',
+};
+
 /** Patterns shared by both contracts. */
 export const FORMAT_ID_PATTERN = /^[a-z0-9][a-z0-9.+-]{0,63}$/;
 export const ITEM_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

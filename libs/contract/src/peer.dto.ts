@@ -31,6 +31,10 @@ import {
   ITEM_DECISIONS,
   ITEM_ID_PATTERN,
   ItemDecisionKind,
+  JWS_TYPES,
+  PEER_JWS_ALGORITHMS,
+  PEER_VISIBLE_ARRIVAL_STATES,
+  PEER_VISIBLE_DEPARTURE_STATES,
   MEDIA_TYPE_PATTERN,
   OBJECT_ROLES,
   ObjectRole,
@@ -140,6 +144,8 @@ export class CapabilitiesDocument {
   @ApiProperty({ description: 'Largest item this ENT accepts, imported or kept for manual download.' })
   maxItemBytes: number;
   @ApiProperty({ type: [ConverterDescriptor] }) converters: ConverterDescriptor[];
+  @ApiPropertyOptional({ type: [String], example: ['scolomfr-3.1'], description: 'Metadata record formats this ENT attaches to an imported item natively, most preferred first.' })
+  metadataImports?: string[];
 }
 
 // ---------------------------------------------------------------- offer (§8.3 flow 2)
@@ -315,6 +321,21 @@ export class ConversionLoss {
   @ApiProperty({ description: 'What is lost, in French.' }) message: string;
 }
 
+/**
+ * Which metadata record travels with an item and how it reaches the arrival ENT (§8.3 flow 4:
+ * ScoLOMFR / schema.org indexes). Decided by the arrival with the item, so that content and its
+ * description are imported together or not at all.
+ */
+export class MetadataDecision {
+  @ApiProperty({ example: 'scolomfr-3.1', description: 'Offered metadata format (one of the item\'s `metadata[].format`) the departure delivers as the item\'s `metadata` object.' })
+  format: string;
+  @ApiProperty({ example: 'scolomfr-3.1', description: 'Format the record is attached in at the arrival ENT (after the crosswalk when it differs from `format`).' })
+  targetFormat: string;
+  @ApiPropertyOptional({ type: [String], description: 'Converter ids applied in order (the schema.org → ScoLOMFR crosswalk), when `targetFormat` differs.' })
+  converters?: string[];
+  @ApiProperty({ type: [ConversionLoss], description: 'What the crosswalk cannot keep.' }) losses: ConversionLoss[];
+}
+
 export class ItemDecision {
   @ApiProperty() itemId: string;
   @ApiProperty({ enum: ITEM_DECISIONS }) decision: ItemDecisionKind;
@@ -324,6 +345,15 @@ export class ItemDecision {
   @ApiPropertyOptional({ description: 'Converter ids applied in order (CONVERT only).' }) converters?: string[];
   @ApiProperty({ type: [ConversionLoss] }) losses: ConversionLoss[];
   @ApiProperty({ type: [DecisionReason] }) reasons: DecisionReason[];
+  @ApiPropertyOptional({
+    type: MetadataDecision,
+    nullable: true,
+    description:
+      'The metadata record the arrival takes with this item: an object (deliver that format), `null` (deliver none: no record offered, ' +
+      'none the arrival ENT can take, or the item is not imported). Absent only in answers of arrivals that predate it: ' +
+      'the departure then delivers the first offered metadata format.',
+  })
+  metadata?: MetadataDecision | null;
 }
 
 /** The arrival's verdict on the offer's ownerProof (ADR 010). */
@@ -365,15 +395,22 @@ export class OfferCancelled {
 
 // ---------------------------------------------------------------- delivery (§8.3 flow 4)
 
+const ENT_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
+const CONTENT_URL_RULE =
+  'Absolute URL on the origin of the departure\'s discovered `endpoints.itemContent` (the arrival sends its bearer token there and nowhere else). ' +
+  'A GET with a `portability:fetch` token answers 302 to a short-lived URL of the bytes, whose origin must be the gateway\'s own or one of the departure\'s discovered `contentOrigins`; ' +
+  'that URL serves `Range` and `If-Match` (ETag). Any other contentUrl makes the delivery 400.';
+
 /** One staged object, as listed in the signed manifest. */
 export class ManifestObject {
-  @ApiProperty() itemId: string;
-  @ApiProperty({ enum: OBJECT_ROLES }) role: ObjectRole;
-  @ApiProperty() format: string;
-  @ApiProperty() mediaType: string;
-  @ApiProperty() sizeBytes: number;
-  @ApiProperty({ pattern: SHA256_HEX_PATTERN.source }) sha256: string;
-  @ApiProperty({ description: 'Peer endpoint that redirects to a short-lived URL of the bytes.' }) contentUrl: string;
+  @ApiProperty({ pattern: ITEM_ID_PATTERN.source, description: 'An item of the offer the answer accepted (IMPORT, CONVERT or MANUAL).' }) itemId: string;
+  @ApiProperty({ enum: OBJECT_ROLES, description: '`content`: the item in the answer\'s `sourceFormat`; `metadata`: its record in the answer\'s `metadata.format`. At most one of each per item; no metadata without content.' })
+  role: ObjectRole;
+  @ApiProperty({ pattern: FORMAT_ID_PATTERN.source }) format: string;
+  @ApiProperty({ pattern: MEDIA_TYPE_PATTERN.source }) mediaType: string;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Exact size in bytes; the arrival refuses a single byte more or less.' }) sizeBytes: number;
+  @ApiProperty({ pattern: SHA256_HEX_PATTERN.source, description: 'SHA-256 of the whole object, lower-case hex.' }) sha256: string;
+  @ApiProperty({ format: 'uri', description: CONTENT_URL_RULE }) contentUrl: string;
 }
 
 /** Names of the delivery index files (§8.3 flow 4: "listes d'indexes ScoLOMFR/Schema.org"). */
@@ -383,26 +420,46 @@ export type DeliveryIndexName = (typeof DELIVERY_INDEX_NAMES)[number];
 /** One file of the delivery index, listed in the signed manifest like any object. */
 export class ManifestIndexFile {
   @ApiProperty({ enum: DELIVERY_INDEX_NAMES }) name: DeliveryIndexName;
-  @ApiProperty() mediaType: string;
-  @ApiProperty() sizeBytes: number;
+  @ApiProperty({ pattern: MEDIA_TYPE_PATTERN.source }) mediaType: string;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 64 * 1024 * 1024 }) sizeBytes: number;
   @ApiProperty({ pattern: SHA256_HEX_PATTERN.source }) sha256: string;
-  @ApiProperty({ description: 'Peer endpoint that redirects to a short-lived URL of the file.' }) contentUrl: string;
+  @ApiProperty({ format: 'uri', description: CONTENT_URL_RULE }) contentUrl: string;
 }
 
-/** Payload of the manifest JWS (not a request body: documented for implementers). */
+/**
+ * Payload of the manifest JWS (not a request body: documented for implementers). Claims `exp`,
+ * `aud`, `iat` are neither expected nor checked: the document names its parties and the offer it
+ * belongs to, and lives as long as the offer.
+ */
 export class DeliveryManifest {
-  @ApiProperty({ format: 'uuid' }) offerId: string;
-  @ApiProperty() departureEntId: string;
-  @ApiProperty() arrivalEntId: string;
+  @ApiProperty({ format: 'uuid', description: 'The offer delivered; also the `transferId` of the content, index and receipt paths.' }) offerId: string;
+  @ApiProperty({ pattern: ENT_ID_PATTERN, description: 'Must be the caller (the departure).' }) departureEntId: string;
+  @ApiProperty({ pattern: ENT_ID_PATTERN, description: 'Must be the arrival the offer was answered by.' }) arrivalEntId: string;
   @ApiProperty({ format: 'date-time' }) issuedAt: string;
-  @ApiProperty({ type: [ManifestObject] }) objects: ManifestObject[];
-  @ApiPropertyOptional({ type: [ManifestIndexFile], description: 'Index of every item as ScoLOMFR XML, schema.org JSON-LD and a human-readable page.' })
+  @ApiProperty({ type: [ManifestObject], minItems: 1, description: 'Every staged object. An accepted item missing here is reported FAILED (not delivered) in the receipt.' })
+  objects: ManifestObject[];
+  @ApiPropertyOptional({ type: [ManifestIndexFile], description: 'Index of every item as ScoLOMFR XML, schema.org JSON-LD and a human-readable page; each name at most once.' })
   index?: ManifestIndexFile[];
 }
 
-/** `POST /portability/v1/offers/{offerId}/deliveries` body. */
+/** Protected header of a manifest JWS. */
+export class ManifestJwsHeader {
+  @ApiProperty({ enum: PEER_JWS_ALGORITHMS }) alg: string;
+  @ApiProperty({ enum: [JWS_TYPES.manifest] }) typ: string;
+  @ApiProperty({ description: 'Id of the signing key in the departure\'s JWKS (discovery `jwksUri`). A verifier that does not know it reads the discovery document and the JWKS again once.' })
+  kid: string;
+}
+
+/** Protected header of a receipt JWS. */
+export class ReceiptJwsHeader {
+  @ApiProperty({ enum: PEER_JWS_ALGORITHMS }) alg: string;
+  @ApiProperty({ enum: [JWS_TYPES.receipt] }) typ: string;
+  @ApiProperty({ description: 'Id of the signing key in the arrival\'s JWKS (discovery `jwksUri`).' }) kid: string;
+}
+
+/** `POST deliveries` body. */
 export class DeliveryRequest {
-  @ApiProperty({ description: 'Compact JWS (RS256/ES256) whose payload is a DeliveryManifest, signed by the departure.' })
+  @ApiProperty({ description: 'Compact JWS (protected header: ManifestJwsHeader) whose payload is a DeliveryManifest, signed by the departure. Resending the same JWS is an idempotent success.' })
   @IsString()
   @MaxLength(2_000_000)
   @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'manifest must be a compact JWS' })
@@ -411,32 +468,32 @@ export class DeliveryRequest {
 
 export class DeliveryAccepted {
   @ApiProperty({ format: 'uuid' }) offerId: string;
-  @ApiProperty() status: string;
-  @ApiProperty() objects: number;
+  @ApiProperty({ enum: Object.keys(PEER_VISIBLE_ARRIVAL_STATES), description: 'The arrival transfer\'s state (see the states table).' }) status: string;
+  @ApiProperty({ type: 'integer', description: 'Number of objects announced.' }) objects: number;
 }
 
 // ---------------------------------------------------------------- receipt
 
 export class ReceiptItem {
-  @ApiProperty() itemId: string;
-  @ApiProperty({ enum: RECEIPT_ITEM_STATUSES }) status: ReceiptItemStatus;
-  @ApiPropertyOptional({ description: 'Identifier of the imported content in the arrival ENT.' }) localId?: string;
+  @ApiProperty({ pattern: ITEM_ID_PATTERN.source }) itemId: string;
+  @ApiProperty({ enum: RECEIPT_ITEM_STATUSES, description: 'See the receipt item statuses table.' }) status: ReceiptItemStatus;
+  @ApiPropertyOptional({ description: 'Identifier of the imported content in the arrival ENT (IMPORTED).' }) localId?: string;
   @ApiPropertyOptional({ enum: ITEM_FAILURE_REASONS, description: 'Why the item failed: a stable code (see ITEM_FAILURE_REASONS), never a status or message of an internal call.' })
   reason?: ItemFailureReason;
 }
 
-/** Payload of the receipt JWS. */
+/** Payload of the receipt JWS; like the manifest, no `exp`/`aud`/`iat` claims. */
 export class Receipt {
-  @ApiProperty({ format: 'uuid' }) offerId: string;
-  @ApiProperty() arrivalEntId: string;
-  @ApiProperty() departureEntId: string;
+  @ApiProperty({ format: 'uuid', description: 'The offer (= transferId).' }) offerId: string;
+  @ApiProperty({ pattern: ENT_ID_PATTERN, description: 'Must be the caller (the arrival).' }) arrivalEntId: string;
+  @ApiProperty({ pattern: ENT_ID_PATTERN, description: 'Must be the departure receiving it.' }) departureEntId: string;
   @ApiProperty({ format: 'date-time' }) issuedAt: string;
-  @ApiProperty({ type: [ReceiptItem] }) items: ReceiptItem[];
+  @ApiProperty({ type: [ReceiptItem], description: 'Every item of the offer, each once.' }) items: ReceiptItem[];
 }
 
-/** `POST /portability/v1/transfers/{transferId}/receipt` body. */
+/** `POST receipt` body. */
 export class ReceiptRequest {
-  @ApiProperty({ description: 'Compact JWS whose payload is a Receipt, signed by the arrival.' })
+  @ApiProperty({ description: 'Compact JWS (protected header: ReceiptJwsHeader) whose payload is a Receipt, signed by the arrival. Resending the same JWS is an idempotent success.' })
   @IsString()
   @MaxLength(1_000_000)
   @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'receipt must be a compact JWS' })
@@ -445,7 +502,7 @@ export class ReceiptRequest {
 
 export class ReceiptAccepted {
   @ApiProperty({ format: 'uuid' }) offerId: string;
-  @ApiProperty() status: string;
+  @ApiProperty({ enum: Object.keys(PEER_VISIBLE_DEPARTURE_STATES), description: 'The departure transfer\'s state.' }) status: string;
 }
 
 export { SHA256_HEX_PATTERN, UAI_PATTERN };

@@ -359,4 +359,19 @@ export const DEFAULT_CONVERTERS: readonly ConverterDescriptor[] = Object.freeze(
         'Les informations ScoLOMFR sans équivalent schema.org (historique des versions, détails des droits d\u2019usage…) ne sont pas reprises.',
     },
   ]),
+  converter('schemaorg-jsonld', 'scolomfr-3.1', 2, [
+    {
+      code: 'SCHEMAORG_PROPERTIES_DROPPED',
+      message: 'Des informations schema.org sans équivalent ScoLOMFR (accessibilité, médias associés, mots du sujet…) ne sont pas reprises.',
+    },
+    {
+      code: 'SCHEMAORG_VALUES_NOT_IN_VOCABULARIES',
+      message:
+        'Des valeurs en texte libre (type de ressource, public, usage…) ne correspondent à aucun terme des vocabulaires ScoLOMFR et ne sont pas reprises.',
+    },
+    {
+      code: 'SCHEMAORG_VALUES_APPROXIMATED',
+      message: 'Certaines valeurs sont traduites par le terme ScoLOMFR le plus proche (niveaux, alignements, rôles).',
+    },
+  ]),
 ]);

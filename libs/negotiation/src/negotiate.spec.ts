@@ -203,7 +203,8 @@ describe('negotiate — every decision and reason code', () => {
   it.each(scenarios)('$name → $expected.decision $expected.reasons.0.code', ({ item: it, expected }) => {
     const [decision] = run([it], caps);
     // Exact equality: no stray keys (e.g. `converters` outside CONVERT, `sourceFormat` on REFUSED).
-    expect(decision).toEqual({ itemId: it.itemId, ...expected });
+    // No metadata record offered: none is taken.
+    expect(decision).toEqual({ itemId: it.itemId, metadata: null, ...expected });
   });
 
   it('covers every decision kind and every reason code of the contract', () => {
@@ -443,6 +444,7 @@ describe('negotiate — conversion', () => {
     const d = decide([fmt('imscc-1.3')], caps, converters);
     expect(d).toEqual({
       itemId: 'i1',
+      metadata: null,
       decision: 'CONVERT',
       sourceFormat: 'imscc-1.3',
       targetFormat: 'imscc-1.0',
@@ -601,3 +603,49 @@ function deepFreeze<T>(o: T): T {
   }
   return o;
 }
+
+// ------------------------------------------------------------ metadata (#12: negotiated, never discovered after the content went in)
+
+describe('negotiate — the metadata record that goes with an item', () => {
+  const PDF = { format: 'binary', mediaTypes: ['application/pdf'] };
+  const scolomfrOnly: NegotiationCapabilities = { ...capabilities({ STOCKAGE_PARTAGE: [PDF] }), metadataImports: ['scolomfr-3.1'] };
+  const withMetadata = (formats: string[], category: ContentCategory = 'STOCKAGE_PARTAGE', content = fmt('binary', MiB, 'application/pdf')): OfferItem => ({
+    ...item('doc', category, [content]),
+    ...(formats.length ? { metadata: formats.map((format) => ({ format })) } : {}),
+  });
+  const metadataOf = (it: OfferItem, caps: NegotiationCapabilities = scolomfrOnly) => run([it], caps)[0].metadata;
+  const CROSSWALK_LOSSES = ['SCHEMAORG_PROPERTIES_DROPPED', 'SCHEMAORG_VALUES_NOT_IN_VOCABULARIES', 'SCHEMAORG_VALUES_APPROXIMATED'];
+
+  it('takes ScoLOMFR as it is when the ENT takes ScoLOMFR', () => {
+    expect(metadataOf(withMetadata(['scolomfr-3.1']))).toEqual({ format: 'scolomfr-3.1', targetFormat: 'scolomfr-3.1', losses: [] });
+  });
+
+  it('takes schema.org only through the crosswalk to ScoLOMFR, with its losses announced', () => {
+    const m = metadataOf(withMetadata(['schemaorg-jsonld']));
+    expect(m).toMatchObject({ format: 'schemaorg-jsonld', targetFormat: 'scolomfr-3.1', converters: ['schemaorg-jsonld-to-scolomfr-3.1'] });
+    expect(m!.losses.map((l) => l.code)).toEqual(CROSSWALK_LOSSES);
+    expect(m!.losses[0].message).toMatch(/ScoLOMFR/);
+  });
+
+  it('prefers the format the ENT takes natively, whatever the order the departure lists them in', () => {
+    expect(metadataOf(withMetadata(['schemaorg-jsonld', 'scolomfr-3.1']))).toEqual({ format: 'scolomfr-3.1', targetFormat: 'scolomfr-3.1', losses: [] });
+    const both: NegotiationCapabilities = { ...scolomfrOnly, metadataImports: ['schemaorg-jsonld', 'scolomfr-3.1'] };
+    expect(metadataOf(withMetadata(['scolomfr-3.1', 'schemaorg-jsonld']), both)).toEqual({ format: 'schemaorg-jsonld', targetFormat: 'schemaorg-jsonld', losses: [] });
+  });
+
+  it('takes none when none is offered, none can reach the ENT, or the item does not enter the ENT', () => {
+    expect(metadataOf(withMetadata([]))).toBeNull();
+    expect(metadataOf(withMetadata(['lom-unknown-x']))).toBeNull();
+    // The ENT takes no metadata record at all (or says nothing about it).
+    expect(metadataOf(withMetadata(['scolomfr-3.1']), capabilities({ STOCKAGE_PARTAGE: [PDF] }))).toBeNull();
+    // Without the crosswalk among the converters, schema.org cannot become ScoLOMFR.
+    expect(run([withMetadata(['schemaorg-jsonld'])], scolomfrOnly, DEFAULT_CONVERTERS.filter((c) => c.to !== 'scolomfr-3.1'))[0].metadata).toBeNull();
+    // MANUAL: kept for download, never imported; REFUSED: not transferred.
+    const manual = run([withMetadata(['scolomfr-3.1'], 'STOCKAGE_PARTAGE', fmt('moodle-mbz'))], scolomfrOnly)[0];
+    expect(manual.decision).toBe('MANUAL');
+    expect(manual.metadata).toBeNull();
+    const refused = run([withMetadata(['scolomfr-3.1'], 'STOCKAGE_PARTAGE', fmt('binary', 10 * GiB, 'application/pdf'))], scolomfrOnly)[0];
+    expect(refused.decision).toBe('REFUSED');
+    expect(refused.metadata).toBeNull();
+  });
+});

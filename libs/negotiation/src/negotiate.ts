@@ -11,6 +11,7 @@ import type {
   DecisionReason,
   DecisionReasonCode,
   ItemDecision,
+  MetadataDecision,
   OfferAnswer,
 } from '@ent/contract';
 import { ConverterDescriptor, ConverterGraph } from './converters';
@@ -32,6 +33,8 @@ export interface NegotiationOfferItem {
   readonly category: ContentCategory;
   /** Formats the departure can export the item in, its preferred first. */
   readonly formats: readonly NegotiationOfferedFormat[];
+  /** Metadata records the departure can send with the item (ScoLOMFR, schema.org…). */
+  readonly metadata?: readonly { readonly format: string }[];
 }
 
 export interface NegotiationOffer {
@@ -57,6 +60,8 @@ export interface NegotiationCapabilities {
   readonly refusedCategories: readonly ContentCategory[];
   /** Largest item accepted. Not a finite number ≥ 0 (e.g. `Infinity`) = no limit. */
   readonly maxItemBytes: number;
+  /** Metadata record formats the arrival ENT attaches to an import, its preferred first. Absent = none. */
+  readonly metadataImports?: readonly string[];
 }
 
 export interface NegotiationInput {
@@ -86,6 +91,7 @@ interface ArrivalView {
   /** Imports per category; several entries for one category are concatenated in order. */
   readonly imports: ReadonlyMap<string, readonly NegotiationAcceptedFormat[]>;
   readonly maxItemBytes: number | undefined;
+  readonly metadataImports: readonly string[];
   readonly graph: ConverterGraph;
 }
 
@@ -105,6 +111,7 @@ function viewArrival(capabilities: NegotiationCapabilities | undefined, converte
     refused: new Set(asArray(caps.refusedCategories)),
     imports,
     maxItemBytes: typeof max === 'number' && Number.isFinite(max) && max >= 0 ? max : undefined,
+    metadataImports: asArray(caps.metadataImports).filter((f): f is string => typeof f === 'string'),
     graph: new ConverterGraph(asArray(converters)),
   };
 }
@@ -211,6 +218,28 @@ function decideItem(item: NegotiationOfferItem, arrival: ArrivalView): ItemDecis
 }
 
 /**
+ * The metadata record that goes with an imported item: one the arrival ENT takes natively (its
+ * preference first), else the cheapest conversion to one (schema.org → ScoLOMFR crosswalk), else
+ * none. Only items that enter the ENT carry one: a record the ENT cannot take must never be
+ * discovered after their content went in.
+ */
+function decideMetadata(item: NegotiationOfferItem, content: ItemDecision, arrival: ArrivalView): MetadataDecision | null {
+  if (content.decision !== 'IMPORT' && content.decision !== 'CONVERT') return null;
+  const offered = [...new Set(asArray(item.metadata).filter(isObject).map((m) => m.format).filter((f) => typeof f === 'string' && isKnownFormat(f)))];
+  if (offered.length === 0) return null;
+  const native = arrival.metadataImports.find((f) => offered.includes(f));
+  if (native) return { format: native, targetFormat: native, losses: [] };
+  const path = arrival.graph.findCheapestPath(offered, arrival.metadataImports);
+  if (!path) return null;
+  return {
+    format: path.from,
+    targetFormat: path.to,
+    converters: [...path.converterIds],
+    losses: path.losses.map((l) => ({ code: l.code, message: l.message })),
+  };
+}
+
+/**
  * Answers an offer item by item, in the offer's order. Total: every item gets
  * exactly one decision, whatever the (schema-valid) capabilities or converters.
  *
@@ -244,6 +273,10 @@ export function negotiate(input: NegotiationInput): OfferAnswer {
     offerId: offer.offerId,
     arrivalEntId,
     answeredAt: now.toISOString(),
-    items: offer.items.map((item) => decideItem(isObject(item) ? item : ({} as NegotiationOfferItem), arrival)),
+    items: offer.items.map((raw) => {
+      const item = isObject(raw) ? raw : ({} as NegotiationOfferItem);
+      const decision = decideItem(item, arrival);
+      return { ...decision, metadata: decideMetadata(item, decision, arrival) };
+    }),
   };
 }

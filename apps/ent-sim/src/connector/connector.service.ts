@@ -85,6 +85,7 @@ export class ConnectorService {
       categories: this.categories.map((c) => ({ category: c.category, imports: c.imports.map((i) => ({ ...i })) })),
       refusedCategories: [...this.profile.refusedCategories],
       maxItemBytes: this.maxItemBytes,
+      metadataImports: [...this.config.metadataImports],
     };
   }
 
@@ -233,10 +234,10 @@ export class ConnectorService {
     }
   }
 
-  /** Attaches a metadata record (ScoLOMFR 3.1) to an imported content. */
+  /** Attaches a metadata record (a format of ENT_SIM_METADATA_IMPORTS: ScoLOMFR 3.1 by default) to an imported content. */
   async importMetadata(userId: string, importKey: string, format: string, req: IncomingMessage): Promise<void> {
-    if (format !== METADATA_FORMATS.scolomfr31.format) {
-      throw problems.unsupportedFormat(`${this.profile.entId} takes metadata records in ${METADATA_FORMATS.scolomfr31.format} only`);
+    if (!this.config.metadataImports.includes(format)) {
+      throw problems.unsupportedFormat(`${this.profile.entId} takes metadata records in ${this.config.metadataImports.join(', ')} only`);
     }
     const content = this.stores.store.findImport(userId, importKey);
     if (!content) throw problems.notFound(`no import ${importKey} for user ${userId}`);
@@ -245,19 +246,29 @@ export class ConnectorService {
       throw problems.tooLarge(`a metadata record is limited to ${MAX_METADATA_BYTES} bytes`);
     }
     const body = await readSmallBody(req, MAX_METADATA_BYTES);
-    try {
-      const root = parseXmlSafely(body, { maxBytes: MAX_METADATA_BYTES });
-      if (root.local !== 'lom' || root.ns !== SCOLOMFR_NS.lom) {
-        throw problems.invalidContent(`a ScoLOMFR record has the root {${SCOLOMFR_NS.lom}}lom, not {${root.ns}}${root.local}`);
+    if (format === METADATA_FORMATS.schemaorg.format) {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(body.toString('utf8'));
+      } catch {
+        throw problems.invalidContent('a schema.org record must be JSON-LD');
       }
-    } catch (err) {
-      if (err instanceof FormatError) throw problems.invalidContent(`not an acceptable XML record: ${err.message}`);
-      throw err;
+      if (typeof doc !== 'object' || doc === null) throw problems.invalidContent('a schema.org record must be a JSON-LD object or array');
+    } else {
+      try {
+        const root = parseXmlSafely(body, { maxBytes: MAX_METADATA_BYTES });
+        if (root.local !== 'lom' || root.ns !== SCOLOMFR_NS.lom) {
+          throw problems.invalidContent(`a ScoLOMFR record has the root {${SCOLOMFR_NS.lom}}lom, not {${root.ns}}${root.local}`);
+        }
+      } catch (err) {
+        if (err instanceof FormatError) throw problems.invalidContent(`not an acceptable XML record: ${err.message}`);
+        throw err;
+      }
     }
     const ref = await this.stores.store.putBlob(body);
     await this.stores.store.mutate((index) => {
       const c = index.contents.find((x) => x.id === content.id);
-      if (c) c.metadata[format] = { mediaType: METADATA_FORMATS.scolomfr31.mediaType, ...ref };
+      if (c) c.metadata[format] = { mediaType: format === METADATA_FORMATS.schemaorg.format ? METADATA_FORMATS.schemaorg.mediaType : METADATA_FORMATS.scolomfr31.mediaType, ...ref };
     });
   }
 }

@@ -12,6 +12,7 @@ export const FORMATS = {
 
 export const METADATA_FORMATS = {
   scolomfr31: { format: 'scolomfr-3.1', mediaType: 'application/xml' },
+  schemaorg: { format: 'schemaorg-jsonld', mediaType: 'application/ld+json' },
 } as const;
 
 /** Known media types of the non-binary formats (used when an import does not give one). */

@@ -12,7 +12,7 @@ import {
   JWK,
   JWTVerifyGetKey,
 } from 'jose';
-import { PROBLEM_TYPES } from '@ent/contract';
+import { JWS_TYPES, PEER_JWS_ALGORITHMS, PROBLEM_TYPES } from '@ent/contract';
 import { ProblemError } from '@ent/common';
 import type { Database } from '@ent/persistence';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
@@ -29,10 +29,8 @@ interface SigningKey {
   publicJwk: JWK;
 }
 
-export const MANIFEST_TYP = 'ent-portability-manifest+jws';
-export const RECEIPT_TYP = 'ent-portability-receipt+jws';
-/** JWS algorithms accepted on manifests and receipts (published in the contract). */
-export const PEER_JWS_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
+export const MANIFEST_TYP = JWS_TYPES.manifest;
+export const RECEIPT_TYP = JWS_TYPES.receipt;
 
 /** The document does not verify: wrong key, altered bytes, algorithm or `typ` not accepted. Final. */
 export class InvalidPeerSignatureError extends Error {
@@ -126,7 +124,7 @@ export class SigningService implements OnModuleInit {
     };
     const verify = async (fresh: boolean) => {
       const doc = await this.discovery.get(peer, { refresh: fresh });
-      return compactVerify(jws, keySetFor(doc.jwksUri, fresh), { algorithms: PEER_JWS_ALGORITHMS });
+      return compactVerify(jws, keySetFor(doc.jwksUri, fresh), { algorithms: [...PEER_JWS_ALGORITHMS] });
     };
     let verified;
     try {

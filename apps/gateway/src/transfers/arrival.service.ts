@@ -19,7 +19,7 @@ import {
 import { Clock, CLOCK, ProblemError } from '@ent/common';
 import { negotiate, NegotiationInputError } from '@ent/negotiation';
 import { enqueueJob, JobRow, PermanentJobError, Queryable, RetryLaterError } from '@ent/persistence';
-import { DELIVERY_INDEX_FILES, descriptorsOf, EXECUTABLE_CONVERTERS, ExecutableConverter } from '@ent/formats';
+import { DELIVERY_INDEX_FILES, descriptorsOf, EXECUTABLE_CONVERTERS, ExecutableConverter, readLrmi, readScolomfr } from '@ent/formats';
 import { ChecksumMismatchError, createSha256Counter, createThrottle, ObjectStore, ResumableSource, SizeLimitExceededError, SizeMismatchError } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { ConnectorClient, ConnectorError } from '../connector/connector.client';
@@ -33,7 +33,7 @@ import { isOnOrigin } from '../peers/discovery-document';
 import { PeerDiscovery } from '../peers/peer-discovery';
 import { PeerHealth } from '../peers/peer-health';
 import { peerSlowedFr } from '../ui/labels.fr';
-import { offerDigest } from './departure.service';
+import { offerDigest, readStream } from './departure.service';
 import { JobWake } from './job-wake';
 import { UploadCheckpoints } from './upload-checkpoints';
 import { importGate } from './import-gate';
@@ -44,6 +44,21 @@ import { ItemRow, TransferRepository, TransferRow } from './transfer.repository'
 import { toTransferView, TransferView } from './views';
 
 const ROLE = 'ARRIVAL' as const;
+/** Largest metadata record read, converted and handed to the ENT. */
+const MAX_METADATA_BYTES = 16 * 1024 * 1024;
+
+/** Throws unless `bytes` is a record of `format` (ScoLOMFR/LOM XML, or JSON-LD with a resource). */
+function checkMetadataRecord(format: string, bytes: Buffer): void {
+  if (format === 'scolomfr-3.1') {
+    readScolomfr(bytes);
+    return;
+  }
+  if (format === 'schemaorg-jsonld') {
+    if (readLrmi(bytes).items.length === 0) throw new Error('no schema.org resource in the JSON-LD record');
+    return;
+  }
+  throw new Error(`no check for metadata format ${format}`);
+}
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 /** Serialises the storage quota check of concurrent deliveries (pg_advisory_xact_lock key). */
 const QUOTA_LOCK = 727_002;
@@ -96,6 +111,8 @@ export class ArrivalService {
       maxItemBytes: Math.min(c.maxItemBytes, this.config.limits.maxItemBytes),
       // Only conversions this gateway can run are published, and negotiation proposes no other.
       converters: descriptorsOf(this.converters).map((d) => ({ id: d.id, from: d.from, to: d.to, cost: d.cost, losses: d.losses.map((l) => l.code) })),
+      // Connector contract 1.0 said nothing: its metadata import took ScoLOMFR 3.1 only.
+      metadataImports: c.metadataImports ?? ['scolomfr-3.1'],
     };
   }
 
@@ -168,7 +185,8 @@ export class ArrivalService {
           transfer_id: offer.offerId, role: ROLE, item_id: item.itemId, position, title: item.title, category: item.category,
           state: d.decision === 'REFUSED' ? 'REFUSED' : 'OFFERED', decision: d.decision, source_format: d.sourceFormat ?? null,
           target_format: d.targetFormat ?? null, media_type: chosen.mediaType, declared_size: chosen.sizeBytes,
-          metadata_format: d.decision === 'REFUSED' ? null : item.metadata?.[0]?.format ?? null,
+          // The record the answer takes (never one the ENT could refuse after the content went in).
+          metadata_format: d.metadata?.format ?? null,
         };
       }));
       await enqueueJob(tx, JOB_KINDS.expireArrival, { transferId: offer.offerId }, { key: `expire:${offer.offerId}`, runAt: new Date(offer.expiresAt) });
@@ -297,6 +315,9 @@ export class ArrivalService {
     }
     for (const i of items.filter((x) => x.state === 'OFFERED')) {
       if (seen.has(`${i.item_id}/metadata`) && !seen.has(`${i.item_id}/content`)) problems.push(`item ${i.item_id} has metadata but no content`);
+      if (seen.has(`${i.item_id}/content`) && i.metadata_format && !seen.has(`${i.item_id}/metadata`)) {
+        problems.push(`item ${i.item_id} comes without the ${i.metadata_format} record the answer took`);
+      }
     }
     if (m.index !== undefined) {
       if (!Array.isArray(m.index)) return [...problems, 'index must be an array'];
@@ -590,6 +611,9 @@ export class ArrivalService {
     const importKey = `${transferId}:${itemId}`;
     let localId: string;
     let conversion: { converters: string[]; losses: string[] } | undefined;
+    // Content and its description go in together or not at all: the record is read, brought to
+    // the format the ENT takes and checked before the content is handed over.
+    const record = await this.metadataRecord(t, item);
     try {
       let body: Readable = await this.store.getStream(item.object_key!);
       let mediaType = item.media_type ?? 'application/octet-stream';
@@ -611,9 +635,7 @@ export class ArrivalService {
       const sent = conversion ? counter.digestHex() : item.sha256;
       if (result.sha256 !== sent) throw new Error(`ENT stored ${result.sha256}, expected ${sent}`);
       localId = result.localId;
-      if (item.metadata_key && item.metadata_format) {
-        await this.connector.importMetadata(t.owner_identity, importKey, item.metadata_format, await this.store.getStream(item.metadata_key));
-      }
+      if (record) await this.connector.importMetadata(t.owner_identity, importKey, record.format, Readable.from([record.bytes]));
     } catch (err) {
       if (err instanceof ConnectorError && err.status === 404 && err.problemType === PROBLEM_TYPES.unknownUser) {
         // A move spans a summer: her account at the arrival may not exist yet. Wait for it
@@ -647,6 +669,31 @@ export class ArrivalService {
       await this.completeIfDone(tx, transferId);
     });
     this.wake.wake();
+  }
+
+  /**
+   * The item's metadata record as the arrival ENT takes it (the answer's `metadata.targetFormat`,
+   * through the crosswalk when the departure sent another format), checked to be a record of that
+   * format. A record that cannot be made acceptable fails the item before anything is imported.
+   */
+  private async metadataRecord(t: TransferRow, item: ItemRow): Promise<{ format: string; bytes: Buffer } | undefined> {
+    if (!item.metadata_format) return undefined;
+    if (!item.metadata_key) throw new PermanentJobError(`the ${item.metadata_format} record of ${item.item_id} was never received`);
+    const decision = t.answer?.items.find((d) => d.itemId === item.item_id)?.metadata;
+    const target = decision?.targetFormat ?? item.metadata_format;
+    try {
+      let bytes = await readStream(await this.store.getStream(item.metadata_key), MAX_METADATA_BYTES);
+      for (const id of decision?.converters ?? []) {
+        const converter = this.converters.find((c) => c.descriptor.id === id);
+        if (!converter) throw new Error(`converter ${id} is not available on this gateway`);
+        const out = (await converter.run(bytes, { maxInputBytes: MAX_METADATA_BYTES })).output;
+        bytes = Buffer.isBuffer(out) ? out : await readStream(out, MAX_METADATA_BYTES);
+      }
+      checkMetadataRecord(target, bytes);
+      return { format: target, bytes };
+    } catch (err) {
+      throw new PermanentJobError(`metadata record of ${item.item_id} (${item.metadata_format} → ${target}) unusable: ${(err as Error).message}`);
+    }
   }
 
   async importGaveUp(job: JobRow<{ transferId: string; itemId: string }>, error: string): Promise<void> {

@@ -9,6 +9,7 @@ import {
   DeliveryManifest,
   isItemFailureReason,
   ItemFailureReason,
+  ItemDecision,
   ManifestIndexFile,
   ManifestObject,
   Offer,
@@ -18,6 +19,7 @@ import {
 } from '@ent/contract';
 import { Clock, CLOCK, ProblemError } from '@ent/common';
 import { enqueueJob, JobRow, PermanentJobError } from '@ent/persistence';
+import { getFormat } from '@ent/negotiation';
 import { ObjectStore } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { ConnectorClient } from '../connector/connector.client';
@@ -35,7 +37,18 @@ import { UploadCheckpoints } from './upload-checkpoints';
 
 const ROLE = 'DEPARTURE' as const;
 
-async function readStream(stream: Readable, maxBytes: number): Promise<Buffer> {
+/**
+ * The metadata record to stage with an item: the one the answer names, none when it says null.
+ * An arrival that predates metadata negotiation says nothing (undefined): it then expects the
+ * first offered record, as contract 1.0 did.
+ */
+export function deliveredMetadataFormat(offer: Offer, d: ItemDecision): string | null {
+  if (d.metadata !== undefined) return d.metadata?.format ?? null;
+  return offer.items.find((i) => i.itemId === d.itemId)?.metadata?.[0]?.format ?? null;
+}
+
+/** A whole small stream (a metadata record), refusing more than `maxBytes`. */
+export async function readStream(stream: Readable, maxBytes: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -256,7 +269,8 @@ export class DepartureService {
           decision: d.decision,
           source_format: d.sourceFormat ?? null,
           target_format: d.targetFormat ?? null,
-        }, { decision: d.decision, reasons: d.reasons.map((r) => r.code) });
+          metadata_format: d.decision === 'REFUSED' ? null : deliveredMetadataFormat(t.offer, d),
+        }, { decision: d.decision, reasons: d.reasons.map((r) => r.code), metadata: d.metadata === undefined ? 'legacy' : d.metadata?.format ?? null });
       }
     });
     return this.view(user, id);
@@ -293,6 +307,9 @@ export class DepartureService {
       answer.items.every((d) => {
         const item = offered.get(d.itemId);
         if (!item || !['IMPORT', 'CONVERT', 'MANUAL', 'REFUSED'].includes(d.decision)) return false;
+        // The metadata taken must be one we offered (or none).
+        if (d.metadata !== undefined && d.metadata !== null &&
+            (typeof d.metadata !== 'object' || !(item.metadata ?? []).some((m) => m.format === d.metadata!.format))) return false;
         return d.decision === 'REFUSED' || item.formats.some((f) => f.format === d.sourceFormat);
       });
     if (!ok) {
@@ -406,7 +423,7 @@ export class DepartureService {
           { itemId: i.item_id, role: 'content', format: i.source_format!, mediaType: i.media_type ?? 'application/octet-stream', sizeBytes: i.size_bytes!, sha256: i.sha256!, contentUrl: `${url}/content` },
         ];
         if (i.metadata_key) {
-          list.push({ itemId: i.item_id, role: 'metadata', format: i.metadata_format!, mediaType: 'application/xml', sizeBytes: i.metadata_size!, sha256: i.metadata_sha256!, contentUrl: `${url}/metadata` });
+          list.push({ itemId: i.item_id, role: 'metadata', format: i.metadata_format!, mediaType: getFormat(i.metadata_format!)?.mediaTypes[0] ?? 'application/octet-stream', sizeBytes: i.metadata_size!, sha256: i.metadata_sha256!, contentUrl: `${url}/metadata` });
         }
         return list;
       });

@@ -234,7 +234,7 @@ export class TransferRepository {
     from: ItemState[],
     to: ItemState,
     eventType: string,
-    set: Partial<Pick<ItemRow, 'size_bytes' | 'sha256' | 'object_key' | 'metadata_size' | 'metadata_sha256' | 'metadata_key' | 'local_id' | 'last_error' | 'decision' | 'source_format' | 'target_format'>> = {},
+    set: Partial<Pick<ItemRow, 'size_bytes' | 'sha256' | 'object_key' | 'metadata_size' | 'metadata_sha256' | 'metadata_key' | 'local_id' | 'last_error' | 'decision' | 'source_format' | 'target_format' | 'metadata_format'>> = {},
     data: Record<string, unknown> = {},
   ): Promise<boolean> {
     const cols = Object.keys(set) as (keyof typeof set)[];

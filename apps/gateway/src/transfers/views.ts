@@ -1,4 +1,4 @@
-import type { DecisionReason, ConversionLoss, OwnerProofOutcome } from '@ent/contract';
+import type { DecisionReason, ConversionLoss, MetadataDecision, OwnerProofOutcome } from '@ent/contract';
 import { proofOutcome } from './owner-proof';
 import type { EventRow, ItemRow, TransferRow } from './transfer.repository';
 
@@ -12,6 +12,8 @@ export interface ItemView {
   targetFormat: string | null;
   reasons: DecisionReason[];
   losses: ConversionLoss[];
+  /** The metadata record the arrival takes with the item (the answer's `metadata`), or null. */
+  metadata: MetadataDecision | null;
   sizeBytes: number | null;
   sha256: string | null;
   localId: string | null;
@@ -118,6 +120,7 @@ export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventR
       targetFormat: i.target_format,
       reasons: decisions.get(i.item_id)?.reasons ?? [],
       losses: decisions.get(i.item_id)?.losses ?? [],
+      metadata: decisions.get(i.item_id)?.metadata ?? null,
       sizeBytes: i.size_bytes,
       sha256: i.sha256,
       localId: i.local_id,

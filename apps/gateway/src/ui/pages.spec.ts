@@ -11,7 +11,7 @@ function transfer(over: Partial<TransferView> = {}): TransferView {
     expiresAt: '2026-12-18T10:00:00Z', hasReceipt: false,
     items: [{
       itemId: 'x', title: hostile, category: 'STOCKAGE_PARTAGE', state: 'SELECTED', decision: 'MANUAL', sourceFormat: 'binary', targetFormat: null,
-      reasons: [{ code: 'NO_IMPORTABLE_FORMAT', message: hostile }], losses: [{ code: 'L', message: hostile }], sizeBytes: 1_234_567, sha256: null,
+      reasons: [{ code: 'NO_IMPORTABLE_FORMAT', message: hostile }], losses: [{ code: 'L', message: hostile }], metadata: null, sizeBytes: 1_234_567, sha256: null,
       localId: null, lastError: null, downloadUrl: '/api/received/x/items/x/download',
     }],
     ...over,

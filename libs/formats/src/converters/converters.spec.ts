@@ -1,3 +1,4 @@
+import { readScolomfr } from '../scolomfr/reader';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -44,6 +45,7 @@ describe('executable converters', () => {
       'lheo-2.3-to-lheo-2.2',
       'ical-to-imscc-1.3',
       'scolomfr-3.1-to-schemaorg-jsonld',
+      'schemaorg-jsonld-to-scolomfr-3.1',
     ]);
     expect(new Set(EXECUTABLE_CONVERTERS.map((c) => c.descriptor.id)).size).toBe(EXECUTABLE_CONVERTERS.length);
   });
@@ -141,6 +143,17 @@ describe('executable converters', () => {
     expect(r.mediaType).toBe('application/ld+json');
     expect(r.losses.map((l) => l.code)).toEqual(['SCOLOMFR_VOCABULARIES_APPROXIMATED', 'SCOLOMFR_UNMAPPED_ELEMENTS_DROPPED']);
     expect(r.losses[1].details).toContain('general/aggregationLevel');
+  });
+
+  it('schemaorg-jsonld → scolomfr-3.1 (the crosswalk back: what an arrival taking ScoLOMFR only runs)', async () => {
+    const source = await bytes(await run('scolomfr-3.1-to-schemaorg-jsonld', corpus('scolomfr/records/official_ExempleManuelReferenceScoLOMFRv3-1.xml')));
+    const r = await run('schemaorg-jsonld-to-scolomfr-3.1', source);
+    expect(r.mediaType).toBe('application/xml');
+    const { record } = readScolomfr(await bytes(r));
+    expect(record.general.title).toBeTruthy();
+    expect(JSON.stringify(record.general.title)).toContain(JSON.parse(source.toString('utf8')).name);
+    for (const l of r.losses) expect(['SCHEMAORG_PROPERTIES_DROPPED', 'SCHEMAORG_VALUES_NOT_IN_VOCABULARIES', 'SCHEMAORG_VALUES_APPROXIMATED']).toContain(l.code);
+    await expect(run('schemaorg-jsonld-to-scolomfr-3.1', Buffer.from('[]'))).rejects.toThrow(/no schema.org resource/);
   });
 
   it('refuse inputs that are not of their source format', async () => {

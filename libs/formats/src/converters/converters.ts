@@ -22,6 +22,9 @@ import { asRfc5322Message, emlFileName, emlToMbox, mboxEntry, splitMboxStream } 
 import { MBOX_MEDIA_TYPE } from '../mbox/mbox';
 import { readScolomfr } from '../scolomfr/reader';
 import { crosswalkScolomfrToSchemaOrg, SCHEMAORG_JSONLD_MEDIA_TYPE } from '../schemaorg/to-schemaorg';
+import { schemaOrgToScolomfr as crosswalkSchemaOrgToScolomfr } from '../schemaorg/from-schemaorg';
+import { readLrmi } from '../schemaorg/lrmi';
+import { writeScolomfrRecord } from '../scolomfr/scolomfr';
 import { openZipSafely } from '../zip/safe-zip';
 import { DESCRIPTORS } from './descriptors';
 import { DEFAULT_MAX_INPUT_BYTES, isZip, readAll, spool, streamThenCleanup } from './io';
@@ -211,6 +214,24 @@ const scolomfrToSchemaOrg: ExecutableConverter = {
   },
 };
 
+/** schema.org / LRMI JSON-LD → ScoLOMFR 3.1: the first resource of the document, through the crosswalk. */
+const schemaOrgToScolomfr: ExecutableConverter = {
+  descriptor: DESCRIPTORS.schemaOrgToScolomfr,
+  async run(input, opts) {
+    const text = await readAll(input, opts?.maxInputBytes);
+    const { items } = readLrmi(text);
+    if (items.length === 0) throw new FormatError('INVALID_INPUT', 'no schema.org resource in the JSON-LD document');
+    const { record, losses } = crosswalkSchemaOrgToScolomfr(items[0]);
+    return {
+      output: Buffer.from(writeScolomfrRecord(record), 'utf8'),
+      mediaType: 'application/xml',
+      extension: '.xml',
+      losses: applied(DESCRIPTORS.schemaOrgToScolomfr, losses),
+      ...(items.length > 1 ? { notes: [`${items.length - 1} more resource(s) in the document not converted`] } : {}),
+    };
+  },
+};
+
 export const EXECUTABLE_CONVERTERS: readonly ExecutableConverter[] = Object.freeze([
   commonCartridge(DESCRIPTORS.imscc11To13, '1.3'),
   commonCartridge(DESCRIPTORS.imscc13To11, '1.1'),
@@ -220,6 +241,7 @@ export const EXECUTABLE_CONVERTERS: readonly ExecutableConverter[] = Object.free
   lheo(DESCRIPTORS.lheo23To22, 'down'),
   icalToImscc13,
   scolomfrToSchemaOrg,
+  schemaOrgToScolomfr,
 ]);
 
 /** The descriptors of some converters (all executable ones by default), for the capabilities document and negotiation. */

@@ -6,6 +6,7 @@
 import type { ConverterDescriptor, ConverterLoss } from '@ent/negotiation';
 import { ICAL_TO_CC_LOSS } from '../icalendar/cahier';
 import { LHEO_DOWNGRADE_LOSS } from '../lheo/lheo';
+import { SCHEMAORG_TO_SCOLOMFR_LOSSES } from '../schemaorg/from-schemaorg';
 import { SCOLOMFR_TO_SCHEMAORG_LOSSES } from '../schemaorg/to-schemaorg';
 
 function descriptor(from: string, to: string, cost: number, losses: ConverterLoss[] = []): ConverterDescriptor {
@@ -71,5 +72,12 @@ export const DESCRIPTORS = {
   scolomfrToSchemaOrg: descriptor('scolomfr-3.1', 'schemaorg-jsonld', 2, [
     { code: 'SCOLOMFR_VOCABULARIES_APPROXIMATED', message: SCOLOMFR_TO_SCHEMAORG_LOSSES.SCOLOMFR_VOCABULARIES_APPROXIMATED },
     { code: 'SCOLOMFR_UNMAPPED_ELEMENTS_DROPPED', message: SCOLOMFR_TO_SCHEMAORG_LOSSES.SCOLOMFR_UNMAPPED_ELEMENTS_DROPPED },
+  ]),
+  // The crosswalk the other way: an arrival whose ENT takes ScoLOMFR records only still keeps a
+  // resource's description when the departure has it in schema.org / LRMI only (§8.3 flow 4 indexes).
+  schemaOrgToScolomfr: descriptor('schemaorg-jsonld', 'scolomfr-3.1', 2, [
+    { code: 'SCHEMAORG_PROPERTIES_DROPPED', message: SCHEMAORG_TO_SCOLOMFR_LOSSES.SCHEMAORG_PROPERTIES_DROPPED },
+    { code: 'SCHEMAORG_VALUES_NOT_IN_VOCABULARIES', message: SCHEMAORG_TO_SCOLOMFR_LOSSES.SCHEMAORG_VALUES_NOT_IN_VOCABULARIES },
+    { code: 'SCHEMAORG_VALUES_APPROXIMATED', message: SCHEMAORG_TO_SCOLOMFR_LOSSES.SCHEMAORG_VALUES_APPROXIMATED },
   ]),
 } as const;
