@@ -407,7 +407,7 @@ export class ManifestObject {
   @ApiProperty({ enum: OBJECT_ROLES, description: '`content`: the item in the answer\'s `sourceFormat`; `metadata`: its record in the answer\'s `metadata.format`. At most one of each per item; no metadata without content.' })
   role: ObjectRole;
   @ApiProperty({ pattern: FORMAT_ID_PATTERN.source }) format: string;
-  @ApiProperty({ pattern: MEDIA_TYPE_PATTERN.source }) mediaType: string;
+  @ApiProperty({ example: 'text/html; charset=utf-8', description: 'Media type of the bytes, parameters allowed.' }) mediaType: string;
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Exact size in bytes; the arrival refuses a single byte more or less.' }) sizeBytes: number;
   @ApiProperty({ pattern: SHA256_HEX_PATTERN.source, description: 'SHA-256 of the whole object, lower-case hex.' }) sha256: string;
   @ApiProperty({ format: 'uri', description: CONTENT_URL_RULE }) contentUrl: string;
@@ -420,7 +420,7 @@ export type DeliveryIndexName = (typeof DELIVERY_INDEX_NAMES)[number];
 /** One file of the delivery index, listed in the signed manifest like any object. */
 export class ManifestIndexFile {
   @ApiProperty({ enum: DELIVERY_INDEX_NAMES }) name: DeliveryIndexName;
-  @ApiProperty({ pattern: MEDIA_TYPE_PATTERN.source }) mediaType: string;
+  @ApiProperty({ example: 'text/html; charset=utf-8', description: 'Media type of the bytes, parameters allowed.' }) mediaType: string;
   @ApiProperty({ type: 'integer', minimum: 0, maximum: 64 * 1024 * 1024 }) sizeBytes: number;
   @ApiProperty({ pattern: SHA256_HEX_PATTERN.source }) sha256: string;
   @ApiProperty({ format: 'uri', description: CONTENT_URL_RULE }) contentUrl: string;
