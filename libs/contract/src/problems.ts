@@ -37,7 +37,7 @@ export interface ProblemTypeDescription {
   /** HTTP statuses it comes with. */
   statuses: number[];
   /** Where it can be answered: the peer contract, the teacher API, or both. */
-  scope: 'peer' | 'teacher' | 'both';
+  scope: 'peer' | 'teacher' | 'both' | 'connector';
   meaning: string;
   reaction: ProblemReaction;
   /** What the caller does, in a sentence. */
@@ -86,6 +86,8 @@ export const PROBLEM_CATALOGUE: readonly ProblemTypeDescription[] = [
     meaning: 'Too many requests from this client address.', callerAction: 'Come back after `Retry-After` seconds; it does not count as a failed attempt.' },
   { type: PROBLEM_TYPES.destinationFull, statuses: [413], scope: 'both', reaction: 'pause',
     meaning: 'The arrival cannot hold this delivery now (storage quota); nothing was recorded.', callerAction: 'Pause the transfer (no automatic retry) and deliver the same manifest again when the teacher resumes.' },
+  { type: PROBLEM_TYPES.unknownUser, statuses: [404], scope: 'connector', reaction: 'pause',
+    meaning: 'Connector contract: the ENT has no account for this user yet (a teacher who moves over the summer).', callerAction: 'Not final: the gateway keeps the item and imports it once the ENT reports the account (connector event) or on a later attempt.' },
   { type: PROBLEM_TYPES.internal, statuses: [500], scope: 'both', reaction: 'retry-with-backoff',
     meaning: 'A fault of the answering gateway, and nothing else; `requestId` correlates with its logs.', callerAction: 'Retry with exponential backoff, a bounded number of times.' },
 ];
