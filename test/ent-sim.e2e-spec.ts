@@ -239,6 +239,7 @@ describe('ent-sim (two simulated ENTs over real HTTP)', () => {
       ],
       refusedCategories: [],
       maxItemBytes: A_MAX_ITEM_BYTES,
+      metadataImports: ['scolomfr-3.1'],
     });
     const capsB = (await call(b, 'GET', `${C}/capabilities`)).json<ConnectorCapabilities>();
     expect(capsB).toEqual({
@@ -250,6 +251,7 @@ describe('ent-sim (two simulated ENTs over real HTTP)', () => {
       ],
       refusedCategories: ['GESTION_COMPETENCES'],
       maxItemBytes: 1024 ** 3,
+      metadataImports: ['scolomfr-3.1'],
     });
   });
 

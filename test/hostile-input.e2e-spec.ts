@@ -165,9 +165,10 @@ function onlyNewArrival(offerId: string, itemCount: number, extra?: (added: { tr
     const changed = Object.keys(diff.b.tables).sort();
     expect(changed.filter((t) => t !== 'jobs')).toEqual(['transfer_events', 'transfer_items', 'transfers']);
     for (const t of Object.values(diff.b.tables)) expect(t.removed).toEqual([]);
-    // The one job an answered offer may schedule: its expiry, at the offer's expiresAt (not runnable now).
+    // The jobs an answered offer may schedule, none runnable now: its expiry at the offer's
+    // expiresAt, and the deadline for its owner to appear (ADR 011).
     for (const j of diff.b.tables.jobs?.added ?? []) {
-      expect(j).toMatchObject({ kind: expect.stringMatching(/expire/), state: 'PENDING', payload: { transferId: offerId } });
+      expect(j).toMatchObject({ kind: expect.stringMatching(/expire|owner-deadline/), state: 'PENDING', payload: { transferId: offerId } });
       expect(new Date(j.run_at).getTime()).toBeGreaterThan(Date.now());
     }
     const transfers = diff.b.tables.transfers.added;
@@ -1401,7 +1402,8 @@ describe('hostile input: every bad request gets a clear 4xx and changes nothing'
     for (const x of tampered) {
       const row = itemsB.find((i) => i.item_id === x.itemId);
       expect(row).toMatchObject({ state: 'FAILED', object_key: null });
-      expect(row.last_error).toMatch(x.how === 'checksum' ? /sha|checksum/i : /size|bytes|larger|exceed/i);
+      // Stable reason codes only (ADR 009): never the raw message of the failed check.
+      expect(row.last_error).toMatch(x.how === 'checksum' ? /^CONTENT_INTEGRITY_MISMATCH$/ : /^CONTENT_(INTEGRITY_MISMATCH|TOO_LARGE)$/);
     }
     const keptAtB = (await probe.listObjects('b', `arrival/${draft.id}/`)).map((o) => o.name);
     for (const x of tampered) expect(keptAtB).not.toContain(`arrival/${draft.id}/${x.itemId}/content`);
