@@ -59,6 +59,37 @@ describe('gateway configuration', () => {
     expect(loadGatewayConfig({ ...valid, METRICS_TOKEN: 'm'.repeat(40) }).metricsToken).toBe('m'.repeat(40));
   });
 
+  it('embedding by the ENT: nobody but this origin frames the pages by default, no return link', () => {
+    expect(loadGatewayConfig(valid).embedding).toEqual({ frameAncestors: [], returnUrl: undefined, returnOrigins: [] });
+  });
+
+  it('reads UI_FRAME_ANCESTORS and ENT_RETURN_URL; a ?retour= may only point to those origins', () => {
+    const c = loadGatewayConfig({ ...valid, UI_FRAME_ANCESTORS: 'https://ent.example.fr, https://portail.example.fr/', ENT_RETURN_URL: 'https://www.example.fr/accueil' });
+    expect(c.embedding).toEqual({
+      frameAncestors: ['https://ent.example.fr', 'https://portail.example.fr'],
+      returnUrl: 'https://www.example.fr/accueil',
+      returnOrigins: ['https://ent.example.fr', 'https://portail.example.fr', 'https://www.example.fr'],
+    });
+  });
+
+  it.each([
+    [{ UI_FRAME_ANCESTORS: '*' }, /^UI_FRAME_ANCESTORS: /],
+    [{ UI_FRAME_ANCESTORS: 'https://ent.example.fr/portail' }, /^UI_FRAME_ANCESTORS: /],
+    [{ UI_FRAME_ANCESTORS: "'self' https://ent.example.fr" }, /^UI_FRAME_ANCESTORS: /],
+    [{ ENT_RETURN_URL: 'javascript:alert(1)' }, /^ENT_RETURN_URL: /],
+    [{ ENT_RETURN_URL: 'data:text/html,x' }, /^ENT_RETURN_URL: /],
+    [{ ENT_RETURN_URL: '/accueil' }, /^ENT_RETURN_URL: /],
+    [{ DEPARTURE_HISTORY_GRACE_DAYS: '-1' }, /DEPARTURE_HISTORY_GRACE_DAYS/],
+    [{ DEPARTURE_HISTORY_GRACE_DAYS: '400' }, /DEPARTURE_HISTORY_GRACE_DAYS/],
+  ])('refuses %j at start', (extra, message) => {
+    expect(problems({ ...valid, ...extra }).some((p) => message.test(p))).toBe(true);
+  });
+
+  it('DEPARTURE_HISTORY_GRACE_DAYS: 120 days after the end of a past attachment by default', () => {
+    expect(loadGatewayConfig(valid).departure).toEqual({ historyGraceMs: 120 * 86_400_000 });
+    expect(loadGatewayConfig({ ...valid, DEPARTURE_HISTORY_GRACE_DAYS: '0' }).departure).toEqual({ historyGraceMs: 0 });
+  });
+
   it('reads PORTABILITY_PROFILES as a list, or * for any signed-in account', () => {
     expect(loadGatewayConfig({ ...valid, PORTABILITY_PROFILES: ' National_ens , National_dir' }).access).toEqual({ anyAccount: false, profiles: ['National_ens', 'National_dir'] });
     expect(loadGatewayConfig({ ...valid, PORTABILITY_PROFILES: '*' }).access).toEqual({ anyAccount: true });

@@ -18,6 +18,7 @@ import {
 } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import { NO_CONTROL_CHARS, UAI_PATTERN } from '@ent/contract';
+import { parseOriginList } from './ui/embedding';
 import { ConfigError, loadEnvConfig, parseJsonEnv } from '@ent/common';
 import { JOB_KINDS } from './transfers/states';
 import { isCidr } from './infra/outbound';
@@ -136,6 +137,11 @@ export class GatewayEnv {
   @Transform(int) @IsInt() @Min(1) RATE_LIMIT_PEER_PER_MINUTE = 6000;
   @Transform(int) @IsInt() @Min(1) RATE_LIMIT_LOGIN_PER_MINUTE = 300;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  // The ENT embeds or deep-links the pages (issue 15): origins allowed to frame them, and « Retour à mon ENT ».
+  @IsOptional() @IsString() UI_FRAME_ANCESTORS?: string;
+  @IsOptional() @IsUrl(URL_OPTS, { message: 'ENT_RETURN_URL must be an absolute http(s) URL of the ENT portal' }) ENT_RETURN_URL?: string;
+  // Who may start a transfer: a past attachment still counts this many days after its end date.
+  @Transform(int) @IsInt() @Min(0) @Max(366) DEPARTURE_HISTORY_GRACE_DAYS = 120;
   @IsOptional() @Matches(/^[\x21-\x7e]{32,256}$/, { message: 'METRICS_TOKEN must be 32 to 256 visible ASCII characters (no spaces)' })
   METRICS_TOKEN?: string;
 }
@@ -177,6 +183,14 @@ export interface GatewayConfig {
    * retentionSeconds: how long the arrival keeps its copies once imported or kept for download.
    */
   arrival: { ownerWaitSeconds: number; retentionSeconds: number };
+  /**
+   * The ENT embeds or deep-links the pages: frameAncestors (UI_FRAME_ANCESTORS) may frame them;
+   * returnUrl (ENT_RETURN_URL) is the default « Retour à mon ENT » link; a `?retour=` is shown only
+   * when its origin is in returnOrigins (the framing origins and the return URL's origin).
+   */
+  embedding: { frameAncestors: string[]; returnUrl?: string; returnOrigins: string[] };
+  /** Who may start a transfer (access-policy.ts, departureSchool). */
+  departure: { historyGraceMs: number };
   /**
    * concurrency: slots per job kind (each kind has its own, so slow fetches never starve imports,
    * receipts or clean-up); concurrencyByKind overrides it per kind; perPeer bounds the fetches
@@ -266,6 +280,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const outboundAllowedCidrs = (e.OUTBOUND_ALLOWED_CIDRS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
   const badCidrs = outboundAllowedCidrs.filter((c) => !isCidr(c));
   if (badCidrs.length) throw new ConfigError([`OUTBOUND_ALLOWED_CIDRS: ${badCidrs.join(', ')} is not a CIDR range such as 127.0.0.1/32 or fd00::/8`]);
+  const frameAncestors = parseOriginList('UI_FRAME_ANCESTORS', e.UI_FRAME_ANCESTORS);
+  if (frameAncestors.problems.length) throw new ConfigError(frameAncestors.problems);
+  const returnOrigins = [...new Set([...frameAncestors.origins, ...(e.ENT_RETURN_URL ? [new URL(e.ENT_RETURN_URL).origin] : [])])];
   const publicUrl = (e.GATEWAY_PUBLIC_URL ?? `http://${e.GATEWAY_HOST}:${e.GATEWAY_PORT}`).replace(/\/+$/, '');
   return {
     host: e.GATEWAY_HOST,
@@ -304,6 +321,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       arrivalStorageQuotaBytes: e.ARRIVAL_STORAGE_QUOTA_BYTES,
     },
     arrival: { ownerWaitSeconds: e.ARRIVAL_OWNER_WAIT_SECONDS, retentionSeconds: e.ARRIVAL_RETENTION_SECONDS },
+    embedding: { frameAncestors: frameAncestors.origins, returnUrl: e.ENT_RETURN_URL ? new URL(e.ENT_RETURN_URL).href : undefined, returnOrigins },
+    departure: { historyGraceMs: e.DEPARTURE_HISTORY_GRACE_DAYS * 86_400_000 },
     jobs: {
       pollMs: e.JOB_POLL_MS, leaseMs: e.JOB_LEASE_MS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, backoffMaxMs: e.JOB_BACKOFF_MAX_MS, maxAttempts: e.JOB_MAX_ATTEMPTS,
       concurrency: e.JOB_CONCURRENCY, concurrencyByKind, perPeer: e.JOB_CONCURRENCY_PER_PEER,

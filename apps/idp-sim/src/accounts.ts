@@ -13,6 +13,12 @@ export interface SeedAccount {
   email: string;
   national_profiles: string[];
   uai: string[];
+  /**
+   * Past attachments as a national directory reports them (an SDET-like history): each UAI she was
+   * attached to, with the last day of that attachment. The gateway's departure admits a teacher whose
+   * history shows a school it serves, within DEPARTURE_HISTORY_GRACE_DAYS of that date.
+   */
+  uai_history: { uai: string; until: string }[];
 }
 
 export const ACCOUNTS: readonly SeedAccount[] = Object.freeze([
@@ -25,6 +31,7 @@ export const ACCOUNTS: readonly SeedAccount[] = Object.freeze([
     email: 'marie.dupont@ac-paris.fr',
     national_profiles: ['National_ens'],
     uai: ['0750001A'],
+    uai_history: [],
   },
   {
     sub: 'paul.martin',
@@ -34,6 +41,7 @@ export const ACCOUNTS: readonly SeedAccount[] = Object.freeze([
     email: 'paul.martin@ac-lyon.fr',
     national_profiles: ['National_ens'],
     uai: ['0690002B'],
+    uai_history: [],
   },
   {
     // Head teacher (PERDIR).
@@ -44,6 +52,7 @@ export const ACCOUNTS: readonly SeedAccount[] = Object.freeze([
     email: 'claire.bernard@ac-paris.fr',
     national_profiles: ['National_dir'],
     uai: ['0750001A'],
+    uai_history: [],
   },
   {
     sub: 'lucas.moreau',
@@ -53,6 +62,7 @@ export const ACCOUNTS: readonly SeedAccount[] = Object.freeze([
     email: 'lucas.moreau@ac-paris.fr',
     national_profiles: ['National_ens'],
     uai: ['0750001A'],
+    uai_history: [],
   },
   {
     // A vie-scolaire agent (CPE): an agent of the directory whom §8.3 does not name,
@@ -64,15 +74,39 @@ export const ACCOUNTS: readonly SeedAccount[] = Object.freeze([
     email: 'sophie.girard@ac-paris.fr',
     national_profiles: ['National_evs'],
     uai: ['0750001A'],
+    uai_history: [],
   },
-].map((a) => Object.freeze({ ...a, national_profiles: [...a.national_profiles], uai: [...a.uai] })));
+  {
+    // A teacher who moved over the summer: the académie removed her from 0750001A (ENT A) on
+    // 31 August and attached her to 0690002B (ENT B); her history still shows the old school.
+    sub: 'nathalie.petit',
+    password: 'demo-nathalie',
+    given_name: 'Nathalie',
+    family_name: 'Petit',
+    email: 'nathalie.petit@ac-lyon.fr',
+    national_profiles: ['National_ens'],
+    uai: ['0690002B'],
+    uai_history: [{ uai: '0750001A', until: '2026-08-31' }],
+  },
+  {
+    // A head teacher (PERDIR) who moved the same way: same path as a teacher.
+    sub: 'henri.lefebvre',
+    password: 'demo-henri',
+    given_name: 'Henri',
+    family_name: 'Lefebvre',
+    email: 'henri.lefebvre@ac-lyon.fr',
+    national_profiles: ['National_dir'],
+    uai: ['0690002B'],
+    uai_history: [{ uai: '0750001A', until: '2026-08-31' }],
+  },
+].map((a) => Object.freeze({ ...a, national_profiles: [...a.national_profiles], uai: [...a.uai], uai_history: a.uai_history.map((h) => ({ ...h })) })));
 
 /** Which claims each scope releases (oidc-provider `claims` configuration). */
 export const SCOPE_CLAIMS = {
   openid: ['sub'],
   profile: ['given_name', 'family_name'],
   email: ['email'],
-  ent: ['national_profiles', 'uai'],
+  ent: ['national_profiles', 'uai', 'uai_history'],
 } as const;
 
 export type AccountClaims = Omit<SeedAccount, 'password'>;
@@ -90,7 +124,7 @@ export function findAccount(sub: string): SeedAccount | undefined {
 
 export function accountClaims(account: SeedAccount): AccountClaims {
   const { password: _password, ...claims } = account;
-  return { ...claims, national_profiles: [...claims.national_profiles], uai: [...claims.uai] };
+  return { ...claims, national_profiles: [...claims.national_profiles], uai: [...claims.uai], uai_history: claims.uai_history.map((h) => ({ ...h })) };
 }
 
 /**

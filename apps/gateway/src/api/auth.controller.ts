@@ -27,9 +27,12 @@ export class AuthController {
   @UseGuards(OidcGuard)
   async callback(@Req() req: Request & { user?: VerifiedLogin }, @Res() res: Response) {
     const { user, login } = req.user!;
-    // A fresh session id after login: no session fixation.
+    // A fresh session id after login: no session fixation. The ENT's return link (already checked
+    // against the allowed origins) survives it.
+    const entReturn = req.session.entReturn;
     await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
     req.session.user = user;
+    if (entReturn) req.session.entReturn = entReturn;
     // Server-side only: exchanged for owner proofs when she offers contents (ADR 010).
     if (login) req.session.login = login;
     await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));

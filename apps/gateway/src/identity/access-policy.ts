@@ -51,3 +51,77 @@ export function refusalDetail(user: Pick<SessionUser, 'profiles'>): string {
     `Si c'est une erreur, adressez-vous à l'administrateur de l'ENT de votre établissement.`
   );
 }
+
+/** One past attachment as a national directory reports it (`uai_history` claim): the UAI and the last day, `YYYY-MM-DD`. */
+export interface PastAttachment {
+  uai: string;
+  until: string;
+}
+
+const UAI = /^\d{7}[A-Z]$/;
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MAX_HISTORY = 64;
+const DAY_MS = 86_400_000;
+
+/** Start (UTC) of the day after `until`: the attachment lasted through its last day. */
+function endOf(until: string): number | undefined {
+  const m = DAY.exec(until);
+  if (!m) return undefined;
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  // Rejects 2026-02-30 and the like: the date must read back as written.
+  if (new Date(t).toISOString().slice(0, 10) !== until) return undefined;
+  return t + DAY_MS;
+}
+
+/**
+ * Reads the `uai_history` claim: past attachments with an end date. Anything else (an entry with no
+ * end date, a malformed UAI or date) is dropped — it cannot prove a past attachment. Bounded.
+ */
+export function parseUaiHistory(claim: unknown): PastAttachment[] {
+  if (!Array.isArray(claim)) return [];
+  const out: PastAttachment[] = [];
+  for (const entry of claim) {
+    if (out.length >= MAX_HISTORY) break;
+    if (typeof entry !== 'object' || entry === null) continue;
+    const { uai, until } = entry as Record<string, unknown>;
+    if (typeof uai !== 'string' || !UAI.test(uai) || typeof until !== 'string' || endOf(until) === undefined) continue;
+    out.push({ uai, until });
+  }
+  return out;
+}
+
+export interface DeparturePolicy {
+  /** The UAIs this ENT serves (GATEWAY_UAIS). */
+  servedUais: readonly string[];
+  /** How long after the end of a past attachment she may still start a transfer (DEPARTURE_HISTORY_GRACE_DAYS). */
+  historyGraceMs: number;
+}
+
+export type DepartureSchool = { uai: string; basis: 'current' } | { uai: string; basis: 'history'; until: string };
+
+/**
+ * The school a transfer leaves from, decided by explicit identity facts (README, « Qui peut demander
+ * un transfert »; docs/security.md):
+ * 1. her current attachment (`uai` claim) to a school this ENT serves; otherwise
+ * 2. a past attachment (`uai_history` claim) to a school this ENT serves, whose end date plus the
+ *    grace period is not past — the académie removes her from the old school at the end of August,
+ *    and she may still carry her contents away in September;
+ * otherwise none, and the request is refused. The profile plays no part here: a head teacher
+ * (PERDIR) follows the same path as a teacher. Dates are whole days in UTC.
+ */
+export function departureSchool(
+  user: { uais: readonly string[]; uaiHistory?: readonly PastAttachment[] },
+  policy: DeparturePolicy,
+  now: Date,
+): DepartureSchool | undefined {
+  const current = user.uais.find((u) => policy.servedUais.includes(u));
+  if (current) return { uai: current, basis: 'current' };
+  let best: { uai: string; until: string; end: number } | undefined;
+  for (const past of user.uaiHistory ?? []) {
+    const end = endOf(past.until);
+    if (end === undefined || !policy.servedUais.includes(past.uai)) continue;
+    if (now.getTime() > end + policy.historyGraceMs) continue;
+    if (!best || end > best.end) best = { uai: past.uai, until: past.until, end };
+  }
+  return best ? { uai: best.uai, basis: 'history', until: best.until } : undefined;
+}

@@ -5,6 +5,7 @@ import { Strategy } from 'passport-openidconnect';
 import { GatewayConfig } from '../config';
 import { IdpClient, IdpMetadata } from './idp.client';
 import { LoginGrant, SessionUser } from './session-user';
+import { parseUaiHistory } from './access-policy';
 
 /** What a verified login yields: the teacher, and her login's access token for the session only. */
 export interface VerifiedLogin {
@@ -75,6 +76,7 @@ export class OidcStrategy extends PassportStrategy(Strategy, OIDC_STRATEGY, 8) {
       email: typeof claims.email === 'string' ? claims.email : undefined,
       profiles: asList(claims.national_profiles),
       uais: asList(claims.uai),
+      uaiHistory: parseUaiHistory(claims.uai_history),
       loggedInAt: new Date().toISOString(),
     };
     const lifetime = Number(params?.expires_in);

@@ -2,6 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { PROBLEM_TYPES } from '@ent/contract';
 import { ProblemError } from '@ent/common';
+import type { PastAttachment } from './access-policy';
 
 /** The logged-in teacher as kept in the (Postgres-backed) session. */
 export interface SessionUser {
@@ -13,6 +14,8 @@ export interface SessionUser {
   /** National profiles from the directory (National_ens, National_dir, …). */
   profiles: string[];
   uais: string[];
+  /** Past attachments with their end dates (`uai_history` claim): who may still leave from here (access-policy.ts). */
+  uaiHistory?: PastAttachment[];
   loggedInAt: string;
 }
 

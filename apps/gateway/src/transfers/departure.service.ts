@@ -23,6 +23,7 @@ import { getFormat } from '@ent/negotiation';
 import { ObjectStore } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
 import { ConnectorClient } from '../connector/connector.client';
+import { departureSchool } from '../identity/access-policy';
 import { IdpClient } from '../identity/idp.client';
 import { LoginGrant, SessionUser } from '../identity/session-user';
 import { OBJECT_STORE } from '../infra/tokens';
@@ -96,11 +97,14 @@ export class DepartureService {
 
   /** §8.3 departure, step 1: the teacher names the arrival school and picks contents. */
   async createDraft(user: SessionUser, arrivalUai: string, itemIds: string[]): Promise<TransferView> {
-    const departureUai = user.uais.find((u) => this.config.uais.includes(u));
-    if (!departureUai) {
+    // Her current attachment, or a past one within the grace period (the directory removes the old
+    // school at the end of August; she may still carry her contents away afterwards).
+    const school = departureSchool(user, { servedUais: this.config.uais, historyGraceMs: this.config.departure.historyGraceMs }, this.clock.now());
+    if (!school) {
       throw new ProblemError(403, PROBLEM_TYPES.forbidden, 'Établissement non servi',
-        "Votre compte n'est rattaché à aucun établissement servi par cet ENT : le transfert doit être demandé depuis l'ENT de votre établissement de départ.");
+        "Votre compte n'est rattaché, ni aujourd'hui ni récemment, à aucun établissement servi par cet ENT : le transfert doit être demandé depuis l'ENT de votre établissement de départ.");
     }
+    const departureUai = school.uai;
     if (this.config.uais.includes(arrivalUai)) {
       throw new ProblemError(422, PROBLEM_TYPES.unknownArrival, 'Même ENT',
         `L'établissement ${arrivalUai} est servi par cet ENT : aucun transfert n'est nécessaire.`);

@@ -22,6 +22,8 @@ export interface PageContext {
   csrf?: string;
   /** One-shot message after an action (success or French error). */
   flash?: { kind: 'info' | 'error'; text: string };
+  /** « Retour à mon ENT » (ENT_RETURN_URL, or an allowed `?retour=`): leaves the frame for the ENT. */
+  entReturnUrl?: string;
   /** Seconds after which a page that is still moving reloads itself. */
   refreshSeconds?: number;
 }
@@ -51,11 +53,12 @@ export function layout(ctx: PageContext, title: string, body: Html): string {
         <form method="post" action="/deconnexion"><input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}"><button class="secondary">Se déconnecter</button></form>`
     : html``;
   const flash = ctx.flash ? html`<div class="notice ${ctx.flash.kind === 'error' ? 'error' : ''}" role="${ctx.flash.kind === 'error' ? 'alert' : 'status'}">${ctx.flash.text}</div>` : html``;
+  const entReturn = ctx.entReturnUrl ? html`<p><a href="${ctx.entReturnUrl}" target="_top">Retour à mon ENT</a></p>` : html``;
   const refresh = ctx.refreshSeconds ? html`<meta http-equiv="refresh" content="${ctx.refreshSeconds}">` : html``;
   return html`<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${refresh}
 <title>${title} — Portabilité des contenus (${ctx.entId})</title><style>${new Html(STYLE)}</style></head>
-<body><header><p><a href="/">Portabilité des contenus</a> — ${ctx.entId}</p>${header}</header>
+<body><header><p><a href="/">Portabilité des contenus</a> — ${ctx.entId}</p>${entReturn}${header}</header>
 <main><h1>${title}</h1>${flash}${body}</main></body></html>`.value;
 }
 

@@ -18,25 +18,31 @@ import { ArrivalService } from '../transfers/arrival.service';
 import { DepartureService } from '../transfers/departure.service';
 import * as pages from './pages';
 import { RETENTION_FR } from './labels.fr';
+import { entReturnLink, frameHeaders } from './embedding';
 
 declare module 'express-session' {
   interface SessionData {
     /** Anti-CSRF token of the UI's forms (synchroniser token, on top of SameSite=Lax). */
     csrf?: string;
+    /** « Retour à mon ENT »: a `?retour=` the ENT gave, already checked against the allowed origins. */
+    entReturn?: string;
     /** One-shot message shown on the next page. */
     flash?: { kind: 'info' | 'error'; text: string };
   }
 }
 
 const HTML = 'text/html; charset=utf-8';
-// No script at all; forms post only to this origin; no framing by other sites.
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'";
+// No script at all; forms post only to this origin; framed only by this origin and the ENT origins
+// listed in UI_FRAME_ANCESTORS (embedding.ts).
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'";
 
 const ANSWERED_NOTICE = "L'ENT d'arrivée a répondu : vérifiez sa réponse, puis confirmez l'envoi.";
 
-function setHtmlHeaders(res: Response): void {
+function setHtmlHeaders(res: Response, embedding: GatewayConfig['embedding']): void {
+  const framing = frameHeaders(embedding.frameAncestors);
   res.setHeader('Content-Type', HTML);
-  res.setHeader('Content-Security-Policy', CSP);
+  res.setHeader('Content-Security-Policy', `${CSP}; ${framing.frameAncestors}`);
+  if (framing.xFrameOptions) res.setHeader('X-Frame-Options', framing.xFrameOptions);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Cache-Control', 'no-store');
 }
@@ -68,9 +74,10 @@ export class UiErrorFilter implements ExceptionFilter {
       res.redirect(303, '/');
       return;
     }
-    setHtmlHeaders(res);
+    setHtmlHeaders(res, this.config.embedding);
     const user = req.session?.user;
-    res.status(status).send(pages.errorPage({ entId: this.config.entId, user, csrf: req.session?.csrf }, title, detail));
+    const entReturnUrl = req.session?.entReturn ?? this.config.embedding.returnUrl;
+    res.status(status).send(pages.errorPage({ entId: this.config.entId, user, csrf: req.session?.csrf, entReturnUrl }, title, detail));
   }
 }
 
@@ -95,9 +102,9 @@ export class UiController {
   @Get()
   @TrackedPage('home')
   async home(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
-    setHtmlHeaders(res);
+    setHtmlHeaders(res, this.config.embedding);
     const user = req.session?.user;
-    if (!user) return pages.homeAnonymous({ entId: this.config.entId });
+    if (!user) return pages.homeAnonymous({ entId: this.config.entId, entReturnUrl: this.entReturn(req) });
     const ctx = this.context(req);
     // The page login lands on: it explains (200); the pages behind it answer 403.
     if (!mayUseService(user, this.config.access)) return pages.homeRefused(ctx, refusalDetail(user));
@@ -109,7 +116,7 @@ export class UiController {
   @TrackedPage('transfer-new')
   async newTransfer(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     const user = this.admitted(req);
-    setHtmlHeaders(res);
+    setHtmlHeaders(res, this.config.embedding);
     return pages.newTransfer(this.context(req), await this.departure.listContents(user), this.arrivals(), { arrivalUai: '', itemIds: [], errors: [] });
   }
 
@@ -136,7 +143,7 @@ export class UiController {
       }
     }
     if (!draftId) {
-      setHtmlHeaders(res);
+      setHtmlHeaders(res, this.config.embedding);
       const contents = await this.departure.listContents(user);
       res.status(status);
       res.send(pages.newTransfer(this.context(req), contents, this.arrivals(), { ...form, errors }));
@@ -151,7 +158,7 @@ export class UiController {
   async departureStatus(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
     const user = this.admitted(req);
     const view = await this.departure.view(user, id, false);
-    setHtmlHeaders(res);
+    setHtmlHeaders(res, this.config.embedding);
     return pages.departureStatus({ ...this.context(req), refreshSeconds: pages.refreshFor(view.state) }, view);
   }
 
@@ -180,7 +187,7 @@ export class UiController {
   async arrivalStatus(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
     const user = this.admitted(req);
     const view = await this.arrival.view(user, id);
-    setHtmlHeaders(res);
+    setHtmlHeaders(res, this.config.embedding);
     return pages.arrivalStatus({ ...this.context(req), refreshSeconds: pages.refreshFor(view.state) }, view);
   }
 
@@ -265,7 +272,14 @@ export class UiController {
     session.csrf ??= randomBytes(24).toString('base64url');
     const flash = session.flash;
     delete session.flash;
-    return { entId: this.config.entId, user: session.user, csrf: session.csrf, flash };
+    return { entId: this.config.entId, user: session.user, csrf: session.csrf, flash, entReturnUrl: this.entReturn(req) };
+  }
+
+  /** « Retour à mon ENT »: a `?retour=` from the ENT is remembered for the visit, only when its origin is allowed. */
+  private entReturn(req: Request): string | undefined {
+    const retour = entReturnLink(typeof req.query?.retour === 'string' ? req.query.retour : undefined, this.config.embedding.returnOrigins, undefined);
+    if (retour) req.session.entReturn = retour;
+    return req.session.entReturn ?? this.config.embedding.returnUrl;
   }
 
   private checkCsrf(req: Request, body: Record<string, unknown>): void {
