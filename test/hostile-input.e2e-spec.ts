@@ -1201,6 +1201,9 @@ describe('hostile input: every bad request gets a clear 4xx and changes nothing'
         'idp-sim': { IDP_ACCESS_TOKEN_TTL: String(TOKEN_TTL_SECONDS) },
         // A staging window long enough to tamper with a staged object before the arrival pulls it.
         'ent-sim-a': { ENT_SIM_LATENCY_MS: '1500' },
+        // One item staged at a time, so each staged object sits 1.5 s before the next and the
+        // manifest: with several staging slots all three finish together and the window closes.
+        'gateway-a': { JOB_CONCURRENCY_BY_KIND: 'departure.stage-item=1' },
         'gateway-b': { JOB_MAX_ATTEMPTS: '3', JOB_BACKOFF_BASE_MS: '100', JOB_BACKOFF_MAX_MS: '400' },
       },
     });
