@@ -158,7 +158,11 @@ describe('teacher transfer UI (real browser)', () => {
       const url = `${env.stack.urls.gatewayA}/transferts`;
       return fetch(url, { method: 'POST', redirect: 'manual', headers: { cookie: teacher.jar.header(url), 'content-type': 'application/x-www-form-urlencoded' }, body });
     };
-    for (const csrf of [undefined, '', `${token.slice(0, -1)}x`, 'x'.repeat(200)]) {
+    // A tampered token must differ from the real one: the token is random base64url, so replacing
+    // its last character by a fixed one would leave it unchanged once in 64 runs.
+    const tampered = `${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`;
+    expect(tampered).not.toBe(token);
+    for (const csrf of [undefined, '', tampered, 'x'.repeat(200)]) {
       const res = await post(csrf);
       expect(res.status).toBe(403);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
