@@ -22,7 +22,7 @@ async function login(page: Page, gatewayUrl: string, user: string, password: str
   await page.waitForURL(`${gatewayUrl}/`);
 }
 
-/** The status page reloads itself (meta refresh) until the transfer settles. */
+/** The status page never reloads itself (RGAA 13.1): the test reloads it, as « Actualiser » does, until the state comes. */
 async function waitForState(page: Page, states: string[], timeoutMs = 90_000): Promise<string> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -30,6 +30,7 @@ async function waitForState(page: Page, states: string[], timeoutMs = 90_000): P
     if (state && states.includes(state)) return state;
     if (Date.now() > end) throw new Error(`state ${state} never became one of ${states.join(', ')}`);
     await page.waitForTimeout(500);
+    await page.reload();
   }
 }
 
@@ -72,8 +73,9 @@ describe('teacher transfer UI (real browser)', () => {
     const mail = page.getByRole('row').filter({ hasText: 'Messagerie' }).first();
     const courseTitle = (await course.locator('label').textContent())!;
     const mailTitle = (await mail.locator('label').textContent())!;
-    await course.getByRole('checkbox').check();
-    await mail.getByRole('checkbox').check();
+    // DSFR draws the box on the label, as a teacher clicks it.
+    await course.locator('label').click();
+    await mail.locator('label').click();
     await page.fill('#arrivalUai', '0999999Z');
     await page.getByRole('button', { name: 'Demander l’analyse à l’ENT d’arrivée' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toContain("Aucun ENT partenaire ne sert l'établissement 0999999Z");

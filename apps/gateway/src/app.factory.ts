@@ -12,6 +12,7 @@ import { GatewayModule } from './app.module';
 import { GatewayConfig } from './config';
 import { PgSessionStore } from './infra/pg-session.store';
 import { DATABASE } from './infra/tokens';
+import { uiAssetsRouter } from './ui/ui-assets';
 
 /** Turns body-parser failures into problems before Nest rewrites them as generic 400s. */
 function bodyParserErrors(err: { type?: string } | undefined, _req: express.Request, _res: express.Response, next: express.NextFunction) {
@@ -43,6 +44,8 @@ export async function createGatewayApp(config: GatewayConfig, options: { logger?
   app.disable('x-powered-by');
   if (config.publicUrl.startsWith('https://')) app.set('trust proxy', 1);
   app.use(requestIdMiddleware);
+  // The State design system and the UI's stylesheet, from this origin (ADR 015); before sessions: no cookie.
+  app.use(uiAssetsRouter());
   // Public endpoints: peers (per calling address) and the login redirect.
   app.use(rateLimit({ max: config.rateLimits.peerPerMinute, windowMs: 60_000, applies: (req) => req.path.startsWith('/portability/') }));
   app.use(rateLimit({ max: config.rateLimits.loginPerMinute, windowMs: 60_000, applies: (req) => req.path === '/auth/login' }));

@@ -70,6 +70,16 @@ export const ITEM_STATE_FR: Record<string, string> = {
   FAILED: 'Échec',
 };
 
+/** The departure journey, as the stepper says it (« Étape 2 sur 4 : Réponse de l’établissement d’arrivée »). */
+export const DEPARTURE_STEPS = ['Choix des contenus', 'Réponse de l’établissement d’arrivée', 'Envoi', 'Livraison et import'];
+
+/** fr-badge colour of a state: done, needs her, went wrong; anything else is information. */
+export const BADGE_KIND: Record<string, 'success' | 'warning' | 'error' | 'info'> = {
+  CLEANED: 'success', RECEIPTED: 'success', DONE: 'success', IMPORTED: 'success',
+  PAUSED: 'warning', PARTIAL: 'warning', AWAITING_ACCEPTANCE: 'warning', AWAITING_MANUAL_DOWNLOAD: 'warning',
+  FAILED: 'error', REFUSED: 'error', REFUSED_BY_OWNER: 'error', EXPIRED: 'error',
+};
+
 /** States after which nothing changes without the teacher: the status page stops refreshing itself. */
 export const SETTLED_STATES = new Set(['DRAFT', 'ANSWERED', 'PAUSED', 'CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED', 'DONE', 'PARTIAL', 'AWAITING_ACCEPTANCE', 'REFUSED_BY_OWNER', 'AWAITING_OWNER', 'AWAITING_ACCOUNT', 'ERASED']);
 

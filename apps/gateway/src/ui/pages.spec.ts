@@ -42,9 +42,25 @@ describe('teacher UI pages', () => {
     expect(page).toContain('Confirmer et envoyer');
     expect(page).toContain('name="_csrf" value="tok"');
     expect(page).toContain('4 décembre 2026');
+    // Still waiting for her: no self-refresh, no « Actualiser » (nothing moves).
+    expect(page).not.toContain('http-equiv');
+    expect(page).not.toContain('Actualiser');
     // Nothing accepted: nothing to confirm.
     const refused = departureStatus({ entId: 'ent-a' }, transfer({ items: transfer().items.map((i) => ({ ...i, decision: 'REFUSED' })) }));
     expect(refused).not.toContain('Confirmer et envoyer');
     expect(refused).toContain('il n’y a rien à envoyer');
+  });
+
+  it('renders « Actualiser » and the live progress hooks while the transfer moves, never a self-refresh', () => {
+    const moving = departureStatus({ entId: 'ent-a', csrf: 't' }, transfer({ state: 'STAGING', items: transfer().items.map((i) => ({ ...i, state: 'TO_STAGE' })) }));
+    expect(moving).not.toContain('http-equiv');
+    expect(moving).toContain('<section id="progression" data-progress-url="/transferts/0b0f3f3e-8a8e-4c1e-9d53-1f1c2b3a4d5e/progression"');
+    expect(moving).toMatch(/<a [^>]*href="\/transferts\/0b0f3f3e-8a8e-4c1e-9d53-1f1c2b3a4d5e">Actualiser<\/a>/);
+    expect(moving).toContain('<p id="progression-annonce" class="fr-sr-only" aria-live="polite"></p>');
+    expect(moving).toContain('<tr data-item-id="x">');
+    for (const field of ['state', 'bytes', 'percent']) expect(moving).toContain(`data-field="${field}"`);
+    const arriving = arrivalStatus({ entId: 'ent-b' }, transfer({ role: 'ARRIVAL', state: 'FETCHING' }));
+    expect(arriving).toContain('data-progress-url="/recus/0b0f3f3e-8a8e-4c1e-9d53-1f1c2b3a4d5e/progression"');
+    expect(arriving).toContain('>Actualiser</a>');
   });
 });

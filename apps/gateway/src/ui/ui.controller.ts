@@ -32,16 +32,19 @@ declare module 'express-session' {
 }
 
 const HTML = 'text/html; charset=utf-8';
-// No script at all; forms post only to this origin; framed only by this origin and the ENT origins
-// listed in UI_FRAME_ANCESTORS (embedding.ts).
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'";
+// ADR 015: styles, fonts, icons and scripts from this origin only (DSFR is served by the gateway, no
+// inline style or script); `data:` images for the few icons DSFR's stylesheet inlines; the live
+// progress script reads this origin only; forms post only to this origin; framed only by this origin
+// and the ENT origins listed in UI_FRAME_ANCESTORS (embedding.ts).
+export const UI_CSP = "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; " +
+  "form-action 'self'; base-uri 'none'";
 
 const ANSWERED_NOTICE = "L'ENT d'arrivée a répondu : vérifiez sa réponse, puis confirmez l'envoi.";
 
 function setHtmlHeaders(res: Response, embedding: GatewayConfig['embedding']): void {
   const framing = frameHeaders(embedding.frameAncestors);
   res.setHeader('Content-Type', HTML);
-  res.setHeader('Content-Security-Policy', `${CSP}; ${framing.frameAncestors}`);
+  res.setHeader('Content-Security-Policy', `${UI_CSP}; ${framing.frameAncestors}`);
   if (framing.xFrameOptions) res.setHeader('X-Frame-Options', framing.xFrameOptions);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Cache-Control', 'no-store');
@@ -159,7 +162,7 @@ export class UiController {
     const user = this.admitted(req);
     const view = await this.departure.view(user, id, false);
     setHtmlHeaders(res, this.config.embedding);
-    return pages.departureStatus({ ...this.context(req), refreshSeconds: pages.refreshFor(view.state) }, view);
+    return pages.departureStatus(this.context(req), view);
   }
 
   @Post('transferts/:id/analyse')
@@ -169,7 +172,7 @@ export class UiController {
 
   @Post('transferts/:id/envoi')
   start(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
-    return this.departureAction(req, res, body, id, (user) => this.departure.start(user, id), "Envoi lancé. Cette page se met à jour d'elle-même.");
+    return this.departureAction(req, res, body, id, (user) => this.departure.start(user, id), "Envoi lancé. Suivez son avancement ci-dessous.");
   }
 
   @Post('transferts/:id/reprise')
@@ -188,7 +191,7 @@ export class UiController {
     const user = this.admitted(req);
     const view = await this.arrival.view(user, id);
     setHtmlHeaders(res, this.config.embedding);
-    return pages.arrivalStatus({ ...this.context(req), refreshSeconds: pages.refreshFor(view.state) }, view);
+    return pages.arrivalStatus(this.context(req), view);
   }
 
   @Post('recus/:id/reprise')
