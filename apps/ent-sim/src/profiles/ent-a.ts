@@ -242,6 +242,48 @@ async function baseSeed(): Promise<SeedContent[]> {
         'Objet d\'étude 4 : le théâtre du XVIIe au XXIe siècle.',
       ],
     }),
+    // Henri Lefebvre, proviseur adjoint (PERDIR) until 31 August 2026, now at 0690002B: his own
+    // administrative documents, which §8.3 lets a head teacher take along like a teacher.
+    ...henriAdministrativeDocuments(),
+    // Nathalie Petit, teacher here until 31 August 2026, now at 0690002B.
+    pdfContent(ENT_ID, {
+      id: 'ent-a-nathalie-sequence-photosynthese',
+      ownerId: 'nathalie.petit',
+      title: 'Séquence — La photosynthèse (SVT 2nde)',
+      updatedAt: '2026-05-12T16:00:00Z',
+      lines: [
+        'Séance 1 : mise en évidence du dégagement de dioxygène (élodée, sonde à O2).',
+        'Séance 2 : les pigments chlorophylliens, chromatographie sur papier.',
+        'Séance 3 : bilan de la photosynthèse et cycle du carbone.',
+        'Évaluation : compte rendu d’expérience, grille de compétences jointe.',
+      ],
+    }),
+  ];
+}
+
+function henriAdministrativeDocuments(): SeedContent[] {
+  const doc = (id: string, title: string, updatedAt: string, lines: string[]) =>
+    pdfContent(ENT_ID, { id: `ent-a-henri-${id}`, ownerId: 'henri.lefebvre', title, updatedAt, lines });
+  return [
+    doc('projet-etablissement', 'Projet d’établissement 2024-2028 — Lycée de démonstration A', '2026-03-18T10:00:00Z', [
+      'Axe 1 : faire réussir chaque élève (accompagnement personnalisé, devoirs faits, tutorat).',
+      'Axe 2 : ouvrir le lycée sur son territoire (partenariats, orientation, Parcoursup).',
+      'Axe 3 : un climat scolaire serein (prévention du harcèlement, éco-délégués).',
+      'Indicateurs : taux de réussite au baccalauréat, taux de passage en 1re, absentéisme.',
+    ]),
+    doc('ca-juin-2026', 'Compte rendu du conseil d’administration du 24 juin 2026', '2026-06-26T15:30:00Z', [
+      'Présents : 21 membres sur 24 ; quorum atteint.',
+      '1. Approbation du procès-verbal de la séance du 19 mars 2026 : adopté à l’unanimité.',
+      '2. Répartition de la dotation horaire globale 2026-2027 : adoptée (15 pour, 4 contre, 2 abstentions).',
+      '3. Règlement intérieur, article 7 (usage des téléphones) : modification adoptée.',
+      '4. Voyages scolaires 2026-2027 : Rome (latinistes), Berlin (germanistes) ; financements votés.',
+    ]),
+    doc('rentree-2026', 'Organisation de la rentrée 2026 — note de service', '2026-07-04T09:00:00Z', [
+      'Pré-rentrée des personnels : lundi 31 août 2026, 9 h, salle polyvalente.',
+      'Accueil des élèves de 2nde : mardi 1er septembre ; 1re et terminale : mercredi 2 septembre.',
+      'Réunions parents-professeurs de 2nde : semaine du 14 septembre.',
+      'Élection des représentants des élèves et des parents : vendredi 9 octobre 2026.',
+    ]),
   ];
 }
 

@@ -104,7 +104,7 @@ describe('ContentStore', () => {
   ])('seeds the %s profile deterministically (same bytes on two fresh stores)', async (_name, profile) => {
     const one = await ContentStore.open(tempDir('entsim-seed-'), profile.entId, () => profile.seed());
     const two = await ContentStore.open(tempDir('entsim-seed-'), profile.entId, () => profile.seed());
-    const owners = profile.entId === 'ent-a' ? ['marie.dupont', 'lucas.moreau', 'claire.bernard'] : ['paul.martin'];
+    const owners = profile.entId === 'ent-a' ? ['marie.dupont', 'lucas.moreau', 'claire.bernard', 'henri.lefebvre', 'nathalie.petit'] : ['paul.martin'];
     for (const owner of owners) {
       const a = one.list(owner);
       expect(a.length).toBeGreaterThan(0);
