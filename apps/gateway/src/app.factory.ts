@@ -52,7 +52,7 @@ export async function createGatewayApp(config: GatewayConfig, options: { logger?
   // Bounded JSON bodies; anything else is not accepted as a body by the JSON endpoints.
   app.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   // The UI's forms: small urlencoded bodies on the UI's own paths only, repeated keys as arrays.
-  app.use(['/transferts', '/recus', '/deconnexion'], express.urlencoded({ extended: false, limit: '64kb', parameterLimit: OFFER_LIMITS.maxItems + 10 }));
+  app.use(['/transferts', '/recus', '/deconnexion', '/mes-donnees'], express.urlencoded({ extended: false, limit: '64kb', parameterLimit: OFFER_LIMITS.maxItems + 10 }));
   app.use(bodyParserErrors);
   app.use(jsonShapeGuard);
   const store = new PgSessionStore(app.get<Database>(DATABASE));

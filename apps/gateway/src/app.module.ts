@@ -10,6 +10,11 @@ import { ConnectorTokenGuard } from './connector/connector-token.guard';
 import { DiscoveryController } from './api/discovery.controller';
 import { HealthController } from './api/health.controller';
 import { UiController } from './ui/ui.controller';
+import { DataCopyController } from './ui/data-copy.controller';
+import { AttestationController } from './ui/attestation.controller';
+import { AttestationService } from './transfers/attestation';
+import { DataCopyRepository } from './copy/data-copy.repository';
+import { DataCopyService } from './copy/data-copy.service';
 import { PeerController } from './api/peer.controller';
 import { TeacherController } from './api/teacher.controller';
 import { GATEWAY_CONFIG, GatewayConfig } from './config';
@@ -45,6 +50,7 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(DNMA) private readonly dnma: Dnma | null,
     private readonly departure: DepartureService,
     private readonly arrival: ArrivalService,
+    private readonly dataCopies: DataCopyService,
   ) {}
 
   onApplicationBootstrap() {
@@ -58,6 +64,8 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     this.worker.register(JOB_KINDS.expireArrival, (j) => this.arrival.expire(j));
     this.worker.register(JOB_KINDS.ownerDeadline, (j) => this.arrival.ownerDeadline(j));
     this.worker.register(JOB_KINDS.arrivalRetention, (j) => this.arrival.retention(j));
+    this.worker.register(JOB_KINDS.buildDataCopy, (j) => this.dataCopies.build(j), (j, e) => this.dataCopies.buildGaveUp(j, e));
+    this.worker.register(JOB_KINDS.expireDataCopy, (j) => this.dataCopies.expire(j));
     this.worker.start();
     this.dnma?.start();
     this.logger.log({ workerId: this.worker.workerId, dnma: Boolean(this.dnma) }, 'job worker started');
@@ -76,7 +84,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [LoggerModule.forRoot(loggerParams('gateway', config.logLevel))],
-      controllers: [DiscoveryController, PeerController, AuthController, TeacherController, HealthController, UiController, MetricsController, ConnectorEventsController],
+      controllers: [DiscoveryController, PeerController, AuthController, TeacherController, HealthController, UiController, DataCopyController, AttestationController, MetricsController, ConnectorEventsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         // Domain time (ADR 011): the system time, which only a test-only preload can shift.
@@ -153,6 +161,9 @@ export class GatewayModule {
         JobWake,
         DepartureService,
         ArrivalService,
+        DataCopyRepository,
+        DataCopyService,
+        AttestationService,
         JobsLifecycle,
       ],
     };

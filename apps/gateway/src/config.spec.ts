@@ -85,6 +85,14 @@ describe('gateway configuration', () => {
     expect(problems({ ...valid, ...extra }).some((p) => message.test(p))).toBe(true);
   });
 
+  it('DATA_COPY_RETENTION_SECONDS: a copy of her data is kept 7 days by default, between a minute and 31 days', () => {
+    expect(loadGatewayConfig(valid).dataCopy).toEqual({ retentionSeconds: 604_800 });
+    expect(loadGatewayConfig({ ...valid, DATA_COPY_RETENTION_SECONDS: '86400' }).dataCopy.retentionSeconds).toBe(86_400);
+    for (const bad of ['0', '59', String(32 * 86_400), 'week']) {
+      expect(problems({ ...valid, DATA_COPY_RETENTION_SECONDS: bad }).join(' ')).toContain('DATA_COPY_RETENTION_SECONDS');
+    }
+  });
+
   it('DEPARTURE_HISTORY_GRACE_DAYS: 120 days after the end of a past attachment by default', () => {
     expect(loadGatewayConfig(valid).departure).toEqual({ historyGraceMs: 120 * 86_400_000 });
     expect(loadGatewayConfig({ ...valid, DEPARTURE_HISTORY_GRACE_DAYS: '0' }).departure).toEqual({ historyGraceMs: 0 });

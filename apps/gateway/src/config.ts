@@ -120,6 +120,9 @@ export class GatewayEnv {
   @Transform(int) @IsInt() @Min(5) OFFER_TTL_SECONDS = 123 * 24 * 3600;
   @Transform(int) @IsInt() @Min(5) ARRIVAL_OWNER_WAIT_SECONDS = 183 * 24 * 3600;
   @Transform(int) @IsInt() @Min(5) ARRIVAL_RETENTION_SECONDS = 90 * 24 * 3600;
+  // A copy of her own data (RGPD art. 20, ADR 017): kept long enough to download it at home, not
+  // longer than a month (it duplicates everything she has).
+  @Transform(int) @IsInt() @Min(60) @Max(31 * 24 * 3600) DATA_COPY_RETENTION_SECONDS = 7 * 24 * 3600;
   @Transform(int) @IsInt() @Min(1) @Max(600_000) PEER_TIMEOUT_MS = 15_000;
   @Transform(int) @IsInt() @Min(10) @Max(60_000) JOB_POLL_MS = 500;
   @Transform(int) @IsInt() @Min(300) @Max(3_600_000) JOB_LEASE_MS = 60_000;
@@ -183,6 +186,8 @@ export interface GatewayConfig {
    * retentionSeconds: how long the arrival keeps its copies once imported or kept for download.
    */
   arrival: { ownerWaitSeconds: number; retentionSeconds: number };
+  /** « Télécharger une copie de mes données » (ADR 017): how long a prepared copy is kept, then deleted. */
+  dataCopy: { retentionSeconds: number };
   /**
    * The ENT embeds or deep-links the pages: frameAncestors (UI_FRAME_ANCESTORS) may frame them;
    * returnUrl (ENT_RETURN_URL) is the default « Retour à mon ENT » link; a `?retour=` is shown only
@@ -321,6 +326,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       arrivalStorageQuotaBytes: e.ARRIVAL_STORAGE_QUOTA_BYTES,
     },
     arrival: { ownerWaitSeconds: e.ARRIVAL_OWNER_WAIT_SECONDS, retentionSeconds: e.ARRIVAL_RETENTION_SECONDS },
+    dataCopy: { retentionSeconds: e.DATA_COPY_RETENTION_SECONDS },
     embedding: { frameAncestors: frameAncestors.origins, returnUrl: e.ENT_RETURN_URL ? new URL(e.ENT_RETURN_URL).href : undefined, returnOrigins },
     departure: { historyGraceMs: e.DEPARTURE_HISTORY_GRACE_DAYS * 86_400_000 },
     jobs: {

@@ -44,7 +44,8 @@ export {
   SCOLOMFR_MEDIA_TYPE,
 } from './scolomfr/scolomfr';
 export type { ScolomfrRecordInput, ScolomfrTerm } from './scolomfr/scolomfr';
-export { writeMinimalPdf, PDF_MEDIA_TYPE } from './pdf/minimal-pdf';
+export { writeMinimalPdf, writeDocumentPdf, PDF_MEDIA_TYPE } from './pdf/minimal-pdf';
+export type { PdfBlock } from './pdf/minimal-pdf';
 // --- Common Cartridge: full reader, validator, converter; hostile-input helpers; CLI registry ---
 export { readCommonCartridge, openCommonCartridge, outlineItems, normalizeHref, formatIdOf } from './commoncartridge/cc-read';
 export type { CcReadOptions, OpenedCartridge } from './commoncartridge/cc-read';

@@ -191,6 +191,32 @@ ALTER TABLE transfers ADD COLUMN owner_wait_until timestamptz;
 ALTER TABLE transfers ADD COLUMN retain_until timestamptz;
 `,
   },
+  {
+    id: '012_data_copies',
+    sql: `
+-- « Télécharger une copie de mes données » (RGPD art. 20, ADR 017): one archive per request,
+-- built by a job into S3, served to its owner only, deleted after its retention.
+-- scope: null = everything she has, else the content ids she picked. items: per content, its
+-- outcome in the copy (path, size, SHA-256, or why it is missing), written when the archive is.
+CREATE TABLE data_copies (
+  id uuid PRIMARY KEY,
+  owner_id text NOT NULL,
+  state text NOT NULL CHECK (state IN ('PREPARING', 'READY', 'FAILED', 'EXPIRED')),
+  scope jsonb,
+  object_key text,
+  size_bytes bigint,
+  sha256 text,
+  items jsonb,
+  error text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  ready_at timestamptz,
+  expires_at timestamptz
+);
+CREATE INDEX data_copies_owner_idx ON data_copies (owner_id, created_at DESC);
+-- One copy being prepared per person: a double click or a second tab gets the same one.
+CREATE UNIQUE INDEX data_copies_one_preparing_idx ON data_copies (owner_id) WHERE state = 'PREPARING';
+`,
+  },
 ];
 
 const MIGRATION_LOCK = 727_001;

@@ -32,3 +32,31 @@ export function servedRange(res: Response, asked: number): { offset: number; tot
   const length = res.headers.get('content-length');
   return { offset: 0, ...(length && /^\d+$/.test(length) ? { totalSize: Number(length) } : {}) };
 }
+
+export type RangeAnswer = { kind: 'whole' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
+
+/**
+ * The server side of a resumed download (RFC 9110 §14.2, §13.1.5): which bytes of a representation
+ * of `size` bytes, whose strong ETag is `etag`, to send. One range only (several get the whole
+ * representation, which §14.2 allows); a syntactically invalid Range or another unit is ignored;
+ * `If-Range` must name exactly our strong ETag (a weak tag or a date never matches), else the
+ * whole representation goes, never a mix of two versions.
+ */
+export function requestedRange(headers: { range?: string; ifRange?: string }, etag: string, size: number): RangeAnswer {
+  const { range, ifRange } = headers;
+  if (!range) return { kind: 'whole' };
+  if (ifRange !== undefined && ifRange.trim() !== etag) return { kind: 'whole' };
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(range);
+  if (!m || (m[1] === '' && m[2] === '')) return { kind: 'whole' };
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (!Number.isSafeInteger(suffix)) return { kind: 'whole' };
+    if (suffix === 0 || size === 0) return { kind: 'unsatisfiable' };
+    return { kind: 'partial', start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const last = m[2] === '' ? Number.MAX_SAFE_INTEGER : Number(m[2]);
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(last) || last < start) return { kind: 'whole' };
+  if (start >= size) return { kind: 'unsatisfiable' };
+  return { kind: 'partial', start, end: Math.min(last, size - 1) };
+}

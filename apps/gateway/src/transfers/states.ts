@@ -43,6 +43,8 @@ export const JOB_KINDS = {
   expireArrival: 'arrival.expire',
   ownerDeadline: 'arrival.owner-deadline',
   arrivalRetention: 'arrival.retention',
+  buildDataCopy: 'copy.build',
+  expireDataCopy: 'copy.expire',
 } as const;
 
 /** Fetches from one peer share a job group, so JOB_CONCURRENCY_PER_PEER bounds what that peer can hold. */

@@ -77,6 +77,7 @@ export function homeRefused(ctx: PageContext, detail: string): string {
 export function home(ctx: PageContext, sent: TransferView[], received: TransferView[]): string {
   return layout(ctx, { title: 'Mes transferts de contenus', body: html`
 <p><a class="fr-btn" href="/transferts/nouveau">Préparer un transfert vers un autre établissement</a></p>
+<p><a class="fr-link" href="/mes-donnees">Télécharger une copie de mes données</a></p>
 <h2>Transferts envoyés</h2>${transferRows(sent, 'sent')}
 <h2>Contenus reçus d’un autre ENT</h2>${transferRows(received, 'received')}` });
 }
@@ -161,7 +162,7 @@ ${progressCells(i)}</tr>`);
     ? html`<p class="ui-muted">${RETENTION_FR.cancelHint}</p>${postButton(ctx, `${pageUrl}/annulation`, RETENTION_FR.cancelButton, 'secondary')}`
     : html``;
   const proof = t.hasReceipt
-    ? html`<p><a href="/api/transfers/${t.id}/proof">Accusé de réception signé par l’ENT d’arrivée</a> <span class="ui-muted">(document JSON signé, à conserver ou à remettre à un auditeur)</span></p>`
+    ? html`<p><a class="fr-link" href="/transferts/${t.id}/attestation">Attestation de transfert</a> (page et PDF)</p><p><a href="/api/transfers/${t.id}/proof">Accusé de réception signé par l’ENT d’arrivée</a> <span class="ui-muted">(document JSON signé, à conserver ou à remettre à un auditeur)</span></p>`
     : html``;
   const head = html`<tr><th scope="col">Contenu</th><th scope="col">Réponse de l’ENT d’arrivée</th><th scope="col">État</th><th scope="col">Taille</th><th scope="col">Avancement</th></tr>`;
   const step = departureStepOf(t.state);

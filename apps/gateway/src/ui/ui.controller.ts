@@ -1,4 +1,3 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   ArgumentsHost, Body, Catch, Controller, ExceptionFilter, Get, HttpException, Inject, Injectable, Logger, Param, Post, Req, Res, UseFilters,
 } from '@nestjs/common';
@@ -6,7 +5,6 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
-import { PROBLEM_TYPES } from '@ent/contract';
 import { ProblemError } from '@ent/common';
 import { CreateTransferRequest } from '../api/teacher.controller';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
@@ -18,7 +16,8 @@ import { ArrivalService } from '../transfers/arrival.service';
 import { DepartureService } from '../transfers/departure.service';
 import * as pages from './pages';
 import { RETENTION_FR } from './labels.fr';
-import { entReturnLink, frameHeaders } from './embedding';
+import { frameHeaders } from './embedding';
+import { admittedUser, checkCsrf, entReturnFor, pageContext } from './ui-request';
 
 declare module 'express-session' {
   interface SessionData {
@@ -41,7 +40,7 @@ export const UI_CSP = "default-src 'none'; style-src 'self'; font-src 'self'; im
 
 const ANSWERED_NOTICE = "L'ENT d'arrivée a répondu : vérifiez sa réponse, puis confirmez l'envoi.";
 
-function setHtmlHeaders(res: Response, embedding: GatewayConfig['embedding']): void {
+export function setHtmlHeaders(res: Response, embedding: GatewayConfig['embedding']): void {
   const framing = frameHeaders(embedding.frameAncestors);
   res.setHeader('Content-Type', HTML);
   res.setHeader('Content-Security-Policy', `${UI_CSP}; ${framing.frameAncestors}`);
@@ -264,35 +263,19 @@ export class UiController {
   }
 
   private admitted(req: Request): SessionUser {
-    const user = req.session?.user;
-    if (!user) throw new ProblemError(401, PROBLEM_TYPES.unauthenticated, 'Connexion requise', 'Connectez-vous pour continuer.');
-    if (!mayUseService(user, this.config.access)) throw new ProblemError(403, PROBLEM_TYPES.profileNotAllowed, 'Accès non autorisé', refusalDetail(user));
-    return user;
+    return admittedUser(req, this.config);
   }
 
   private context(req: Request): pages.PageContext {
-    const session = req.session;
-    session.csrf ??= randomBytes(24).toString('base64url');
-    const flash = session.flash;
-    delete session.flash;
-    return { entId: this.config.entId, user: session.user, csrf: session.csrf, flash, entReturnUrl: this.entReturn(req) };
+    return pageContext(req, this.config);
   }
 
-  /** « Retour à mon ENT »: a `?retour=` from the ENT is remembered for the visit, only when its origin is allowed. */
   private entReturn(req: Request): string | undefined {
-    const retour = entReturnLink(typeof req.query?.retour === 'string' ? req.query.retour : undefined, this.config.embedding.returnOrigins, undefined);
-    if (retour) req.session.entReturn = retour;
-    return req.session.entReturn ?? this.config.embedding.returnUrl;
+    return entReturnFor(req, this.config);
   }
 
   private checkCsrf(req: Request, body: Record<string, unknown>): void {
-    const expected = req.session?.csrf;
-    const given = typeof body?._csrf === 'string' ? body._csrf : '';
-    const ok = expected !== undefined && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
-    if (!ok) {
-      throw new ProblemError(403, PROBLEM_TYPES.forbidden, 'Formulaire expiré',
-        "Ce formulaire a expiré ou ne vient pas de cette page. Rechargez la page et recommencez.");
-    }
+    checkCsrf(req, body);
   }
 
   private arrivals(): { uai: string; entId: string }[] {

@@ -110,6 +110,11 @@ export function writeMinimalPdf(title: string, lines: string[]): Buffer {
     Buffer.from(`<< /Title ${utf16Hex(title)} /Producer (ent-formats minimal PDF writer) >>`, 'latin1'),
   ];
 
+  return assemble(objects, 7);
+}
+
+/** Numbers the objects from 1 (object 1 is the catalog), writes the exact cross-reference table and the trailer. */
+function assemble(objects: Buffer[], infoObject: number): Buffer {
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n%\xE2\xE3\xCF\xD3\n', 'latin1')];
   let offset = parts[0].length;
   const offsets: number[] = [];
@@ -125,8 +130,85 @@ export function writeMinimalPdf(title: string, lines: string[]): Buffer {
   // /ID from the content itself keeps the output deterministic.
   const id = createHash('md5').update(Buffer.concat(parts)).digest('hex').toUpperCase();
   xref +=
-    `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 7 0 R /ID [<${id}> <${id}>] >>\n` +
+    `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info ${infoObject} 0 R /ID [<${id}> <${id}>] >>\n` +
     `startxref\n${xrefOffset}\n%%EOF\n`;
   parts.push(Buffer.from(xref, 'latin1'));
   return Buffer.concat(parts);
+}
+
+const FONTS = [
+  Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>', 'latin1'),
+  Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>', 'latin1'),
+];
+
+export interface PdfBlock {
+  text: string;
+  bold?: boolean;
+  /** Space before the block, in lines (a new section). */
+  spaceBefore?: number;
+}
+
+/**
+ * A text document of any length on A4 pages: the title in Helvetica-Bold, then each block (bold
+ * or not) wrapped, flowing onto new pages as needed. The standard fonts with WinAnsiEncoding
+ * print every French letter (é, à, ç, œ, «, », ’, €); a character they lack prints as `?`.
+ * Deterministic (no date, /ID from the content).
+ */
+export function writeDocumentPdf(title: string, blocks: PdfBlock[]): Buffer {
+  if (typeof title !== 'string') throw new FormatError('INVALID_INPUT', 'title is required');
+  type Line = { text: string; bold: boolean; gap: number };
+  const lines: Line[] = blocks.flatMap((b) =>
+    b.text.split(/\r?\n/).flatMap((l, i) => wrap(l, WRAP_AT).map((w, j) => ({ text: w, bold: !!b.bold, gap: i === 0 && j === 0 ? (b.spaceBefore ?? 0) : 0 }))),
+  );
+  const perPage = Math.floor((PAGE_HEIGHT - 2 * MARGIN) / LEADING);
+  const pages: Line[][] = [[]];
+  let used = 2; // the title takes two lines on the first page
+  for (const line of lines) {
+    const need = 1 + line.gap;
+    if (used + need > perPage) {
+      pages.push([]);
+      used = 0;
+      line.gap = 0;
+    }
+    pages[pages.length - 1].push(line);
+    used += 1 + line.gap;
+  }
+  const firstPage = 6;
+  const contents = pages.map((page, n) => {
+    const out: Buffer[] = [];
+    const push = (x: string | Buffer) => out.push(typeof x === 'string' ? Buffer.from(x, 'latin1') : x);
+    push(`BT\n${LEADING} TL\n${MARGIN} ${PAGE_HEIGHT - MARGIN - TITLE_SIZE} Td\n`);
+    if (n === 0) {
+      push(`/F2 ${TITLE_SIZE} Tf\n(`);
+      push(winAnsiLiteral(title));
+      push(`) Tj\n0 ${-LEADING * 2} Td\n`);
+    }
+    let font = '';
+    for (const line of page) {
+      const f = line.bold ? 'F2' : 'F1';
+      if (f !== font) push(`/${f} ${BODY_SIZE} Tf\n`);
+      font = f;
+      for (let g = 0; g < line.gap; g++) push('T*\n');
+      push('(');
+      push(winAnsiLiteral(line.text));
+      push(') Tj T*\n');
+    }
+    push('ET\n');
+    return Buffer.concat(out);
+  });
+  const kids = pages.map((_, n) => `${firstPage + 2 * n} 0 R`).join(' ');
+  const objects: Buffer[] = [
+    Buffer.from('<< /Type /Catalog /Pages 2 0 R >>', 'latin1'),
+    Buffer.from(`<< /Type /Pages /Kids [${kids}] /Count ${pages.length} >>`, 'latin1'),
+    ...FONTS,
+    Buffer.from(`<< /Title ${utf16Hex(title)} /Producer (ent-formats document PDF writer) >>`, 'latin1'),
+    ...contents.flatMap((stream, n) => [
+      Buffer.from(
+        `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${PAGE_WIDTH} ${PAGE_HEIGHT}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents ${firstPage + 2 * n + 1} 0 R >>`,
+        'latin1',
+      ),
+      Buffer.concat([Buffer.from(`<< /Length ${stream.length} >>\nstream\n`, 'latin1'), stream, Buffer.from('\nendstream', 'latin1')]),
+    ]),
+  ];
+  return assemble(objects, 5);
 }
