@@ -1,8 +1,8 @@
 import { PdfBlock, writeDocumentPdf } from '@ent/formats';
 import type { Attestation, AttestationParty } from '../transfers/attestation';
-import { html } from './html';
+import { alert, html, layout, PageContext } from './html';
 import { CATEGORY_FR, dateFr, FAILURE_REASON_FR, label, sizeFr } from './labels.fr';
-import { layout, PageContext } from './pages';
+import { table } from './pages';
 
 /** « Attestation de transfert »: the arrival's signed receipt as a teacher (and her school) reads it, in HTML and PDF. */
 
@@ -32,28 +32,28 @@ function signatureLine(a: Attestation): string {
 
 export function attestationPage(ctx: PageContext, a: Attestation): string {
   const v = a.verification;
-  return layout(ctx, ATTESTATION_TITLE, html`
-<p><a href="/transferts/${a.transferId}">Retour au transfert</a></p>
-<h1>${ATTESTATION_TITLE}</h1>
-<dl>
+  return layout(ctx, { title: ATTESTATION_TITLE, body: html`
+<dl class="ui-facts">
 <dt>Personne</dt><dd>${a.ownerName}</dd>
 <dt>Établissement de départ</dt><dd>${party(a.departure)}</dd>
 <dt>Établissement d’arrivée</dt><dd>${party(a.arrival)}</dd>
 <dt>Transfert demandé le</dt><dd>${dateFr(a.requestedAt)}</dd>
 <dt>Accusé de réception émis le</dt><dd>${dateFr(a.receiptIssuedAt)}</dd>
 </dl>
-<table><caption>Contenus transférés et résultat à l’arrivée</caption>
-<thead><tr><th scope="col">Contenu</th><th scope="col">Catégorie</th><th scope="col">Taille</th><th scope="col">Résultat</th></tr></thead>
-<tbody>${a.items.map((i) => html`<tr data-outcome="${i.outcome}"><td>${i.title}</td><td>${label(CATEGORY_FR, i.category)}</td><td>${sizeFr(i.sizeBytes)}</td><td>${outcome(i)}</td></tr>`)}</tbody></table>
+${table('Contenus transférés et résultat à l’arrivée', html`<tr><th scope="col">Contenu</th><th scope="col">Type</th><th scope="col">Taille</th><th scope="col">Résultat</th></tr>`,
+    a.items.map((i) => html`<tr data-outcome="${i.outcome}"><td>${i.title}</td><td>${label(CATEGORY_FR, i.category)}</td><td>${sizeFr(i.sizeBytes)}</td><td>${outcome(i)}</td></tr>`))}
 <h2>Vérification de l’accusé de réception</h2>
-<div class="notice ${v.valid ? '' : 'error'}" role="${v.valid ? 'status' : 'alert'}">${signatureLine(a)}</div>
-<dl>
+${alert(v.valid ? 'success' : 'error', signatureLine(a))}
+<dl class="ui-facts">
 <dt>Identifiant de la clé (kid)</dt><dd><code>${v.kid ?? '—'}</code></dd>
 <dt>Algorithme</dt><dd><code>${v.alg ?? '—'}</code></dd>
 <dt>Empreinte SHA-256 du contenu signé</dt><dd><code>${v.payloadSha256}</code></dd>
 </dl>
-<p><a href="/transferts/${a.transferId}/attestation.pdf" download>Télécharger l’attestation (PDF)</a></p>
-<p><a href="/api/transfers/${a.transferId}/proof">Accusé de réception signé (JWS, pour un contrôle)</a></p>`);
+<ul class="fr-btns-group fr-btns-group--inline-md">
+<li><a class="fr-btn fr-icon-download-line fr-btn--icon-left" href="/transferts/${a.transferId}/attestation.pdf" download>Télécharger l’attestation (PDF)</a></li>
+<li><a class="fr-btn fr-btn--secondary" href="/api/transfers/${a.transferId}/proof">Accusé de réception signé (JWS, pour un contrôle)</a></li>
+</ul>
+<p><a class="fr-link" href="/transferts/${a.transferId}">Retour au transfert</a></p>` });
 }
 
 /** The same attestation as a PDF (standard fonts, French accents in WinAnsi), any number of items. */

@@ -27,7 +27,7 @@ export function departureStepOf(state: string): number {
 }
 
 /** fr-table: its own horizontal scroll, so a wide table never widens the page at 360 px. */
-function table(caption: string, head: Html, rows: Html[], id?: string): Html {
+export function table(caption: string, head: Html, rows: Html[], id?: string): Html {
   return html`<div class="fr-table fr-table--no-caption"${id ? html` id="${id}"` : html``}><div class="fr-table__wrapper"><div class="fr-table__container"><div class="fr-table__content">
 <table><caption>${caption}</caption><thead>${head}</thead><tbody>${rows}</tbody></table></div></div></div></div>`;
 }
