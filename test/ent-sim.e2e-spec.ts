@@ -385,7 +385,7 @@ describe('ent-sim (two simulated ENTs over real HTTP)', () => {
 
   it('never shows a teacher the contents of another', async () => {
     const lucas = await list(a, 'lucas.moreau');
-    expect(lucas.map((c) => c.id).sort()).toEqual(['ent-a-lucas-cours-mouvement', 'ent-a-lucas-tp-titrage']);
+    expect(lucas.map((c) => c.id).sort()).toEqual(['ent-a-lucas-contacts', 'ent-a-lucas-courrier', 'ent-a-lucas-cours-mouvement', 'ent-a-lucas-tp-titrage']);
     const claire = await list(a, 'claire.bernard');
     expect(claire.map((c) => [c.id, c.category])).toEqual([['ent-a-claire-progression-lettres', 'STOCKAGE_PARTAGE']]);
     const marieIds = new Set(marie.map((c) => c.id));

@@ -17,6 +17,7 @@ export { writeCommonCartridge } from './commoncartridge/cc-writer';
 export { readCommonCartridgeManifest } from './commoncartridge/cc-reader';
 export { writeMbox, parseMbox, MBOX_MEDIA_TYPE } from './mbox/mbox';
 export type { MboxMessage, ParsedMboxMessage } from './mbox/mbox';
+export { contactsCsvToVcards, writeContactsCsv, parseCsv, CONTACT_COLUMNS, CONTACTS_CSV_MEDIA_TYPE } from './vcard/contacts-csv';
 export {
   encodeQuotedPrintable,
   decodeQuotedPrintable,

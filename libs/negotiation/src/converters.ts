@@ -329,6 +329,28 @@ export const DEFAULT_CONVERTERS: readonly ConverterDescriptor[] = Object.freeze(
   // Mail: a mailbox is a list of messages and back.
   converter('mbox', 'eml', 1),
   converter('eml', 'mbox', 1),
+  // Contacts: a webmail's address book (CSV) as vCard 4.0 (RFC 6350), which every mail client imports.
+  converter('contacts-csv', 'vcard', 1, [
+    {
+      code: 'CONTACTS_ENT_FIELDS_DROPPED',
+      message:
+        'Les informations propres à l\u2019annuaire de votre ENT (profil, classes, identifiant ENT…) ne sont pas reprises dans votre carnet d\u2019adresses : le format vCard n\u2019a pas de champ pour elles.',
+    },
+    {
+      code: 'CONTACTS_GROUPS_AS_CATEGORIES',
+      message:
+        'Vos groupes de contacts deviennent des catégories attachées à chaque contact : votre nouvelle messagerie les présentera comme des étiquettes ou des groupes, selon ce qu\u2019elle sait faire.',
+    },
+    {
+      code: 'CONTACTS_LISTS_AS_GROUP_CARDS',
+      message:
+        'Vos listes de diffusion deviennent des fiches de groupe vCard avec l\u2019adresse de chaque membre ; certaines messageries n\u2019importent pas ces fiches, et les membres qui n\u2019avaient pas d\u2019adresse électronique ne sont pas repris.',
+    },
+    {
+      code: 'CONTACTS_EMPTY_ROWS_SKIPPED',
+      message: 'Les lignes du carnet d\u2019adresses sans nom, organisation ni adresse électronique ne sont pas reprises.',
+    },
+  ]),
   // LHÉO (offres de formation).
   converter('lheo-2.2', 'lheo-2.3', 1),
   converter('lheo-2.3', 'lheo-2.2', 2, [

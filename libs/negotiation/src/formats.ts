@@ -53,6 +53,7 @@ export const FORMAT_REGISTRY: readonly FormatDefinition[] = Object.freeze(
       { id: 'lom', mediaTypes: [XML], label: 'Fiche de description LOM', family: 'metadata' },
       { id: 'schemaorg-jsonld', mediaTypes: ['application/ld+json'], label: 'Fiche de description schema.org / LRMI (JSON-LD)', family: 'metadata' },
       { id: 'ical', mediaTypes: ['text/calendar'], label: 'Calendrier iCalendar (.ics)', family: 'calendar' },
+      { id: 'contacts-csv', mediaTypes: ['text/csv'], label: 'Carnet d\u2019adresses (CSV)', family: 'contacts' },
       { id: 'vcard', mediaTypes: ['text/vcard', 'text/x-vcard'], label: 'Carnet d\u2019adresses vCard', family: 'contacts' },
       { id: 'eml', mediaTypes: ['message/rfc822'], label: 'Message électronique (.eml)', family: 'mail' },
       { id: 'mbox', mediaTypes: ['application/mbox'], label: 'Boîte aux lettres électronique (mbox)', family: 'mail' },

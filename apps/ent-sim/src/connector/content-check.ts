@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { FormatError, readCommonCartridgeManifest, validateCommonCartridge } from '@ent/formats';
+import { FormatError, parseVcard, readCommonCartridgeManifest, validateCommonCartridge } from '@ent/formats';
 import { problems } from '../problems';
 
 async function head(path: string, n: number): Promise<Buffer> {
@@ -56,8 +56,24 @@ export async function checkImportedContent(path: string, size: number, format: s
   if (format === 'mbox' && !start.toString('latin1').startsWith('From ')) {
     throw problems.invalidContent('an mbox file starts with a "From " line');
   }
+  if (format === 'vcard') return checkVcards(path, size);
   if (format === 'binary' && MAGIC[mediaType] && !start.subarray(0, MAGIC[mediaType].bytes.length).equals(MAGIC[mediaType].bytes)) {
     throw problems.invalidContent(`the bytes are not ${MAGIC[mediaType].name} (${mediaType})`);
+  }
+}
+
+/** An address book is imported whole: every card must read (RFC 6350), or nothing is. */
+const MAX_VCARD_BYTES = 16 * 1024 * 1024;
+async function checkVcards(path: string, size: number): Promise<void> {
+  if (size > MAX_VCARD_BYTES) throw problems.invalidContent(`an address book of more than ${MAX_VCARD_BYTES} bytes is not imported`);
+  try {
+    const cards = parseVcard((await fs.readFile(path)).toString('utf8'));
+    if (cards.length === 0) throw problems.invalidContent('the address book holds no vCard');
+    const bad = cards.findIndex((c) => !['3.0', '4.0'].includes(c.version) || !c.fn);
+    if (bad >= 0) throw problems.invalidContent(`vCard ${bad + 1}: a VERSION 3.0 or 4.0 and a formatted name (FN) are required`);
+  } catch (err) {
+    if (err instanceof FormatError) throw problems.invalidContent(`not a readable vCard address book: ${err.message}`);
+    throw err;
   }
 }
 

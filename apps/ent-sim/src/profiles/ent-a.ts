@@ -1,5 +1,5 @@
 import { writeMinimalPdf, type CahierSession, type MboxMessage } from '@ent/formats';
-import { cahierContent, courseContent, mailContent, pdfContent, SCOLOMFR_TERMS } from '../seed/builders';
+import { cahierContent, contactsContent, courseContent, mailContent, pdfContent, SCOLOMFR_TERMS } from '../seed/builders';
 import { withExtraItems } from '../seed/extra-items';
 import { EntProfile, SeedContent } from './profile';
 
@@ -108,6 +108,56 @@ function marieMail(): MboxMessage[] {
   ];
 }
 
+function lucasMail(): MboxMessage[] {
+  const domain = 'ac-paris.fr';
+  return [
+    {
+      from: `Marie Dupont <marie.dupont@${domain}>`,
+      to: [`Lucas Moreau <lucas.moreau@${domain}>`],
+      subject: 'Barème commun du TP parallaxe',
+      date: paris('2025-09-09T18:20:00'),
+      messageId: 'bareme-parallaxe@ent-a.ent-sim.invalid',
+      text: 'Bonsoir Lucas,\n\nVoici ma proposition de barème : 4 points pour le protocole, 6 pour les mesures et l\'incertitude, 6 pour l\'exploitation, 4 pour la rédaction.\nOn en parle jeudi à la récréation ?\n\nMarie',
+    },
+    {
+      from: `Françoise Roussel <francoise.roussel@${domain}>`,
+      to: [`Lucas Moreau <lucas.moreau@${domain}>`],
+      subject: 'Rendez-vous — suivi de Noé (1re 2)',
+      date: paris('2025-10-03T12:05:00'),
+      messageId: 'rdv-parents-noe@ent-a.ent-sim.invalid',
+      text: 'Bonjour Monsieur Moreau,\n\nPourriez-vous nous recevoir la semaine prochaine au sujet des résultats de Noé en physique-chimie ?\nNous sommes disponibles le mardi après 17 h.\n\nCordialement,\nFrançoise Roussel',
+    },
+    {
+      from: `Henri Lefebvre <henri.lefebvre@${domain}>`,
+      to: [`Équipe pédagogique 1re 2 <equipe.1re2@${domain}>`],
+      subject: 'Conseil de classe du 1er trimestre — calendrier',
+      date: paris('2025-11-20T08:40:00'),
+      messageId: 'conseils-t1@ent-a.ent-sim.invalid',
+      text: 'Bonjour à toutes et à tous,\n\nLe conseil de classe de la 1re 2 aura lieu le jeudi 4 décembre à 17 h 30, salle du conseil.\nMerci de saisir vos appréciations avant le lundi 1er décembre.\n\nHenri Lefebvre, proviseur adjoint',
+    },
+  ];
+}
+
+/**
+ * Lucas's address book as the ENT's webmail exports it (`contacts-csv`): colleagues, a parent, a
+ * pupil, a personal list — and the columns of the ENT directory that vCard has no field for.
+ */
+const LUCAS_CONTACT_COLUMNS = [
+  'Type', 'Prénom', 'Nom', 'Nom affiché', 'Courriel', 'Téléphone professionnel', 'Téléphone mobile', 'Organisation', 'Fonction',
+  'Adresse', 'Code postal', 'Ville', 'Pays', 'Notes', 'Groupes', 'Membres', 'Profil ENT', 'Classes', 'Identifiant ENT',
+];
+const lucasContacts = (): Record<string, string>[] => {
+  const lycee = 'Lycée de démonstration A, Paris';
+  return [
+    { Prénom: 'Marie', Nom: 'Dupont', Courriel: 'marie.dupont@ac-paris.fr', Organisation: lycee, Fonction: 'Professeure de physique-chimie', Groupes: 'Physique-Chimie; Labo', 'Profil ENT': 'Enseignant', 'Identifiant ENT': 'ENT-A-00412' },
+    { Prénom: 'Élodie', Nom: 'Girard', Courriel: 'elodie.girard@ac-paris.fr', 'Téléphone professionnel': '+33 1 44 32 10 00', Organisation: lycee, Fonction: 'Proviseure adjointe', Adresse: '12, rue des Écoles', 'Code postal': '75005', Ville: 'Paris', Pays: 'France', Groupes: 'Direction', 'Profil ENT': 'Personnel de direction', 'Identifiant ENT': 'ENT-A-00007' },
+    { Prénom: 'Françoise', Nom: 'Roussel', Courriel: 'francoise.roussel@orange.fr', 'Téléphone mobile': '06 71 23 45 89', Notes: 'Mère de Noé Roussel (1re 2) ; préfère être appelée après 17 h.\nRendez-vous du 7 octobre : « progrès en méthode ».', 'Profil ENT': 'Responsable légal', Classes: '1re 2', 'Identifiant ENT': 'ENT-A-20931' },
+    { Prénom: 'Noé', Nom: 'Roussel', Courriel: 'noe.roussel@ent-a.ent-sim.invalid', 'Profil ENT': 'Élève', Classes: '1re 2', 'Identifiant ENT': 'ENT-A-20930' },
+    { Prénom: 'Thomas', Nom: 'Lefèvre', Courriel: 'thomas.lefevre@ac-paris.fr', Organisation: lycee, Fonction: 'CPE', Groupes: 'Vie scolaire', 'Profil ENT': 'Vie scolaire' },
+    { Type: 'Liste', 'Nom affiché': 'Labo physique-chimie', Courriel: 'labo.pc@ac-paris.fr', Membres: 'marie.dupont@ac-paris.fr; lucas.moreau@ac-paris.fr; karim.benali@ac-paris.fr', Notes: 'Réservations du matériel de TP' },
+  ];
+};
+
 async function baseSeed(): Promise<SeedContent[]> {
   const fiche = pdfContent(ENT_ID, {
     id: 'ent-a-marie-fiche-demarche',
@@ -215,6 +265,8 @@ async function baseSeed(): Promise<SeedContent[]> {
         'Repérer l\'équivalence par la décoloration de la solution (ajout d\'empois d\'amidon).',
       ],
     }),
+    mailContent('ent-a-lucas-courrier', 'lucas.moreau', 'Courrier — boîte de réception', lucasMail()),
+    contactsContent('ent-a-lucas-contacts', 'lucas.moreau', 'Carnet d’adresses', '2025-11-20T09:00:00Z', LUCAS_CONTACT_COLUMNS, lucasContacts()),
     await courseContent(ENT_ID, 'ent-a-lucas-cours-mouvement', 'lucas.moreau', {
       title: 'Physique-Chimie 2nde — Mouvement et interactions',
       language: 'fr',

@@ -7,6 +7,8 @@ export const FORMATS = {
   imscc10: { format: 'imscc-1.0', mediaType: 'application/vnd.ims.imsccv1p0' },
   ical: { format: 'ical', mediaType: 'text/calendar' },
   mbox: { format: 'mbox', mediaType: 'application/mbox' },
+  contactsCsv: { format: 'contacts-csv', mediaType: 'text/csv' },
+  vcard: { format: 'vcard', mediaType: 'text/vcard' },
   pdf: { format: 'binary', mediaType: 'application/pdf' },
 } as const;
 
@@ -22,6 +24,8 @@ export const MEDIA_TYPE_OF_FORMAT: Record<string, string> = {
   'imscc-1.0': FORMATS.imscc10.mediaType,
   ical: FORMATS.ical.mediaType,
   mbox: FORMATS.mbox.mediaType,
+  'contacts-csv': FORMATS.contactsCsv.mediaType,
+  vcard: FORMATS.vcard.mediaType,
 };
 
 /** An export's bytes: in memory, or produced chunk by chunk (a large item, seeded in flat memory). */

@@ -9,6 +9,7 @@ import {
   writeMbox,
   writeMinimalPdf,
   writeScolomfrRecord,
+  writeContactsCsv,
 } from '@ent/formats';
 import type { ContentCategory } from '@ent/contract';
 import { FORMATS, METADATA_FORMATS, SeedContent } from '../profiles/profile';
@@ -106,6 +107,18 @@ export function mailContent(id: string, ownerId: string, title: string, messages
     category: 'COURRIER_ELECTRONIQUE',
     updatedAt: latest.toISOString(),
     exports: [{ ...FORMATS.mbox, bytes: writeMbox([...messages].sort((a, b) => a.date.getTime() - b.date.getTime())) }],
+  };
+}
+
+/** A webmail address book as the ENT exports it: CSV with a header row (`contacts-csv`, docs/formats-mail.md). */
+export function contactsContent(id: string, ownerId: string, title: string, updatedAt: string, columns: readonly string[], rows: Record<string, string>[]): SeedContent {
+  return {
+    id,
+    ownerId,
+    title,
+    category: 'COURRIER_ELECTRONIQUE',
+    updatedAt: new Date(updatedAt).toISOString(),
+    exports: [{ ...FORMATS.contactsCsv, bytes: Buffer.from(writeContactsCsv(columns, rows), 'utf8') }],
   };
 }
 

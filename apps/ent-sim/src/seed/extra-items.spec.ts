@@ -22,16 +22,16 @@ describe('ENT_SIM_EXTRA_ITEMS synthetic contents', () => {
   it('adds nothing by default (the demo seed is unchanged)', async () => {
     delete process.env.ENT_SIM_EXTRA_ITEMS;
     const ids = (await ENT_A.seed()).map((c) => c.id);
-    expect(ids).toHaveLength(11);
+    expect(ids).toHaveLength(13);
     expect(ids.some((id) => id.includes('-extra-'))).toBe(false);
-    expect(await ENT_A.seed({ extraItems: 0 })).toHaveLength(11);
+    expect(await ENT_A.seed({ extraItems: 0 })).toHaveLength(13);
   });
 
   it('gives every seeded teacher of the profile N extra contents, so a teacher has at least 20 items', async () => {
     const seeded = await ENT_A.seed({ extraItems: 20 });
     const byOwner = new Map<string, number>();
     for (const c of seeded) byOwner.set(c.ownerId, (byOwner.get(c.ownerId) ?? 0) + 1);
-    expect(Object.fromEntries(byOwner)).toEqual({ 'marie.dupont': 24, 'lucas.moreau': 22, 'claire.bernard': 21, 'henri.lefebvre': 23, 'nathalie.petit': 21 });
+    expect(Object.fromEntries(byOwner)).toEqual({ 'marie.dupont': 24, 'lucas.moreau': 24, 'claire.bernard': 21, 'henri.lefebvre': 23, 'nathalie.petit': 21 });
     expect(new Set(seeded.map((c) => c.id)).size).toBe(seeded.length);
     const marie = seeded.filter((c) => c.ownerId === 'marie.dupont' && c.id.includes('-extra-'));
     expect(marie.map((c) => c.id)[0]).toBe('ent-a-marie.dupont-extra-001');

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { convertFile, detectAndInspect } from '../inspect';
 import { validateLheo } from '../lheo/lheo';
 import { validateScolomfr } from '../scolomfr/validate';
+import { parseVcard } from '../vcard/vcard';
 import { xmllintAvailable } from '../scolomfr/xsd';
 import { registerMetadataFormats } from './cli-plugins';
 
@@ -38,5 +39,15 @@ describe('metadata plug-ins of the format registry', () => {
     const j = await convertFile(join(CORPUS, 'scolomfr/records/official_ExempleManuelReferenceScoLOMFRv3-1.xml'), 'schemaorg-jsonld', join(out, 'j.jsonld'));
     expect(JSON.parse(readFileSync(j.output.path, 'utf8'))['@type']).toBe('LearningResource');
     expect(j.output.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('inspect and convert an address book (CSV) to vCard, printing every loss that applied', async () => {
+    const csv = join(out, 'carnet.csv');
+    writeFileSync(csv, '\uFEFFPrénom,Nom,Courriel,Groupes,Profil ENT\r\nInès,Haddad,ines.haddad@ac-paris.fr,Élèves 2nde 3,Élève\r\n');
+    expect(await detectAndInspect(csv)).toMatchObject({ format: 'contacts-csv', valid: true, summary: { contacts: 1 } });
+    const r = await convertFile(csv, 'vcard', join(out, 'carnet.vcf'));
+    expect(r).toMatchObject({ from: 'contacts-csv', to: 'vcard' });
+    expect(r.losses).toEqual([expect.stringContaining('(Profil ENT)'), expect.stringContaining('(Inès Haddad : Élèves 2nde 3)')]);
+    expect(parseVcard(readFileSync(r.output.path, 'utf8')).map((c) => c.fn)).toEqual(['Inès Haddad']);
   });
 });

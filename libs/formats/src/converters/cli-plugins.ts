@@ -19,6 +19,8 @@ import type { Finding } from '../scolomfr/findings';
 import { crosswalkScolomfrToSchemaOrg } from '../schemaorg/to-schemaorg';
 import { schemaOrgToScolomfr } from '../schemaorg/from-schemaorg';
 import { readLrmi } from '../schemaorg/lrmi';
+import { CONTACT_COLUMNS, contactsCsvToVcards, parseCsv } from '../vcard/contacts-csv';
+import { DESCRIPTORS } from './descriptors';
 
 const MAX = 64 * 1024 * 1024;
 const asInspect = (f: Finding[]): InspectFinding[] => f.map((x) => ({ severity: x.severity, code: x.code, message: x.message, ...(x.path ? { path: x.path } : {}) }));
@@ -103,6 +105,27 @@ export const schemaOrgInspector: FormatInspector = {
   },
 };
 
+const normHeader = (h: string) => h.normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim().toLowerCase();
+const CONTACT_HEADERS = new Set(Object.values(CONTACT_COLUMNS).map(normHeader));
+
+/** An address book as webmails export it: a CSV whose header names at least two `contacts-csv` columns. */
+export const contactsCsvInspector: FormatInspector = {
+  name: 'contacts-csv',
+  formats: ['contacts-csv'],
+  detect: ({ isDirectory, head }) => {
+    if (isDirectory) return false;
+    const first = head.toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
+    return first.split(',').filter((h) => CONTACT_HEADERS.has(normHeader(h.replace(/^"|"$/g, '')))).length >= 2;
+  },
+  async inspect(path) {
+    const text = (await readBounded(path)).toString('utf8');
+    const rows = parseCsv(text);
+    const r = contactsCsvToVcards(text);
+    const lost = r.losses.map((l) => ({ severity: 'info' as const, code: l.code, message: `${l.details.join(' ; ')}` }));
+    return report(path, 'contacts-csv', undefined, { rows: rows.length - 1, contacts: r.contacts.length, columns: rows[0] }, { reader: 'contactsCsvToVcards' }, lost);
+  },
+};
+
 /** Writes `data` to `outPath` atomically; size and SHA-256. */
 async function writeOut(outPath: string, data: Buffer): Promise<ConversionResult['output']> {
   const tmp = join(dirname(outPath), `.${basename(outPath)}.partial-${process.pid}`);
@@ -124,6 +147,11 @@ const conversion = (from: string[], to: string, description: string, run: (input
 const lossSentences = (losses: { message: string; details?: string[] }[]) => losses.map((l) => `${l.message}${l.details?.length ? ` (${l.details.join(' ; ')})` : ''}`);
 
 export const METADATA_FILE_CONVERSIONS: readonly FormatConversion[] = [
+  conversion(['contacts-csv'], 'vcard', 'Carnet d\u2019adresses (CSV) → vCard 4.0 (RFC 6350)', async (x) => {
+    const r = contactsCsvToVcards(x);
+    const messages = new Map(DESCRIPTORS.contactsCsvToVcard.losses.map((l) => [l.code, l.message]));
+    return { out: Buffer.from(r.vcf, 'utf8'), losses: lossSentences(r.losses.map((l) => ({ message: messages.get(l.code) ?? l.code, details: l.details }))), fromFormat: 'contacts-csv' };
+  }),
   conversion(['lheo-2.2'], 'lheo-2.3', 'LHÉO 2.2 → LHÉO 2.3 (change list 2.3)', async (x) => {
     const r = upgradeLheo22to23(x);
     return { out: Buffer.from(r.xml), losses: [], fromFormat: 'lheo-2.2' };
@@ -153,7 +181,7 @@ export const METADATA_FILE_CONVERSIONS: readonly FormatConversion[] = [
   }),
 ];
 
-export const METADATA_INSPECTORS: readonly FormatInspector[] = [scolomfrInspector, lheoInspector, schemaOrgInspector];
+export const METADATA_INSPECTORS: readonly FormatInspector[] = [scolomfrInspector, lheoInspector, schemaOrgInspector, contactsCsvInspector];
 
 let registered = false;
 

@@ -8,6 +8,7 @@ import { writeCommonCartridge } from '../commoncartridge/cc-writer';
 import { writeICalendar } from '../icalendar/icalendar';
 import { validateLheo } from '../lheo/lheo';
 import { writeMbox } from '../mbox/mbox';
+import { parseVcard } from '../vcard/vcard';
 import { xmllintAvailable } from '../scolomfr/xsd';
 import { openZipSafely } from '../zip/safe-zip';
 import { descriptorsOf, EXECUTABLE_CONVERTERS, findExecutableConverter } from './converters';
@@ -41,6 +42,7 @@ describe('executable converters', () => {
       'imscc-1.3-to-imscc-1.1',
       'mbox-to-eml',
       'eml-to-mbox',
+      'contacts-csv-to-vcard',
       'lheo-2.2-to-lheo-2.3',
       'lheo-2.3-to-lheo-2.2',
       'ical-to-imscc-1.3',
@@ -48,6 +50,22 @@ describe('executable converters', () => {
       'schemaorg-jsonld-to-scolomfr-3.1',
     ]);
     expect(new Set(EXECUTABLE_CONVERTERS.map((c) => c.descriptor.id)).size).toBe(EXECUTABLE_CONVERTERS.length);
+  });
+
+  it('contacts-csv → vcard: every contact as vCard 4.0, the losses that applied among those announced', async () => {
+    const csv = 'Prénom,Nom,Courriel,Groupes,Profil ENT\r\nInès,Haddad,ines.haddad@ac-paris.fr,Élèves,Élève\r\nLucas,Moreau,lucas.moreau@ac-paris.fr,,\r\n';
+    const r = await run('contacts-csv-to-vcard', Readable.from([Buffer.from(csv, 'utf8')]));
+    expect(r.mediaType).toBe('text/vcard');
+    expect(r.extension).toBe('.vcf');
+    const cards = parseVcard((await bytes(r)).toString('utf8'));
+    expect(cards.map((c) => c.fn)).toEqual(['Inès Haddad', 'Lucas Moreau']);
+    expect(r.losses.map((l) => [l.code, l.details])).toEqual([
+      ['CONTACTS_ENT_FIELDS_DROPPED', ['Profil ENT']],
+      ['CONTACTS_GROUPS_AS_CATEGORIES', ['Inès Haddad : Élèves']],
+    ]);
+    const announced = findExecutableConverter('contacts-csv-to-vcard')!.descriptor.losses.map((l) => l.code);
+    expect(announced).toEqual(expect.arrayContaining(r.losses.map((l) => l.code)));
+    await expect(run('contacts-csv-to-vcard', Buffer.from('%PDF-1.4 not a csv'))).rejects.toThrow(/not an address book/);
   });
 
   it('imscc-1.1 → imscc-1.3 (real Canvas 1.1 cartridge, streamed in and out)', async () => {

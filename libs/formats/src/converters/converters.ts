@@ -18,6 +18,8 @@ import { OTHER_RESOURCES_TITLE, writeCommonCartridge } from '../commoncartridge/
 import { readCommonCartridge } from '../commoncartridge/cc-read';
 import { cahierToCcWebContent } from '../icalendar/cahier';
 import { downgradeLheo23to22, LHEO_MEDIA_TYPE, upgradeLheo22to23 } from '../lheo/lheo';
+import { contactsCsvToVcards } from '../vcard/contacts-csv';
+import { VCARD_MEDIA_TYPE } from '../vcard/vcard';
 import { asRfc5322Message, emlFileName, emlToMbox, mboxEntry, splitMboxStream } from '../mbox/eml';
 import { MBOX_MEDIA_TYPE } from '../mbox/mbox';
 import { readScolomfr } from '../scolomfr/reader';
@@ -171,6 +173,22 @@ async function readHead(path: string): Promise<Buffer> {
   }
 }
 
+/** An address book (webmail CSV export) → vCard 4.0, reporting what vCard does not hold. */
+const contactsCsvToVcard: ExecutableConverter = {
+  descriptor: DESCRIPTORS.contactsCsvToVcard,
+  async run(input, opts) {
+    const csv = await readAll(input, opts?.maxInputBytes);
+    const { vcf, contacts, losses } = contactsCsvToVcards(csv);
+    return {
+      output: Buffer.from(vcf, 'utf8'),
+      mediaType: VCARD_MEDIA_TYPE,
+      extension: '.vcf',
+      losses: applied(DESCRIPTORS.contactsCsvToVcard, losses),
+      notes: [`${contacts.length} contact(s)`],
+    };
+  },
+};
+
 function lheo(descriptor: ConverterDescriptor, direction: 'up' | 'down'): ExecutableConverter {
   return {
     descriptor,
@@ -237,6 +255,7 @@ export const EXECUTABLE_CONVERTERS: readonly ExecutableConverter[] = Object.free
   commonCartridge(DESCRIPTORS.imscc13To11, '1.1'),
   mboxToEmlConverter,
   emlToMboxConverter,
+  contactsCsvToVcard,
   lheo(DESCRIPTORS.lheo22To23, 'up'),
   lheo(DESCRIPTORS.lheo23To22, 'down'),
   icalToImscc13,

@@ -53,6 +53,30 @@ export const CC_MOODLE_SECTION_TITLES: ConverterLoss = {
     'Si votre nouvel ENT importe les cours dans Moodle : le titre de chaque section y devient le texte de présentation de la section, qui reçoit un nom par défaut (« Section 1 »…).',
 };
 
+/** What an address book loses on its way to vCard 4.0 (contacts-csv-to-vcard). */
+export const CONTACTS_ENT_FIELDS_DROPPED: ConverterLoss = {
+  code: 'CONTACTS_ENT_FIELDS_DROPPED',
+  message:
+    'Les informations propres à l\u2019annuaire de votre ENT (profil, classes, identifiant ENT…) ne sont pas reprises dans votre carnet d\u2019adresses : le format vCard n\u2019a pas de champ pour elles.',
+};
+
+export const CONTACTS_GROUPS_AS_CATEGORIES: ConverterLoss = {
+  code: 'CONTACTS_GROUPS_AS_CATEGORIES',
+  message:
+    'Vos groupes de contacts deviennent des catégories attachées à chaque contact : votre nouvelle messagerie les présentera comme des étiquettes ou des groupes, selon ce qu\u2019elle sait faire.',
+};
+
+export const CONTACTS_LISTS_AS_GROUP_CARDS: ConverterLoss = {
+  code: 'CONTACTS_LISTS_AS_GROUP_CARDS',
+  message:
+    'Vos listes de diffusion deviennent des fiches de groupe vCard avec l\u2019adresse de chaque membre ; certaines messageries n\u2019importent pas ces fiches, et les membres qui n\u2019avaient pas d\u2019adresse électronique ne sont pas repris.',
+};
+
+export const CONTACTS_EMPTY_ROWS_SKIPPED: ConverterLoss = {
+  code: 'CONTACTS_EMPTY_ROWS_SKIPPED',
+  message: 'Les lignes du carnet d\u2019adresses sans nom, organisation ni adresse électronique ne sont pas reprises.',
+};
+
 export const DESCRIPTORS = {
   imscc11To13: descriptor('imscc-1.1', 'imscc-1.3', 1),
   imscc13To11: descriptor('imscc-1.3', 'imscc-1.1', 2, [
@@ -66,6 +90,12 @@ export const DESCRIPTORS = {
   ]),
   mboxToEml: descriptor('mbox', 'eml', 1),
   emlToMbox: descriptor('eml', 'mbox', 1),
+  contactsCsvToVcard: descriptor('contacts-csv', 'vcard', 1, [
+    CONTACTS_ENT_FIELDS_DROPPED,
+    CONTACTS_GROUPS_AS_CATEGORIES,
+    CONTACTS_LISTS_AS_GROUP_CARDS,
+    CONTACTS_EMPTY_ROWS_SKIPPED,
+  ]),
   lheo22To23: descriptor('lheo-2.2', 'lheo-2.3', 1),
   lheo23To22: descriptor('lheo-2.3', 'lheo-2.2', 2, [LHEO_DOWNGRADE_LOSS]),
   icalToImscc13: descriptor('ical', 'imscc-1.3', 5, [ICAL_TO_CC_LOSS]),
