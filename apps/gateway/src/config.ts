@@ -142,6 +142,7 @@ export class GatewayEnv {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
   // The ENT embeds or deep-links the pages (issue 15): origins allowed to frame them, and « Retour à mon ENT ».
   @IsOptional() @IsString() UI_FRAME_ANCESTORS?: string;
+  @IsOptional() @IsString() CSRF_TRUSTED_ORIGINS?: string;
   @IsOptional() @IsUrl(URL_OPTS, { message: 'ENT_RETURN_URL must be an absolute http(s) URL of the ENT portal' }) ENT_RETURN_URL?: string;
   // Who may start a transfer: a past attachment still counts this many days after its end date.
   @Transform(int) @IsInt() @Min(0) @Max(366) DEPARTURE_HISTORY_GRACE_DAYS = 120;
@@ -194,6 +195,11 @@ export interface GatewayConfig {
    * when its origin is in returnOrigins (the framing origins and the return URL's origin).
    */
   embedding: { frameAncestors: string[]; returnUrl?: string; returnOrigins: string[] };
+  /**
+   * Origins besides the gateway's own whose state-changing requests carrying the teacher's cookies
+   * are accepted (CSRF_TRUSTED_ORIGINS; default none): everything else cross-site is refused (infra/cross-site.ts).
+   */
+  csrfTrustedOrigins: string[];
   /** Who may start a transfer (access-policy.ts, departureSchool). */
   departure: { historyGraceMs: number };
   /**
@@ -287,6 +293,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   if (badCidrs.length) throw new ConfigError([`OUTBOUND_ALLOWED_CIDRS: ${badCidrs.join(', ')} is not a CIDR range such as 127.0.0.1/32 or fd00::/8`]);
   const frameAncestors = parseOriginList('UI_FRAME_ANCESTORS', e.UI_FRAME_ANCESTORS);
   if (frameAncestors.problems.length) throw new ConfigError(frameAncestors.problems);
+  const csrfTrusted = parseOriginList('CSRF_TRUSTED_ORIGINS', e.CSRF_TRUSTED_ORIGINS);
+  if (csrfTrusted.problems.length) throw new ConfigError(csrfTrusted.problems);
   const returnOrigins = [...new Set([...frameAncestors.origins, ...(e.ENT_RETURN_URL ? [new URL(e.ENT_RETURN_URL).origin] : [])])];
   const publicUrl = (e.GATEWAY_PUBLIC_URL ?? `http://${e.GATEWAY_HOST}:${e.GATEWAY_PORT}`).replace(/\/+$/, '');
   return {
@@ -327,6 +335,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     },
     arrival: { ownerWaitSeconds: e.ARRIVAL_OWNER_WAIT_SECONDS, retentionSeconds: e.ARRIVAL_RETENTION_SECONDS },
     dataCopy: { retentionSeconds: e.DATA_COPY_RETENTION_SECONDS },
+    csrfTrustedOrigins: csrfTrusted.origins,
     embedding: { frameAncestors: frameAncestors.origins, returnUrl: e.ENT_RETURN_URL ? new URL(e.ENT_RETURN_URL).href : undefined, returnOrigins },
     departure: { historyGraceMs: e.DEPARTURE_HISTORY_GRACE_DAYS * 86_400_000 },
     jobs: {

@@ -51,9 +51,16 @@ function statusPhrase(status: number): string {
  * Maps every error to RFC 9457 problem+json. Unknown errors become a 500 with
  * the request id, logged once with their stack; no internal detail leaks.
  */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_S = 5;
+
+/** Turns an error the app knows (e.g. the database being unreachable) into a problem; undefined = not mine. */
+export type ProblemMapper = (exception: unknown) => ProblemError | undefined;
+
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
+
+  constructor(private readonly mappers: readonly ProblemMapper[] = []) {}
 
   catch(exception: unknown, host: ArgumentsHost) {
     const ctx = host.switchToHttp();
@@ -64,11 +71,17 @@ export class ProblemFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    // A failover lasts seconds: tell the caller when to come back.
+    if (problem.type === PROBLEM_TYPES.serviceUnavailable) res.setHeader('Retry-After', String(SERVICE_UNAVAILABLE_RETRY_AFTER_S));
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
   toProblem(exception: unknown, req: Request & { id?: string }): ProblemDetails {
     const base = { instance: req.originalUrl?.split('?')[0], requestId: req.id ? String(req.id) : undefined };
+    for (const map of this.mappers) {
+      const mapped = map(exception);
+      if (mapped) exception = mapped;
+    }
     if (exception instanceof ProblemError) {
       return { type: exception.type, title: exception.title, status: exception.status, detail: exception.detail, ...base, ...exception.extra };
     }

@@ -13,6 +13,8 @@ export const PROBLEM_TYPES = {
   unknownPeer: 'urn:ent-portability:problem:unknown-peer',
   forbidden: 'urn:ent-portability:problem:forbidden',
   /** The signed-in account's national profile is not admitted to the transfer service (PORTABILITY_PROFILES). */
+  /** A state-changing teacher request sent by a browser from another site (Origin / Sec-Fetch-Site). */
+  crossSiteRequest: 'urn:ent-portability:problem:cross-site-request',
   profileNotAllowed: 'urn:ent-portability:problem:profile-not-allowed',
   notFound: 'urn:ent-portability:problem:not-found',
   conflict: 'urn:ent-portability:problem:conflict',
@@ -20,11 +22,15 @@ export const PROBLEM_TYPES = {
   invalidSignature: 'urn:ent-portability:problem:invalid-signature',
   peerUnavailable: 'urn:ent-portability:problem:peer-unavailable',
   unknownArrival: 'urn:ent-portability:problem:unknown-arrival',
+  /** The offer's departure UAI is not one the calling peer serves (the arrival's peer registry). */
+  unknownDeparture: 'urn:ent-portability:problem:unknown-departure',
   rateLimited: 'urn:ent-portability:problem:rate-limited',
   /** The arrival has no room for the delivery now (413): the departure pauses, it does not retry. */
   destinationFull: 'urn:ent-portability:problem:destination-full',
   /** Connector: the ENT has no account for this user (yet); the gateway waits for it, it does not fail. */
   unknownUser: 'urn:ent-portability:problem:unknown-user',
+  /** The callee cannot reach its own database now (failover): nothing was recorded, retry later. */
+  serviceUnavailable: 'urn:ent-portability:problem:service-unavailable',
   internal: 'urn:ent-portability:problem:internal',
 } as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[keyof typeof PROBLEM_TYPES];
@@ -68,6 +74,8 @@ export const PROBLEM_CATALOGUE: readonly ProblemTypeDescription[] = [
     meaning: 'The token\'s `client_id` is not in the callee\'s peer registry.', callerAction: 'Configuration: both ENTs must register each other.' },
   { type: PROBLEM_TYPES.forbidden, statuses: [403], scope: 'both', reaction: 'final',
     meaning: 'The caller may not do this, e.g. an offer whose `departure.entId` is not the caller.', callerAction: 'Final.' },
+  { type: PROBLEM_TYPES.crossSiteRequest, statuses: [403], scope: 'teacher', reaction: 'final',
+    meaning: 'A state-changing request carrying the browser\'s cookies came from another site: its `Origin` is not the gateway\'s (nor one of `CSRF_TRUSTED_ORIGINS`), or `Sec-Fetch-Site` says `same-site`/`cross-site`. Nothing was changed.', callerAction: 'Final: act from the gateway\'s own pages.' },
   { type: PROBLEM_TYPES.profileNotAllowed, statuses: [403], scope: 'teacher', reaction: 'final',
     meaning: 'The signed-in account\'s national profile is not admitted to the transfer service.', callerAction: 'Final (a French explanation is in `detail`).' },
   { type: PROBLEM_TYPES.notFound, statuses: [404], scope: 'both', reaction: 'final',
@@ -82,12 +90,16 @@ export const PROBLEM_CATALOGUE: readonly ProblemTypeDescription[] = [
     meaning: 'The callee needed a third party and could not reach it: the signer\'s discovery document or JWKS (503, nothing recorded), the IdP, or (teacher API) the other ENT.', callerAction: 'Retry later with exponential backoff.' },
   { type: PROBLEM_TYPES.unknownArrival, statuses: [422], scope: 'both', reaction: 'final',
     meaning: 'The offer\'s arrival UAI is not served by the callee (or, teacher API, by any registered peer).', callerAction: 'Final: route by the peer registry\'s UAIs.' },
+  { type: PROBLEM_TYPES.unknownDeparture, statuses: [422], scope: 'peer', reaction: 'final',
+    meaning: 'The offer\'s `departure.uai` is not among the UAIs the callee\'s peer registry lists for the caller: a peer speaks for its own schools only (a school the caller\'s discovery document lists does not count until the arrival\'s operator registers it). Nothing was recorded.', callerAction: 'Final: send the teacher\'s school; ask the arrival\'s operator to register a school you serve and it does not list.' },
   { type: PROBLEM_TYPES.rateLimited, statuses: [429], scope: 'both', reaction: 'retry-after',
     meaning: 'Too many requests from this client address.', callerAction: 'Come back after `Retry-After` seconds; it does not count as a failed attempt.' },
   { type: PROBLEM_TYPES.destinationFull, statuses: [413], scope: 'both', reaction: 'pause',
     meaning: 'The arrival cannot hold this delivery now (storage quota); nothing was recorded.', callerAction: 'Pause the transfer (no automatic retry) and deliver the same manifest again when the teacher resumes.' },
   { type: PROBLEM_TYPES.unknownUser, statuses: [404], scope: 'connector', reaction: 'pause',
     meaning: 'Connector contract: the ENT has no account for this user yet (a teacher who moves over the summer).', callerAction: 'Not final: the gateway keeps the item and imports it once the ENT reports the account (connector event) or on a later attempt.' },
+  { type: PROBLEM_TYPES.serviceUnavailable, statuses: [503], scope: 'both', reaction: 'retry-with-backoff',
+    meaning: 'The callee cannot reach its own database now (a failover, a restart): the request was not recorded, or its transaction was rolled back. Carries `Retry-After`.', callerAction: 'Retry later with exponential backoff; every peer operation is idempotent, so resend the same request.' },
   { type: PROBLEM_TYPES.internal, statuses: [500], scope: 'both', reaction: 'retry-with-backoff',
     meaning: 'A fault of the answering gateway, and nothing else; `requestId` correlates with its logs.', callerAction: 'Retry with exponential backoff, a bounded number of times.' },
 ];

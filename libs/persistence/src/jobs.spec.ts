@@ -1,4 +1,4 @@
-import { openDatabase, Database } from './database';
+import { openDatabase, Database, DatabaseUnavailableError, isDatabaseUnavailable } from './database';
 import { migrate } from './migrations';
 import { enqueueJob, JobWorker, PermanentJobError, RetryLaterError } from './jobs';
 
@@ -225,5 +225,121 @@ describe('job queue (PGlite)', () => {
     await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE attempts = 1 AND state = 'PENDING'`)).rowCount === 1);
     const row = (await db.query<{ run_at: Date }>(`SELECT run_at FROM jobs WHERE dedupe_key = 'flaky-1'`)).rows[0];
     expect(new Date(row.run_at).getTime()).toBeGreaterThanOrEqual(now.getTime() + 60_000);
+  });
+
+  describe('when the database goes away (issue 14, finding 4)', () => {
+    /** The same database, but every statement fails as a cut connection while `down` is set. */
+    function failingOver(real: Database) {
+      const state = { down: false, refused: 0 };
+      const guard = () => {
+        if (state.down) {
+          state.refused++;
+          throw new DatabaseUnavailableError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+        }
+      };
+      const db: Database = {
+        kind: real.kind,
+        query: async (sql, params) => {
+          guard();
+          return real.query(sql, params);
+        },
+        transaction: async (fn) => {
+          guard();
+          return real.transaction(fn);
+        },
+        close: () => real.close(),
+      };
+      return { db, state };
+    }
+
+    it('waits while claiming fails, without reporting job failures, and resumes when it is back', async () => {
+      const { db: flaky, state } = failingOver(db);
+      await db.transaction((tx) => enqueueJob(tx, 'k', {}, { key: 'after-outage' }));
+      const failures: unknown[] = [];
+      let unavailable = 0;
+      state.down = true;
+      worker = new JobWorker(flaky, { pollIntervalMs: 10, onError: (_j, e) => failures.push(e), onDatabaseUnavailable: () => unavailable++ });
+      let ran = 0;
+      worker.register('k', async () => {
+        ran++;
+      });
+      worker.start();
+      await waitFor(async () => state.refused >= 3);
+      expect(ran).toBe(0);
+      state.down = false;
+      await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE state = 'DONE'`)).rowCount === 1);
+      expect(ran).toBe(1);
+      expect(failures).toEqual([]);
+      expect(unavailable).toBeGreaterThanOrEqual(3);
+    });
+
+    it('puts a job whose handler met the outage back in the queue without spending an attempt', async () => {
+      const { db: flaky, state } = failingOver(db);
+      await db.transaction((tx) => enqueueJob(tx, 'k', {}, { key: 'one-attempt', maxAttempts: 1 }));
+      const gaveUp: string[] = [];
+      worker = new JobWorker(flaky, { pollIntervalMs: 10, backoffBaseMs: 10 });
+      let calls = 0;
+      worker.register(
+        'k',
+        async () => {
+          calls++;
+          // The handler's own statements fail: the database is away for its first two runs.
+          if (calls <= 2) throw new DatabaseUnavailableError(new Error('Connection terminated unexpectedly'));
+        },
+        async (_job, error) => {
+          gaveUp.push(error);
+        },
+      );
+      worker.start();
+      await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE state = 'DONE'`)).rowCount === 1);
+      expect(calls).toBe(3);
+      expect(gaveUp).toEqual([]);
+      expect((await db.query<{ attempts: number }>('SELECT attempts FROM jobs')).rows[0].attempts).toBe(1);
+      expect(state.refused).toBe(0);
+    });
+
+    it('records the outcome of a job that finished during the outage once the database is back, never rejecting', async () => {
+      const { db: flaky, state } = failingOver(db);
+      await db.transaction((tx) => enqueueJob(tx, 'k', {}, { key: 'finish-in-outage' }));
+      const unhandled: unknown[] = [];
+      const onUnhandled = (e: unknown) => unhandled.push(e);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        worker = new JobWorker(flaky, { pollIntervalMs: 10, leaseMs: 60_000 });
+        let calls = 0;
+        worker.register('k', async () => {
+          calls++;
+          state.down = true; // the server stops while the handler works: DONE cannot be written now
+        });
+        worker.start();
+        await waitFor(async () => state.refused >= 3);
+        expect((await db.query<{ state: string }>('SELECT state FROM jobs')).rows[0].state).toBe('RUNNING');
+        state.down = false;
+        await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE state = 'DONE'`)).rowCount === 1);
+        expect(calls).toBe(1);
+        expect(unhandled).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
+
+    it('tells an unreachable server from a wrong statement', () => {
+      const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+      for (const e of [
+        pgError('ECONNREFUSED'),
+        pgError('57P01', 'terminating connection due to administrator command'),
+        pgError('57P03', 'the database system is starting up'),
+        pgError('08006'),
+        new Error('Connection terminated unexpectedly'),
+        new Error('timeout exceeded when trying to connect'),
+        new DatabaseUnavailableError(new Error('x')),
+        new Error('wrapped', { cause: pgError('ECONNRESET') }),
+      ]) {
+        expect(isDatabaseUnavailable(e)).toBe(true);
+      }
+      for (const e of [pgError('23505', 'duplicate key'), pgError('42P01', 'relation does not exist'), new Error('boom'), undefined, 'text']) {
+        expect(isDatabaseUnavailable(e)).toBe(false);
+      }
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Database, Queryable } from './database';
+import { Database, isDatabaseUnavailable, Queryable } from './database';
 
 export interface JobRow<P = Record<string, unknown>> {
   id: number;
@@ -88,6 +88,12 @@ export interface JobWorkerOptions {
   maxAttempts?: number;
   onError?: (job: JobRow, err: unknown, final: boolean) => void;
   /**
+   * The database could not be reached (claiming, or recording a job's outcome): the worker waits
+   * and tries again with backoff (from `pollIntervalMs` up to `backoffMaxMs`, at most 5 s), never
+   * counting it as an attempt of the job. Default: nothing.
+   */
+  onDatabaseUnavailable?: (err: unknown) => void;
+  /**
    * Domain time (ADR 011): when a job is due (`run_at`) and when a retry comes back. Leases stay
    * on the database's own now(): they guard against dead processes, which is real time.
    */
@@ -107,7 +113,11 @@ export class JobWorker {
   private readonly runningByKind = new Map<string, number>();
   private stopped = true;
   private wakeRequested = false;
-  private readonly opts: Required<Omit<JobWorkerOptions, 'onError'>> & Pick<JobWorkerOptions, 'onError'>;
+  private readonly opts: Required<Omit<JobWorkerOptions, 'onError' | 'onDatabaseUnavailable'>> & Pick<JobWorkerOptions, 'onError' | 'onDatabaseUnavailable'>;
+  /** Consecutive claims that met an unreachable database (0 = healthy): the next poll backs off. */
+  private unavailableStreak = 0;
+  /** Claims made by this worker: each claim locks its job with its own token. */
+  private claims = 0;
   private readonly now: () => Date;
 
   private get running(): number {
@@ -130,6 +140,7 @@ export class JobWorker {
       backoffMaxMs: options.backoffMaxMs ?? 5 * 60_000,
       maxAttempts: options.maxAttempts ?? 10,
       onError: options.onError,
+      onDatabaseUnavailable: options.onDatabaseUnavailable,
       now: options.now ?? (() => new Date()),
     };
     this.now = this.opts.now;
@@ -170,18 +181,54 @@ export class JobWorker {
       while (!this.stopped) {
         const kinds = this.kindsWithFreeSlots();
         if (kinds.length === 0) break;
-        const job = await this.claim(kinds);
+        const token = `${this.workerId}#${++this.claims}`;
+        const job = await this.claim(kinds, token);
         if (!job) break;
         this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 0) + 1);
-        void this.run(job).finally(() => {
+        this.unavailableStreak = 0;
+        // run() never rejects (its outcome is recorded, or retried until it can be).
+        void this.run(job, token).finally(() => {
           this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 1) - 1);
           this.schedule(0);
         });
       }
     } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        this.unavailableStreak++;
+        this.opts.onDatabaseUnavailable?.(err);
+        this.schedule(this.unavailableDelay());
+        return;
+      }
       this.opts.onError?.({ id: -1, kind: 'claim', dedupe_key: '', payload: {}, attempts: 0, max_attempts: 0 }, err, false);
     }
     this.schedule(this.wakeRequested ? 0 : this.opts.pollIntervalMs);
+  }
+
+  /** Next poll while the database is unreachable: doubling from the poll interval, at most 5 s. */
+  private unavailableDelay(): number {
+    const ceiling = Math.min(this.opts.backoffMaxMs, 5_000);
+    return Math.min(ceiling, Math.max(this.opts.pollIntervalMs, 100) * 2 ** Math.min(this.unavailableStreak - 1, 10));
+  }
+
+  /**
+   * Records a job's outcome; while the database is unreachable, tries again with backoff (the
+   * job keeps its slot here, and its lease lapses so that another replica may take it over if
+   * this process dies meanwhile). Gives up only when the worker stops: the lease then hands the
+   * job to the next worker.
+   */
+  private async record(write: () => Promise<unknown>): Promise<boolean> {
+    for (let streak = 1; ; streak++) {
+      try {
+        await write();
+        return true;
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) throw err;
+        this.opts.onDatabaseUnavailable?.(err);
+        if (this.stopped) return false;
+        const delay = Math.min(Math.min(this.opts.backoffMaxMs, 5_000), Math.max(this.opts.pollIntervalMs, 100) * 2 ** Math.min(streak - 1, 10));
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   /** Slots this worker has per kind; read by the operator view and the tests. */
@@ -199,7 +246,7 @@ export class JobWorker {
    * claiming at the same instant can each see the same count, so the group limit may be passed
    * by at most one job per worker: a bound on a peer's share, not a lock.
    */
-  private async claim(kinds: string[]): Promise<JobRow | undefined> {
+  private async claim(kinds: string[], token: string): Promise<JobRow | undefined> {
     const r = await this.db.query<JobRow>(
       `UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, locked_by = $1,
               locked_until = now() + ($2::int * interval '1 millisecond'), updated_at = now()
@@ -214,58 +261,93 @@ export class JobWorker {
          LIMIT 1
          FOR UPDATE SKIP LOCKED)
        RETURNING id, kind, dedupe_key, payload, attempts, max_attempts`,
-      [this.workerId, this.opts.leaseMs, kinds, this.opts.groupLimit, this.now().toISOString()],
+      [token, this.opts.leaseMs, kinds, this.opts.groupLimit, this.now().toISOString()],
     );
     return r.rows[0];
   }
 
-  private async run(job: JobRow): Promise<void> {
+  private async run(job: JobRow, token: string): Promise<void> {
+    try {
+      await this.runAndRecord(job, token);
+    } catch (err) {
+      // Only a statement that is itself wrong gets here (never the database's absence): the
+      // lease hands the job to the next claim.
+      this.opts.onError?.(job, err, false);
+    }
+  }
+
+  /**
+   * `token` is the claim's own lock (`locked_by`): outcome writes match that claim, not only this
+   * worker, so a write retried after an outage can never settle a later claim of the same job.
+   */
+  private async runAndRecord(job: JobRow, token: string): Promise<void> {
     const handler = this.handlers.get(job.kind)!;
     const heartbeat = setInterval(() => {
       void this.db
         .query(
           `UPDATE jobs SET locked_until = now() + ($3::int * interval '1 millisecond') WHERE id = $1 AND locked_by = $2 AND state = 'RUNNING'`,
-          [job.id, this.workerId, this.opts.leaseMs],
+          [job.id, token, this.opts.leaseMs],
         )
         .catch(() => undefined);
     }, Math.max(50, Math.floor(this.opts.leaseMs / 3)));
+    let outcome: unknown = undefined;
+    let failed = false;
     try {
       await handler.handle(job);
-      await this.db.query(
-        `UPDATE jobs SET state = 'DONE', locked_by = NULL, locked_until = NULL, last_error = NULL, completed_by = $2, updated_at = now()
-         WHERE id = $1 AND locked_by = $2`,
-        [job.id, this.workerId],
-      );
     } catch (err) {
-      if (err instanceof RetryLaterError) {
-        // Spread the returns over 25% of the wait so that jobs refused together do not come back together.
-        const delay = Math.round(err.delayMs * (1 + Math.random() * 0.25));
-        await this.db.query(
+      failed = true;
+      outcome = err;
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (!failed) {
+      await this.record(() =>
+        this.db.query(
+          `UPDATE jobs SET state = 'DONE', locked_by = NULL, locked_until = NULL, last_error = NULL, completed_by = $3, updated_at = now()
+           WHERE id = $1 AND locked_by = $2`,
+          [job.id, token, this.workerId],
+        ),
+      );
+      return;
+    }
+    const err = outcome;
+    if (err instanceof RetryLaterError || isDatabaseUnavailable(err)) {
+      // Not the job's fault: back in the queue without spending an attempt. A database that went
+      // away under the handler comes back soon; its transaction was rolled back and the handler
+      // is idempotent, so running it again duplicates nothing.
+      const retry = err instanceof RetryLaterError ? err : undefined;
+      if (!retry) this.opts.onDatabaseUnavailable?.(err);
+      const wait = retry?.delayMs ?? this.opts.backoffBaseMs;
+      // Spread the returns over 25% of the wait so that jobs refused together do not come back together.
+      const delay = Math.round(wait * (1 + Math.random() * 0.25));
+      const message = retry ? retry.message : 'database unavailable';
+      await this.record(() =>
+        this.db.query(
           `UPDATE jobs SET state = 'PENDING', attempts = attempts - 1, locked_by = NULL, locked_until = NULL, last_error = $3,
                   run_at = $4::timestamptz + ($5::int * interval '1 millisecond'), updated_at = now()
            WHERE id = $1 AND locked_by = $2`,
-          [job.id, this.workerId, err.message.slice(0, 2000), this.now().toISOString(), delay],
-        );
-        return;
-      }
-      const permanent = err instanceof PermanentJobError;
-      const final = permanent || job.attempts >= (job.max_attempts ?? this.opts.maxAttempts);
-      const message = err instanceof Error ? err.message : String(err);
-      // Exponential backoff with full jitter (a random wait up to the ceiling), at least the base.
-      const ceiling = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (job.attempts - 1));
-      const delay = Math.max(this.opts.backoffBaseMs, Math.round(Math.random() * ceiling));
-      await this.db.query(
+          [job.id, token, message.slice(0, 2000), this.now().toISOString(), delay],
+        ),
+      );
+      return;
+    }
+    const permanent = err instanceof PermanentJobError;
+    const final = permanent || job.attempts >= (job.max_attempts ?? this.opts.maxAttempts);
+    const message = err instanceof Error ? err.message : String(err);
+    // Exponential backoff with full jitter (a random wait up to the ceiling), at least the base.
+    const ceiling = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (job.attempts - 1));
+    const delay = Math.max(this.opts.backoffBaseMs, Math.round(Math.random() * ceiling));
+    const recorded = await this.record(() =>
+      this.db.query(
         `UPDATE jobs SET state = $3, locked_by = NULL, locked_until = NULL, last_error = $4,
                 run_at = $5::timestamptz + ($6::int * interval '1 millisecond'), updated_at = now()
          WHERE id = $1 AND locked_by = $2`,
-        [job.id, this.workerId, final ? 'FAILED' : 'PENDING', message.slice(0, 2000), this.now().toISOString(), delay],
-      );
-      this.opts.onError?.(job, err, final);
-      if (final && handler.giveUp) {
-        await handler.giveUp(job, message, err).catch((e) => this.opts.onError?.(job, e, true));
-      }
-    } finally {
-      clearInterval(heartbeat);
+        [job.id, token, final ? 'FAILED' : 'PENDING', message.slice(0, 2000), this.now().toISOString(), delay],
+      ),
+    );
+    this.opts.onError?.(job, err, final);
+    if (recorded && final && handler.giveUp) {
+      await this.record(() => handler.giveUp!(job, message, err)).catch((e) => this.opts.onError?.(job, e, true));
     }
   }
 }

@@ -86,7 +86,7 @@ export class PeerController {
   @ApiResponse(PROBLEMS[0]) @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2])
   @ApiResponse(problem(409, 'conflict: the offer id was already used for a different offer (the same offer again gets the same answer)'))
   @ApiResponse(problem(413, 'payload-too-large: body over the published limits.maxBodyBytes'))
-  @ApiResponse(problem(422, 'unknown-arrival: arrival.uai is not served by this gateway'))
+  @ApiResponse(problem(422, 'unknown-arrival: arrival.uai is not served by this gateway; unknown-departure: departure.uai is not a school registered for the caller'))
   @ApiResponse(RATE_LIMITED)
   offer(@Req() req: PeerRequest, @Body() offer: Offer): Promise<OfferAnswer> {
     return this.arrival.receiveOffer(req.peer, offer);

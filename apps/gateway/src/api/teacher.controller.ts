@@ -34,6 +34,20 @@ function downloadName(title: string, format: string | null, mediaType: string | 
   return base + ext;
 }
 
+/**
+ * The delivery index comes from another organisation's system and is served as it came (finding 5):
+ * sandboxed, it runs in an opaque origin, so it can neither run a script, submit a form, navigate
+ * (meta refresh included), be framed, nor read or use anything of the gateway's origin; its own
+ * styles and inline images still show.
+ */
+export const DELIVERED_INDEX_HEADERS = {
+  'Content-Security-Policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+} as const;
+
 /** The JSON API behind the teacher transfer UI (session-authenticated; messages in French). */
 @ApiExcludeController()
 @Controller('api')
@@ -148,9 +162,7 @@ export class TeacherController {
   async index(@CurrentUser() user: SessionUser, @Param('id') id: string, @Param('name') name: string, @Res() res: Response) {
     const { stream, mediaType } = await this.arrival.indexFile(user, id, name);
     res.setHeader('Content-Type', mediaType);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    // A page produced from another ENT's data: no script, no external load.
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    for (const [header, value] of Object.entries(DELIVERED_INDEX_HEADERS)) res.setHeader(header, value);
     stream.on('error', () => res.destroy());
     stream.pipe(res);
   }

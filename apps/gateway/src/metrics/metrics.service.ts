@@ -54,6 +54,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly databaseErrors = new Counter({
+    name: 'ent_gateway_database_errors_total',
+    help: 'Database connection errors met by this process (server stopped, failing over, connection cut), by source: idle-connection, checked-out-connection, query.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
   private readonly ownerProofs = new Counter({
     name: 'ent_gateway_owner_proofs_total',
     help: 'Owner proofs met on received offers (ADR 010), by result: VERIFIED, MISSING, or the reason one was refused.',
@@ -131,6 +138,11 @@ export class MetricsService {
 
   jobFailed(kind: string, final: boolean): void {
     this.jobFailures.inc({ kind: labelValue(kind), final: String(final) });
+  }
+
+  /** The database could not be reached (ADR 018): counted, logged, never fatal. */
+  databaseError(source: string): void {
+    this.databaseErrors.inc({ source: labelValue(source) });
   }
 
   /** An offer arrived with a verified owner proof, none, or a refused one (`result` = status or reason code). */

@@ -121,6 +121,13 @@ export class ArrivalService {
     if (offer.departure.entId !== peer.entId) {
       throw new ProblemError(403, PROBLEM_TYPES.forbidden, 'Departure mismatch', `The offer names departure ${offer.departure.entId} but the caller is ${peer.entId}.`);
     }
+    // The teacher is shown where her contents come from: a peer speaks for its own schools only,
+    // as this gateway's registry (PEERS) lists them, never as the peer's discovery claims (finding 7).
+    if (!peer.uais.includes(offer.departure.uai)) {
+      throw new ProblemError(422, PROBLEM_TYPES.unknownDeparture, 'Departure school not served by the caller', `UAI ${offer.departure.uai} is not among the schools registered here for ${peer.entId}.`, {
+        errors: [{ field: 'departure.uai', messages: [`must be one of the UAIs registered for ${peer.entId}`] }],
+      });
+    }
     if (!this.config.uais.includes(offer.arrival.uai)) {
       throw new ProblemError(422, PROBLEM_TYPES.unknownArrival, 'Arrival not served here', `UAI ${offer.arrival.uai} is not served by this gateway.`);
     }
@@ -381,8 +388,12 @@ export class ArrivalService {
     const kept = await this.repo.transaction(async (tx) => {
       const locked = await this.repo.get(tx, p.transferId, ROLE, true);
       const still = await this.repo.item(tx, p.transferId, ROLE, p.itemId);
-      if (locked?.state !== 'FETCHING' || still?.state !== 'TO_FETCH') return false; // expired meanwhile
       const column = p.role === 'content' ? 'object_key' : 'metadata_key';
+      if (locked?.state !== 'FETCHING' || still?.state !== 'TO_FETCH') {
+        // Another run of this job kept the object first (a retry after the database came back):
+        // the item already points at this key, which is theirs — leave it. Otherwise it expired meanwhile.
+        return still?.[column] === key ? 'kept-by-another-run' : false;
+      }
       await tx.query(`UPDATE transfer_items SET ${column} = $4${p.role === 'metadata' ? ', metadata_size = $5, metadata_sha256 = $6' : ''}, updated_at = now()
                       WHERE transfer_id = $1 AND role = $2 AND item_id = $3`,
         p.role === 'metadata' ? [p.transferId, ROLE, p.itemId, key, p.sizeBytes, p.sha256] : [p.transferId, ROLE, p.itemId, key]);
@@ -400,7 +411,7 @@ export class ArrivalService {
       await this.store.remove(key).catch(() => undefined);
       return;
     }
-    this.wake.wake();
+    if (kept === true) this.wake.wake();
   }
 
   /** A slowed-down peer's fetches come back when it may be asked again, without spending an attempt. */

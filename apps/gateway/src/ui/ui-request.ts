@@ -1,9 +1,9 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { PROBLEM_TYPES } from '@ent/contract';
 import { ProblemError } from '@ent/common';
 import type { GatewayConfig } from '../config';
 import { mayUseService, refusalDetail } from '../identity/access-policy';
+import { csrfMatches, csrfToken } from '../identity/csrf';
 import type { SessionUser } from '../identity/session-user';
 import { entReturnLink } from './embedding';
 import type { PageContext } from './pages';
@@ -30,17 +30,14 @@ export function entReturnFor(req: Request, config: Pick<GatewayConfig, 'embeddin
 
 export function pageContext(req: Request, config: Pick<GatewayConfig, 'entId' | 'embedding'>): PageContext {
   const session = req.session;
-  session.csrf ??= randomBytes(24).toString('base64url');
+  csrfToken(req);
   const flash = session.flash;
   delete session.flash;
   return { entId: config.entId, user: session.user, csrf: session.csrf, flash, entReturnUrl: entReturnFor(req, config) };
 }
 
 export function checkCsrf(req: Request, body: Record<string, unknown>): void {
-  const expected = req.session?.csrf;
-  const given = typeof body?._csrf === 'string' ? body._csrf : '';
-  const ok = expected !== undefined && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
-  if (!ok) {
+  if (!csrfMatches(req, body?._csrf)) {
     throw new ProblemError(403, PROBLEM_TYPES.forbidden, 'Formulaire expiré',
       "Ce formulaire a expiré ou ne vient pas de cette page. Rechargez la page et recommencez.");
   }

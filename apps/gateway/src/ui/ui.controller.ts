@@ -5,6 +5,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
+import { PROBLEM_TYPES } from '@ent/contract';
 import { ProblemError } from '@ent/common';
 import { CreateTransferRequest } from '../api/teacher.controller';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
@@ -18,6 +19,7 @@ import * as pages from './pages';
 import { RETENTION_FR } from './labels.fr';
 import { frameHeaders } from './embedding';
 import { admittedUser, checkCsrf, entReturnFor, pageContext } from './ui-request';
+import { databaseUnavailableProblem, DATABASE_UNAVAILABLE_TITLE_FR } from '../infra/database-errors';
 
 declare module 'express-session' {
   interface SessionData {
@@ -59,11 +61,13 @@ export class UiErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
+    err = databaseUnavailableProblem(err) ?? err;
     let status = 500;
     let title = 'Erreur inattendue';
     let detail = "Une erreur inattendue s'est produite. Réessayez ; si elle persiste, signalez-la à l'administrateur de l'ENT.";
     if (err instanceof ProblemError) {
       ({ status, title } = err);
+      if (err.type === PROBLEM_TYPES.serviceUnavailable) title = DATABASE_UNAVAILABLE_TITLE_FR;
       detail = err.detail ?? err.title;
     } else if (err instanceof HttpException && err.getStatus() < 500) {
       status = err.getStatus();
