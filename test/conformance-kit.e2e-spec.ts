@@ -83,7 +83,8 @@ describe('conformance kit against our gateways and a broken arrival (real IdP, g
     expect(main?.items.map((i: any) => [i.itemId, i.state]).sort()).toEqual([['kit-ical', 'IMPORTED'], ['kit-mail', 'AWAITING_MANUAL_DOWNLOAD'], ['kit-pdf', 'IMPORTED']]);
     // The hostile deliveries were refused: none of those transfers went past its answer.
     const refused = fromKit.filter((t) => t.items.length === 1 && t.state === 'ANSWERED');
-    expect(refused).toHaveLength(8); // seven hostile deliveries and the offer that showed refused bodies record nothing
+    // seven hostile deliveries, the offer that showed refused bodies record nothing, and the one that showed a foreign departure school does not either
+    expect(refused).toHaveLength(9);
     for (const t of refused) expect(t.items[0].state).toBe('OFFERED');
   });
 
@@ -92,7 +93,7 @@ describe('conformance kit against our gateways and a broken arrival (real IdP, g
     const broken = new BrokenArrival({
       issuer: urls.idp,
       client: DEMO.clientC,
-      peer: { entId: 'conformance-kit', clientId: DEMO.clientKit.id, discoveryUrl: `${kitUrl}/.well-known/ent-portability` },
+      peer: { entId: 'conformance-kit', clientId: DEMO.clientKit.id, discoveryUrl: `${kitUrl}/.well-known/ent-portability`, uais: [KIT_UAI] },
       uai: '0990099Z',
     });
     await broken.start(brokenPort);

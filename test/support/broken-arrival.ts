@@ -20,7 +20,7 @@ export interface BrokenArrivalOptions {
   /** Its own client at the IdP (for its calls to the departure). */
   client: { id: string; secret: string };
   /** The one peer it trusts: the departure under test. */
-  peer: { entId: string; clientId: string; discoveryUrl: string };
+  peer: { entId: string; clientId: string; discoveryUrl: string; uais: string[] };
   uai: string;
 }
 
@@ -108,6 +108,7 @@ export class BrokenArrival {
     // The deliberate bug: invalid values get a bare text answer.
     if (!valid) return send(res, 400, 'bad request', 'text/plain');
     if (offer.arrival?.uai !== this.o.uai) return problem(res, 422, P('unknown-arrival'), 'Arrival not served here');
+    if (!this.o.peer.uais.includes(offer.departure?.uai)) return problem(res, 422, P('unknown-departure'), 'Departure school not registered for the caller');
     const digest = createHash('sha256').update(JSON.stringify(offer)).digest('hex');
     const existing = this.offers.get(offer.offerId);
     if (existing) return existing.digest === digest ? send(res, 200, existing.answer) : problem(res, 409, P('conflict'), 'Offer id already used');

@@ -191,11 +191,17 @@ export class ArrivalPlan {
     }
     const unknownUai = ['0000000A', '0000001B', '0000002C'].find((u) => !this.discovery.uais.includes(u))!;
     this.expectProblem('ARR-14', await this.postOffer(this.offer(unknownId, [items[0]], unknownUai)), 422, P('unknown-arrival'), `offer for UAI ${unknownUai}, not served by the target`);
-    const foreignDeparture = ['0000000A', '0000001B', '0000002C'].find((u) => u !== this.o.uai)!;
-    const posing = { ...valid, departure: { ...valid.departure, uai: foreignDeparture } };
-    this.expectProblem('ARR-35', await this.postOffer(posing), 422, P('unknown-departure'), `offer from departure UAI ${foreignDeparture}, not a school of the kit`);
     const after = await this.postOffer(valid);
     this.results.check('ARR-11', after.status === 200, after.status === 200 ? 'refused offers recorded nothing: the same offer id, valid this time, was answered' : `the same offer id, valid this time, was answered ${after.status}: something was recorded from a refused offer`, [after.exchange]);
+    // A peer speaks for its own schools only: an offer from another school, then the same id from the kit's own.
+    const posingId = randomUUID();
+    const foreignDeparture = ['0000000A', '0000001B', '0000002C'].find((u) => u !== this.o.uai)!;
+    const honest = this.offer(posingId, [items[0]]);
+    const posing = { ...honest, departure: { ...honest.departure, uai: foreignDeparture } };
+    if (this.expectProblem('ARR-35', await this.postOffer(posing), 422, P('unknown-departure'), `offer from departure UAI ${foreignDeparture}, not a school of the kit`)) {
+      const again = await this.postOffer(honest);
+      this.results.check('ARR-35', again.status === 200, again.status === 200 ? 'the refused offer recorded nothing: the same offer id from the kit\'s own school was answered' : `the same offer id from the kit's own school was answered ${again.status}: the refused offer was recorded`, [again.exchange]);
+    }
     return { offerId, items, answer };
   }
 
