@@ -81,7 +81,7 @@ describe('a copy of her own data, and the attestation de transfert', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}`);
-    env = await bootStack('copy');
+    env = await bootStack('copy', { testClock: true });
     marie = await TeacherClient.login(env.stack.urls.gatewayA, 'marie.dupont', 'demo-marie');
   });
   afterAll(async () => {
@@ -305,5 +305,28 @@ describe('a copy of her own data, and the attestation de transfert', () => {
       expect(await res.text()).not.toContain(course.title);
     }
     expect(gatewayA).toBeDefined();
+  });
+
+  it('is deleted at the end of its retention (7 days by default): the archive leaves the bucket, the page says so, the link answers 410', async () => {
+    const copyId = copyPath.split('/').pop()!;
+    const s3 = s3Client(env.s3);
+    const listCopies = async () => {
+      const keys: string[] = [];
+      for await (const o of s3.listObjectsV2(env.buckets.a, 'copies/', true)) keys.push((o as { name: string }).name);
+      return keys;
+    };
+    expect(await listCopies()).toEqual([`copies/${copyId}.zip`]);
+    // Six days on, still there.
+    await env.stack.setClock(new Date(Date.now() + 6 * 86_400_000));
+    const sixDays = await TeacherClient.login(env.stack.urls.gatewayA, 'marie.dupont', 'demo-marie');
+    expect((await get(sixDays, archivePath, { range: 'bytes=0-3' })).status).toBe(206);
+    // Past seven days: the expiry job deletes it.
+    await env.stack.setClock(new Date(Date.now() + 7 * 86_400_000 + 3_600_000));
+    const later = await TeacherClient.login(env.stack.urls.gatewayA, 'marie.dupont', 'demo-marie');
+    await waitUntil('the copy to expire', async () => /data-state="EXPIRED"/.test(await (await get(later, copyPath)).text()), 60_000);
+    expect(await listCopies()).toEqual([]);
+    const gone = await get(later, archivePath);
+    expect(gone.status).toBe(410);
+    expect(await gone.text()).toContain('supprimée');
   });
 });

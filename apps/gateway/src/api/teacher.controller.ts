@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Matches } from 'class-validator';
 import type { Response } from 'express';
 import { ITEM_ID_PATTERN, OFFER_LIMITS, UAI_PATTERN } from '@ent/contract';
+import { extensionFor, safeFileName } from '../copy/archive-layout';
 import { TeacherProfileGuard } from '../identity/teacher-profile.guard';
 import { CurrentLogin, CurrentUser, LoginGrant, SessionUser } from '../identity/session-user';
 import { TrackedPage } from '../infra/dnma-page.interceptor';
@@ -21,17 +22,9 @@ export class CreateTransferRequest {
   itemIds: string[];
 }
 
-const EXTENSIONS: Record<string, string> = {
-  'imscc-1.3': '.imscc', 'imscc-1.2': '.imscc', 'imscc-1.1': '.imscc', 'imscc-1.0': '.imscc',
-  mbox: '.mbox', eml: '.eml', ical: '.ics', vcard: '.vcf', 'scolomfr-3.1': '.xml', h5p: '.h5p', 'moodle-mbz': '.mbz',
-};
-const MEDIA_EXTENSIONS: Record<string, string> = { 'application/pdf': '.pdf', 'image/png': '.png', 'image/jpeg': '.jpg', 'text/plain': '.txt' };
-
+/** No path characters, no controls, no bidi overrides (a "gpj.exe" trick), no quotes; the format's extension. */
 function downloadName(title: string, format: string | null, mediaType: string | null): string {
-  const ext = (format && EXTENSIONS[format]) ?? (mediaType && MEDIA_EXTENSIONS[mediaType]) ?? '';
-  // No path characters, no controls, no bidi overrides (a "gpj.exe" trick), no quotes.
-  const base = title.normalize('NFKC').replace(/[\\/:*?"<>|\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069\u200e\u200f]+/g, '_').replace(/\s+/g, ' ').trim().slice(0, 150) || 'contenu';
-  return base + ext;
+  return safeFileName(title) + extensionFor(format ?? '', mediaType ?? undefined);
 }
 
 /**
