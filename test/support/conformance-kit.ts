@@ -21,7 +21,13 @@ export interface KitRun {
  * plain Node), answering its "Log in now" prompt with `onOwnerPrompt` (e.g. an OIDC login of
  * the owner at the target), and reads back its JUnit and HTML reports.
  */
-export async function runKit(args: string[], onOwnerPrompt?: () => Promise<void>, timeoutMs = 600_000): Promise<KitRun> {
+export async function runKit(
+  args: string[],
+  onOwnerPrompt?: (() => Promise<void>) | Record<string, () => Promise<void>>,
+  timeoutMs = 600_000,
+): Promise<KitRun> {
+  // Each prompt (a text the kit prints) is answered once, by its handler.
+  const prompts = new Map(Object.entries(typeof onOwnerPrompt === 'function' ? { 'Log in now as ': onOwnerPrompt } : onOwnerPrompt ?? {}));
   const dir = mkdtempSync(join(tmpdir(), 'ent-kit-'));
   const junitFile = join(dir, 'report.xml');
   const htmlFile = join(dir, 'report.html');
@@ -31,13 +37,13 @@ export async function runKit(args: string[], onOwnerPrompt?: () => Promise<void>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  let prompted = false;
   const ownerLogins: Promise<void>[] = [];
   const onData = (chunk: Buffer) => {
     output += chunk.toString();
-    if (!prompted && onOwnerPrompt && /Log in now as /.test(output)) {
-      prompted = true;
-      ownerLogins.push(onOwnerPrompt().catch((err: Error) => { output += `\n[test] owner login failed: ${err.message}\n`; }));
+    for (const [prompt, answer] of prompts) {
+      if (!output.includes(prompt)) continue;
+      prompts.delete(prompt);
+      ownerLogins.push(answer().catch((err: Error) => { output += `\n[test] answer to "${prompt}" failed: ${err.message}\n`; }));
     }
   };
   child.stdout!.on('data', onData);

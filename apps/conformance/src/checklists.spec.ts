@@ -11,6 +11,10 @@ describe('requirement table', () => {
       const own = REQUIREMENTS.filter((r) => r.role === role).map((r) => r.id);
       expect(own).toEqual(own.map((_, i) => `${prefix}-${String(i + 1).padStart(2, '0')}`));
     }
+    // The connector events, both sides under one prefix: the ENT's (sender) first, then the gateway's (endpoint).
+    const events = REQUIREMENTS.filter((r) => r.role === 'events' || r.role === 'gateway-events').map((r) => r.id);
+    expect(events).toEqual(events.map((_, i) => `EVT-${String(i + 1).padStart(2, '0')}`));
+    expect(REQUIREMENTS.filter((r) => r.role === 'events').every((r) => r.checkedBy === 'events')).toBe(true);
   });
 
   it('names the published document every rule comes from', () => {

@@ -4,12 +4,16 @@ const TITLES: Record<Role, string> = {
   arrival: 'The arrival\'s duties (`ARR-…`)',
   departure: 'The departure\'s duties (`DEP-…`)',
   connector: 'The connector\'s duties (`CON-…`)',
+  events: 'The ENT\'s connector events (`EVT-01…05`, ENT → gateway)',
+  'gateway-events': 'The gateway\'s events endpoint (`EVT-06…09`)',
 };
 
 const KIT_RUN: Record<Role, string> = {
   arrival: '`ent-portability-conformance arrival`',
   departure: '`ent-portability-conformance departure`',
   connector: '`ent-portability-conformance connector`',
+  events: '`ent-portability-conformance events` (the kit plays the gateway the ENT sends its events to)',
+  'gateway-events': '`ent-portability-conformance gateway-events`',
 };
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
@@ -28,7 +32,7 @@ export function renderChecklists(requirements: readonly Requirement[] = REQUIREM
     'Ids are stable: a rule is never renumbered, and an id is never reused for another rule. "Kit" says whether the kit checks the rule by itself; the others are checked by a reviewer.',
     '',
   ];
-  for (const role of ['arrival', 'departure', 'connector'] as Role[]) {
+  for (const role of ['arrival', 'departure', 'connector', 'events', 'gateway-events'] as Role[]) {
     const rows = requirements.filter((r) => r.role === role);
     lines.push(`## ${TITLES[role]}`, '', `Checked by ${KIT_RUN[role]}.`, '', '| id | level | requirement | source | kit |', '| --- | --- | --- | --- | --- |');
     for (const r of rows) lines.push(`| ${r.id} | ${r.level} | ${cell(r.text)} | ${cell(r.source)} | ${r.checkedBy ? 'yes' : 'by hand'} |`);

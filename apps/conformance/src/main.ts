@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ArrivalPlan } from './arrival-plan';
 import { ConnectorPlan } from './connector-plan';
 import { DeparturePlan } from './departure-plan';
+import { EventsSenderPlan, EVENTS_PATH, GatewayEventsPlan } from './events-plan';
 import { PlanAborted } from './peer-checks';
 import { renderChecklists } from './checklists';
 import { KitHttpError } from './http';
@@ -22,6 +23,8 @@ Usage:
   ent-portability-conformance arrival --target URL --issuer URL --client-id ID --owner-identity VALUE [options]
   ent-portability-conformance departure --target URL --issuer URL --client-id ID [options]
   ent-portability-conformance connector --target URL --user USER_ID [--token TOKEN]
+  ent-portability-conformance events --user USER_ID [--token TOKEN] [--listen HOST:PORT] [--wait SECONDS]
+  ent-portability-conformance gateway-events --target URL --user USER_ID [--token TOKEN]
   ent-portability-conformance checklists          print docs/contract/checklists.md (every requirement id)
 
 arrival: the kit plays a complete departure ENT against the target (an arrival gateway): it
@@ -39,6 +42,18 @@ connector: tests an ENT's connector (the API it exposes to its own gateway, path
 /connector/v1): capabilities, a test user's contents, exports (exact sizes, ETag, Range),
 errors, and an import made twice with one import key (it must not duplicate). The import
 leaves one small content in that user's space.
+
+events: for an ENT vendor, the ENT's side of the connector events (ENT → gateway). The kit
+plays the gateway: set the ENT's gateway URL to the kit's (--listen, default
+http://127.0.0.1:7480; events go to ${EVENTS_PATH}), then log in as --user at the ENT and create
+an account for --user when the kit says so (or give --login-command / --account-command). It
+checks each event: the connector secret (--token), the EntEvent schema, a USER_LOGGED_IN at the
+login, an ACCOUNT_CREATED (or ACCOUNT_SCHOOLS_CHANGED) with her schools at the account creation,
+and the event's date. It answers as a gateway does (401, 400, 200).
+
+gateway-events: a gateway's events endpoint (POST ${EVENTS_PATH} of --target): it must refuse an
+event without the connector secret and malformed events, accept valid ones, and start nothing
+twice when an event is sent again. Use a test user of the gateway's ENT (--user).
 
 Before a run of arrival or departure, register the kit in the target's peer registry as an ordinary peer:
   client id    the --client-id below (a client of the shared IdP allowed client_credentials
@@ -76,8 +91,12 @@ Options:
                             (KIT_OWNER_IDENTITY is set in its environment)
   --junit FILE              write a JUnit XML report
   --html FILE               write a self-contained HTML report
-  --token TOKEN             connector: the connector bearer secret (or CONFORMANCE_CONNECTOR_TOKEN)
-  --user USER_ID            connector: a test user holding contents (the identity claim's value)
+  --token TOKEN             connector, events, gateway-events: the connector bearer secret (or CONFORMANCE_CONNECTOR_TOKEN)
+  --user USER_ID            connector: a test user holding contents (the identity claim's value);
+                            events, gateway-events: the user whose events are sent
+  --login-command CMD       events: run by the shell to log --user into the ENT (KIT_USER is set)
+  --account-command CMD     events: run by the shell to create the account of --user in the ENT
+  --wait SECONDS            events: how long to wait for each event (default 1800)
   -h, --help                this text
 
 Exit codes:
@@ -116,7 +135,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         'owner-identity': { type: 'string' }, 'identity-claim': { type: 'string' }, 'ent-id': { type: 'string' }, uai: { type: 'string' },
         'arrival-uai': { type: 'string' }, listen: { type: 'string' }, 'public-url': { type: 'string' }, 'receipt-timeout': { type: 'string' },
         'owner-login-command': { type: 'string' }, wait: { type: 'string' }, 'pause-check': { type: 'string' }, 'slow-pull': { type: 'string' },
-        'start-command': { type: 'string' }, 'resume-command': { type: 'string' }, token: { type: 'string' }, user: { type: 'string' }, junit: { type: 'string' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        'start-command': { type: 'string' }, 'resume-command': { type: 'string' }, 'login-command': { type: 'string' }, 'account-command': { type: 'string' }, token: { type: 'string' }, user: { type: 'string' }, junit: { type: 'string' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
@@ -134,6 +153,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return EXIT.conformant;
   }
   if (command === 'connector') return connector(values, out);
+  if (command === 'events' || command === 'gateway-events') return events(command, values, out);
   if (command !== 'arrival' && command !== 'departure') {
     out(`${command ? `unknown command ${command}` : 'a command is required'}\n\n${HELP}`);
     return EXIT.usage;
@@ -254,6 +274,64 @@ async function connector(values: Record<string, unknown>, out: (s: string) => vo
     exit = EXIT.setup;
   }
   return report(results, target, startedAt, values, out, exit);
+}
+
+async function events(command: 'events' | 'gateway-events', values: Record<string, unknown>, out: (s: string) => void): Promise<number> {
+  const token = (values.token as string | undefined) ?? process.env.CONFORMANCE_CONNECTOR_TOKEN;
+  let target = '';
+  let user: string;
+  let listen: RegExpExecArray | null = null;
+  let waitMs = 0;
+  try {
+    user = required(values, 'user');
+    if (!token) throw new UsageError('--token (or CONFORMANCE_CONNECTOR_TOKEN) is required');
+    if (command === 'gateway-events') target = url('target', required(values, 'target'));
+    listen = /^(.+):(\d{1,5})$/.exec((values.listen as string | undefined) ?? '127.0.0.1:7480');
+    if (!listen) throw new UsageError('--listen must be HOST:PORT');
+    waitMs = Number(values.wait ?? '1800') * 1000;
+    if (!Number.isInteger(waitMs) || waitMs <= 0) throw new UsageError('--wait must be a whole number of seconds');
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    out(`${err.message}\n\n${HELP}`);
+    return EXIT.usage;
+  }
+  const startedAt = new Date();
+  const results = new Results(command);
+  results.onObservation((id, o) => out(progressLine(id, o)));
+  const runCommand = (name: string) => {
+    const line = values[name];
+    if (typeof line !== 'string' || !line) return;
+    const child = spawn('sh', ['-c', line], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, KIT_USER: user } });
+    child.on('exit', (code) => out(`  (--${name} exited with ${code})`));
+    child.on('error', (err) => out(`  (--${name} failed: ${err.message})`));
+  };
+  let exit: number = EXIT.conformant;
+  try {
+    if (command === 'gateway-events') {
+      await new GatewayEventsPlan({ target, token, user, log: (line) => out(`\n${line}`) }, results).run();
+    } else {
+      const plan: EventsSenderPlan = new EventsSenderPlan({
+        host: listen[1].replace(/^\[|\]$/g, ''), port: Number(listen[2]), token, user, waitMs,
+        log: (line) => out(`\n${line}`),
+        awaitLogin: async () => {
+          out(`Log in now as ${user} at the ENT: the kit waits for its USER_LOGGED_IN event at ${plan.url}${EVENTS_PATH}.`);
+          runCommand('login-command');
+        },
+        awaitAccount: async () => {
+          out(`Create an account for ${user} now in the ENT (or change her schools): the kit waits for its ACCOUNT_CREATED or ACCOUNT_SCHOOLS_CHANGED event.`);
+          runCommand('account-command');
+        },
+      }, results);
+      target = plan.url;
+      await plan.run();
+      target = plan.url;
+    }
+  } catch (err) {
+    if (!(err instanceof KitHttpError) && (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    results.aborted = (err as Error).message;
+    exit = EXIT.setup;
+  }
+  return report(results, command === 'events' ? `the ENT sending events (kit at ${target})` : target, startedAt, values, out, exit);
 }
 
 function report(results: Results, target: string, startedAt: Date, values: Record<string, unknown>, out: (s: string) => void, exit: number): number {

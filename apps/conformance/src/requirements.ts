@@ -9,8 +9,8 @@
  * which run of the kit checks it automatically (absent: a reviewer checks it by hand).
  */
 export type Level = 'MUST' | 'SHOULD';
-export type Role = 'arrival' | 'departure' | 'connector';
-export type Plan = 'arrival' | 'departure' | 'connector';
+export type Role = 'arrival' | 'departure' | 'connector' | 'events' | 'gateway-events';
+export type Plan = 'arrival' | 'departure' | 'connector' | 'events' | 'gateway-events';
 
 export interface Requirement {
   id: string;
@@ -35,6 +35,10 @@ const departure = (id: string, level: Level, text: string, source: string, check
 const connector = (id: string, level: Level, text: string, source: string, checked = true): Requirement => ({
   id, level, role: 'connector', text, source, ...(checked ? { checkedBy: 'connector' as const } : {}),
 });
+
+const entEvents = (id: string, level: Level, text: string, source: string): Requirement => ({ id, level, role: 'events', text, source, checkedBy: 'events' });
+const gatewayEvents = (id: string, level: Level, text: string, source: string): Requirement => ({ id, level, role: 'gateway-events', text, source, checkedBy: 'gateway-events' });
+const EVENTS_API = `${CONNECTOR_API} POST /connector/v1/events`;
 
 export const REQUIREMENTS: readonly Requirement[] = [
   // ------------------------------------------------------------ the arrival's duties
@@ -103,6 +107,17 @@ export const REQUIREMENTS: readonly Requirement[] = [
   connector('CON-06', 'MUST', '`PUT /connector/v1/users/{userId}/imports/{importKey}` imports the body and answers `localId`, `created`, `sizeBytes` and the `sha256` of what it stored.', `${CONNECTOR_API} PUT …/imports/{importKey}`),
   connector('CON-07', 'MUST', 'Imports are idempotent on `importKey`: the same key again answers the same `localId` with `created: false`, never a duplicate.', `${CONNECTOR_INTRO}`),
   connector('CON-08', 'MUST', 'An unknown content or an unsupported export format is answered with a 4xx `application/problem+json`.', `${CONNECTOR_API}`),
+  // ------------------------------------------------------------ the connector events: the ENT's side (sender)
+  entEvents('EVT-01', 'MUST', 'Sends each event as `POST {gateway}/connector/v1/events` with `Authorization: Bearer <connector token>` (the secret shared with its gateway) and a JSON body (`Content-Type: application/json`).', `${EVENTS_API}; ${CONNECTOR_INTRO}`),
+  entEvents('EVT-02', 'MUST', 'Every event is valid against `EntEvent`: `type` one of `USER_LOGGED_IN`, `ACCOUNT_CREATED`, `ACCOUNT_SCHOOLS_CHANGED`; `userId` the identity claim\'s value; `occurredAt` an RFC 3339 date-time; `uais` UAIs; no other field.', `${CONNECTOR_API} EntEvent`),
+  entEvents('EVT-03', 'MUST', 'Sends `USER_LOGGED_IN` with her `userId` when the user logs into the ENT (§8.3: the import happens at her login to the arrival ENT).', `${EVENTS_API}`),
+  entEvents('EVT-04', 'MUST', 'Sends `ACCOUNT_CREATED` (or `ACCOUNT_SCHOOLS_CHANGED`) with her `userId` and her `uais` when her account is created (or her schools change), so that an import waiting for her account runs.', `${EVENTS_API}`),
+  entEvents('EVT-05', 'SHOULD', '`occurredAt` is when it happened: within five minutes of the moment the gateway receives the event.', `${CONNECTOR_API} EntEvent.occurredAt`),
+  // ------------------------------------------------------------ the connector events: the gateway's side (endpoint)
+  gatewayEvents('EVT-06', 'MUST', 'Refuses an event without the connector token, or with another one, with 401 `application/problem+json`, and acts on nothing.', `${EVENTS_API} (401)`),
+  gatewayEvents('EVT-07', 'MUST', 'Refuses a malformed event (unknown `type`, missing `userId`, `occurredAt` not a date-time, a field the contract does not define) with 400 `urn:ent-portability:problem:validation-failed`, and a body that is not JSON with 400 `urn:ent-portability:problem:malformed-json` (`application/problem+json`), acting on nothing.', `${EVENTS_API} (400)`),
+  gatewayEvents('EVT-08', 'MUST', 'Accepts a valid `USER_LOGGED_IN` and a valid `ACCOUNT_CREATED` with 200 and an `EntEventAccepted` body echoing the event\'s `type` and counting `importsStarted` (0 when nothing waited for her).', `${EVENTS_API} (200)`),
+  gatewayEvents('EVT-09', 'MUST', 'Is idempotent: the same event sent again (an ENT resends one whose answer was lost) is answered 200 and starts nothing (`importsStarted: 0`).', `${EVENTS_API}; ${CONNECTOR_INTRO}`),
 ];
 
 export function requirement(id: string): Requirement {
