@@ -65,7 +65,7 @@ describe('leaving from a school the directory no longer lists, through the real 
     return JSON.parse(text);
   };
 
-  it('the head teacher moves her administrative contents from her past school to their import at ENT B, each once', async () => {
+  it('the head teacher (PERDIR) moves his administrative contents from his past school to their import at ENT B, each once', async () => {
     await env.stack.setClock(new Date(windowEnd - 2 * DAY));
     const henriA = await TeacherClient.login(env.stack.urls.gatewayA, 'henri.lefebvre', 'demo-henri');
     expect(await henriA.json('GET', '/api/me')).toMatchObject({ identity: 'henri.lefebvre', profiles: ['National_dir'], mayTransfer: true });
@@ -81,7 +81,7 @@ describe('leaving from a school the directory no longer lists, through the real 
     await henriA.json('POST', `/api/transfers/${draft.id}/start`);
     await waitUntil('delivered to ENT B', async () => (await henriA.json('GET', `/api/transfers/${draft.id}`)).state === 'DELIVERED', 180_000);
     // Her departure session ends; the move goes on without it.
-    expect((await henriA.request('POST', '/auth/logout')).status).toBeLessThan(400);
+    expect((await henriA.logout()).status).toBeLessThan(400);
 
     // She logs into ENT B (the ENT, not the gateway): §8.3's automatic import.
     expect((await entB('/sim/v1/logins', { userId: 'henri.lefebvre' })).delivered).toBe(true);
