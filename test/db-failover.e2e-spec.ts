@@ -57,8 +57,11 @@ describe('database failover: both gateways survive a Postgres restart and the tr
 
     dbA = await GatewayDb.open(urls.fo_a);
     dbB = await GatewayDb.open(urls.fo_b);
-    // In flight: the arrival has received the delivery and pulls while the departure may still stage.
-    await waitUntil('the arrival fetching', async () => (await dbB!.transferState(draft.id, 'ARRIVAL')) === 'FETCHING', 120_000);
+    // In flight: the arrival has kept its first objects and is pulling the others (throttled) when the server goes.
+    await waitUntil('the arrival half-way through its pulls', async () => {
+      if ((await dbB!.transferState(draft.id, 'ARRIVAL')) !== 'FETCHING') return false;
+      return (await dbB!.events(draft.id, 'ARRIVAL')).some((e) => e.type === 'INDEX_FETCHED' || e.type === 'OBJECT_FETCHED');
+    }, 120_000);
     await dbA.close();
     await dbB.close();
     dbA = dbB = undefined;
