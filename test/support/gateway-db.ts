@@ -50,6 +50,11 @@ export class GatewayDb {
     return r.rows;
   }
 
+  /** Any read-only query, for a suite that counts or inspects rows of its own concern. */
+  async rows<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.client.query(sql, params)).rows as T[];
+  }
+
   async close() {
     await this.client.end();
   }

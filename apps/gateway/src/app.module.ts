@@ -38,9 +38,11 @@ import { JobWake } from './transfers/job-wake';
 import { MetricsCollector } from './metrics/metrics.collector';
 import { OwnerProofVerifier } from './transfers/owner-proof';
 import { MetricsController } from './metrics/metrics.controller';
+import { ProgressController } from './ui/progress.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { JOB_KINDS } from './transfers/states';
 import { TransferRepository } from './transfers/transfer.repository';
+import { Submissions } from './transfers/submissions';
 
 /** Registers the background jobs and runs the worker for the life of the process. */
 class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,6 +57,7 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {}
 
   onApplicationBootstrap() {
+    this.worker.register(JOB_KINDS.analyse, (j) => this.departure.analyse(j), (j, e) => this.departure.analyseGaveUp(j, e));
     this.worker.register(JOB_KINDS.stageItem, (j) => this.departure.stageItem(j), (j, e) => this.departure.stageItemGaveUp(j, e));
     this.worker.register(JOB_KINDS.deliver, (j) => this.departure.deliver(j), (j, e) => this.departure.deliverGaveUp(j, e));
     this.worker.register(JOB_KINDS.cleanup, (j) => this.departure.cleanup(j));
@@ -85,7 +88,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [LoggerModule.forRoot(loggerParams('gateway', config.logLevel))],
-      controllers: [DiscoveryController, PeerController, AuthController, TeacherController, HealthController, UiController, DataCopyController, AttestationController, MetricsController, ConnectorEventsController],
+      controllers: [DiscoveryController, PeerController, AuthController, TeacherController, HealthController, UiController, ProgressController, DataCopyController, AttestationController, MetricsController, ConnectorEventsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         // Domain time (ADR 011): the system time, which only a test-only preload can shift.
@@ -156,6 +159,7 @@ export class GatewayModule {
         OwnerProofVerifier,
         TransferRepository,
         UploadCheckpoints,
+        Submissions,
         ConnectorClient,
         ConnectorTokenGuard,
         IdpClient,

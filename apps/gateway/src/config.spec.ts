@@ -81,6 +81,8 @@ describe('gateway configuration', () => {
     [{ ENT_RETURN_URL: '/accueil' }, /^ENT_RETURN_URL: /],
     [{ DEPARTURE_HISTORY_GRACE_DAYS: '-1' }, /DEPARTURE_HISTORY_GRACE_DAYS/],
     [{ DEPARTURE_HISTORY_GRACE_DAYS: '400' }, /DEPARTURE_HISTORY_GRACE_DAYS/],
+    [{ ANALYSIS_RETRY_WINDOW_SECONDS: '5' }, /ANALYSIS_RETRY_WINDOW_SECONDS/],
+    [{ ANALYSIS_RETRY_MAX_DELAY_MS: 'soon' }, /ANALYSIS_RETRY_MAX_DELAY_MS/],
   ])('refuses %j at start', (extra, message) => {
     expect(problems({ ...valid, ...extra }).some((p) => message.test(p))).toBe(true);
   });
@@ -94,8 +96,14 @@ describe('gateway configuration', () => {
   });
 
   it('DEPARTURE_HISTORY_GRACE_DAYS: 120 days after the end of a past attachment by default', () => {
-    expect(loadGatewayConfig(valid).departure).toEqual({ historyGraceMs: 120 * 86_400_000 });
-    expect(loadGatewayConfig({ ...valid, DEPARTURE_HISTORY_GRACE_DAYS: '0' }).departure).toEqual({ historyGraceMs: 0 });
+    expect(loadGatewayConfig(valid).departure.historyGraceMs).toBe(120 * 86_400_000);
+    expect(loadGatewayConfig({ ...valid, DEPARTURE_HISTORY_GRACE_DAYS: '0' }).departure.historyGraceMs).toBe(0);
+  });
+
+  it('ANALYSIS_RETRY_*: the arrival is asked again for 15 minutes by default, waits from 2 s doubling up to 60 s', () => {
+    expect(loadGatewayConfig(valid).departure.analysisRetry).toEqual({ baseMs: 2_000, maxDelayMs: 60_000, windowMs: 900_000 });
+    expect(loadGatewayConfig({ ...valid, ANALYSIS_RETRY_MAX_DELAY_MS: '500', ANALYSIS_RETRY_WINDOW_SECONDS: '30' }).departure.analysisRetry)
+      .toEqual({ baseMs: 500, maxDelayMs: 500, windowMs: 30_000 });
   });
 
   it('reads PORTABILITY_PROFILES as a list, or * for any signed-in account', () => {

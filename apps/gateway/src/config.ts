@@ -146,6 +146,10 @@ export class GatewayEnv {
   @IsOptional() @IsUrl(URL_OPTS, { message: 'ENT_RETURN_URL must be an absolute http(s) URL of the ENT portal' }) ENT_RETURN_URL?: string;
   // Who may start a transfer: a past attachment still counts this many days after its end date.
   @Transform(int) @IsInt() @Min(0) @Max(366) DEPARTURE_HISTORY_GRACE_DAYS = 120;
+  // ADR 016: the question to the arrival is asked again by itself (network, 5xx, 429) for this
+  // long, each wait doubling up to the ceiling.
+  @Transform(int) @IsInt() @Min(10) @Max(86_400) ANALYSIS_RETRY_WINDOW_SECONDS = 900;
+  @Transform(int) @IsInt() @Min(100) @Max(600_000) ANALYSIS_RETRY_MAX_DELAY_MS = 60_000;
   @IsOptional() @Matches(/^[\x21-\x7e]{32,256}$/, { message: 'METRICS_TOKEN must be 32 to 256 visible ASCII characters (no spaces)' })
   METRICS_TOKEN?: string;
 }
@@ -201,7 +205,7 @@ export interface GatewayConfig {
    */
   csrfTrustedOrigins: string[];
   /** Who may start a transfer (access-policy.ts, departureSchool). */
-  departure: { historyGraceMs: number };
+  departure: { historyGraceMs: number; analysisRetry: { baseMs: number; maxDelayMs: number; windowMs: number } };
   /**
    * concurrency: slots per job kind (each kind has its own, so slow fetches never starve imports,
    * receipts or clean-up); concurrencyByKind overrides it per kind; perPeer bounds the fetches
@@ -337,7 +341,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     dataCopy: { retentionSeconds: e.DATA_COPY_RETENTION_SECONDS },
     csrfTrustedOrigins: csrfTrusted.origins,
     embedding: { frameAncestors: frameAncestors.origins, returnUrl: e.ENT_RETURN_URL ? new URL(e.ENT_RETURN_URL).href : undefined, returnOrigins },
-    departure: { historyGraceMs: e.DEPARTURE_HISTORY_GRACE_DAYS * 86_400_000 },
+    departure: {
+      historyGraceMs: e.DEPARTURE_HISTORY_GRACE_DAYS * 86_400_000,
+      analysisRetry: { baseMs: Math.min(2_000, e.ANALYSIS_RETRY_MAX_DELAY_MS), maxDelayMs: e.ANALYSIS_RETRY_MAX_DELAY_MS, windowMs: e.ANALYSIS_RETRY_WINDOW_SECONDS * 1000 },
+    },
     jobs: {
       pollMs: e.JOB_POLL_MS, leaseMs: e.JOB_LEASE_MS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, backoffMaxMs: e.JOB_BACKOFF_MAX_MS, maxAttempts: e.JOB_MAX_ATTEMPTS,
       concurrency: e.JOB_CONCURRENCY, concurrencyByKind, perPeer: e.JOB_CONCURRENCY_PER_PEER,

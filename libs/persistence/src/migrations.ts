@@ -192,6 +192,31 @@ ALTER TABLE transfers ADD COLUMN retain_until timestamptz;
 `,
   },
   {
+    id: '011_progress_analysis_idempotency',
+    sql: `
+-- ADR 016. Progress counters of each item, written once per uploaded part (never per chunk):
+-- the bytes up so far, and where and when the current attempt started (for the time left).
+ALTER TABLE transfer_items ADD COLUMN bytes_done bigint NOT NULL DEFAULT 0;
+ALTER TABLE transfer_items ADD COLUMN progress_since timestamptz;
+ALTER TABLE transfer_items ADD COLUMN progress_since_bytes bigint NOT NULL DEFAULT 0;
+ALTER TABLE transfer_items ADD COLUMN progress_at timestamptz;
+-- The departure's question to the arrival runs as a job: where it stands (asking, retrying,
+-- failed with a reason code), shown to the teacher while the arrival is asked.
+ALTER TABLE transfers ADD COLUMN analysis jsonb;
+-- One row per submitted form (or Idempotency-Key of the teacher API): a second identical
+-- submission finds what the first one did instead of doing it again.
+CREATE TABLE submissions (
+  owner_identity text NOT NULL,
+  key text NOT NULL,
+  scope text NOT NULL,
+  request_digest text NOT NULL,
+  resource_id text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (owner_identity, key)
+);
+`,
+  },
+  {
     id: '012_data_copies',
     sql: `
 -- « Télécharger une copie de mes données » (RGPD art. 20, ADR 017): one archive per request,

@@ -1,9 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Matches } from 'class-validator';
 import type { Response } from 'express';
-import { ITEM_ID_PATTERN, OFFER_LIMITS, UAI_PATTERN } from '@ent/contract';
+import { ITEM_ID_PATTERN, OFFER_LIMITS, PROBLEM_TYPES, UAI_PATTERN } from '@ent/contract';
+import { ProblemError } from '@ent/common';
 import { extensionFor, safeFileName } from '../copy/archive-layout';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { analysisFr } from '../ui/progress.fr';
 import { TeacherProfileGuard } from '../identity/teacher-profile.guard';
 import { CurrentLogin, CurrentUser, LoginGrant, SessionUser } from '../identity/session-user';
 import { TrackedPage } from '../infra/dnma-page.interceptor';
@@ -17,6 +20,15 @@ export class CreateTransferRequest {
   @IsArray({ message: 'Choisissez au moins un contenu à transférer.' })
   @ArrayMinSize(1, { message: 'Choisissez au moins un contenu à transférer.' })
   @ArrayMaxSize(OFFER_LIMITS.maxItems, { message: `Un transfert compte au plus ${OFFER_LIMITS.maxItems} contenus.` })
+  @IsString({ each: true })
+  @Matches(ITEM_ID_PATTERN, { each: true, message: 'Identifiant de contenu invalide.' })
+  itemIds: string[];
+}
+
+export class DropItemsRequest {
+  @IsArray({ message: 'Choisissez au moins un contenu à retirer.' })
+  @ArrayMinSize(1, { message: 'Choisissez au moins un contenu à retirer.' })
+  @ArrayMaxSize(OFFER_LIMITS.maxItems)
   @IsString({ each: true })
   @Matches(ITEM_ID_PATTERN, { each: true, message: 'Identifiant de contenu invalide.' })
   itemIds: string[];
@@ -49,6 +61,7 @@ export class TeacherController {
   constructor(
     private readonly departure: DepartureService,
     private readonly arrival: ArrivalService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   @Get('contents')
@@ -57,11 +70,29 @@ export class TeacherController {
     return { items: await this.departure.listContents(user) };
   }
 
+  /**
+   * ADR 016: an `Idempotency-Key` header makes the creation safe to retry: the same key with the
+   * same body answers the transfer the first request created; with another body, 422.
+   */
   @Post('transfers')
   @TrackedPage('transfer-new')
   @HttpCode(201)
-  create(@CurrentUser() user: SessionUser, @Body() body: CreateTransferRequest) {
-    return this.departure.createDraft(user, body.arrivalUai, body.itemIds);
+  create(@CurrentUser() user: SessionUser, @Body() body: CreateTransferRequest, @Headers('idempotency-key') key: string | undefined) {
+    return this.departure.createDraft(user, body.arrivalUai, body.itemIds, key === undefined ? undefined : { key, scope: 'api:create' });
+  }
+
+  /** Takes items out before the transfer starts (ADR 016); the arrival's answer is filtered, not asked again. */
+  @Post('transfers/:id/drop')
+  @HttpCode(200)
+  drop(@CurrentUser() user: SessionUser, @Param('id') id: string, @Body() body: DropItemsRequest) {
+    return this.departure.dropItems(user, id, body.itemIds);
+  }
+
+  /** Deletes a transfer that has not started (ADR 016); deleting it again is a success. */
+  @Delete('transfers/:id')
+  @HttpCode(204)
+  async remove(@CurrentUser() user: SessionUser, @Param('id') id: string): Promise<void> {
+    await this.departure.deleteDraft(user, id);
   }
 
   @Get('transfers')
@@ -75,12 +106,23 @@ export class TeacherController {
     return this.departure.view(user, id);
   }
 
-  /** Asks the arrival ENT what it will accept (§8.3 flows 2-3). */
+  /**
+   * Asks the arrival ENT what it will accept (§8.3 flows 2-3), as a job (ADR 016): 200 with the
+   * answer when the arrival gives it at once; 202 with `analysis` (ASKING, or RETRYING by itself
+   * while the arrival is unreachable) otherwise, to be followed on GET transfers/:id; 502 when the
+   * arrival refused for good.
+   */
   @Post('transfers/:id/analysis')
   @TrackedPage('transfer-analysis')
-  @HttpCode(200)
-  analyse(@CurrentUser() user: SessionUser, @CurrentLogin() login: LoginGrant | undefined, @Param('id') id: string) {
-    return this.departure.analyse(user, id, login);
+  async analyse(@CurrentUser() user: SessionUser, @CurrentLogin() login: LoginGrant | undefined, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+    await this.departure.requestAnalysis(user, id, login);
+    const view = await this.departure.analysisOutcome(user, id, this.config.limits.peerTimeoutMs + 5_000);
+    if (view.analysis?.state === 'FAILED') {
+      throw new ProblemError(502, PROBLEM_TYPES.peerUnavailable, "L'ENT d'arrivée n'a pas répondu", analysisFr(view.analysis, view.arrivalEntId));
+    }
+    res.status(view.state === 'OFFERED' ? 202 : 200);
+    if (view.state === 'OFFERED') res.setHeader('Location', `/api/transfers/${id}`);
+    return view;
   }
 
   @Post('transfers/:id/start')

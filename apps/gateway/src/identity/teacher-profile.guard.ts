@@ -4,6 +4,7 @@ import { PROBLEM_TYPES } from '@ent/contract';
 import { ProblemError } from '@ent/common';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { mayUseService, refusalDetail } from './access-policy';
+import type { SessionUser } from './session-user';
 
 /** Refuses, before anything is read or written, a signed-in account whose profile is not admitted. */
 @Injectable()
@@ -11,7 +12,10 @@ export class TeacherProfileGuard implements CanActivate {
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const user = context.switchToHttp().getRequest<Request>().session?.user;
+    return this.check(context.switchToHttp().getRequest<Request>().session?.user);
+  }
+
+  check(user: SessionUser | undefined): boolean {
     if (!user) {
       throw new ProblemError(401, PROBLEM_TYPES.unauthenticated, 'Connexion requise', 'Connectez-vous avec votre compte Guichet Agents pour continuer.');
     }

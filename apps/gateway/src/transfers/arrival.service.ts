@@ -366,7 +366,7 @@ export class ArrivalService {
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       const put = await this.store.putResumable(key, source, {
-        contentType: p.mediaType, expectedSize: p.sizeBytes, expectedSha256: p.sha256, maxBytes: p.sizeBytes, checkpoints: this.checkpoints.for(key),
+        contentType: p.mediaType, expectedSize: p.sizeBytes, expectedSha256: p.sha256, maxBytes: p.sizeBytes, checkpoints: this.checkpoints.for(key, p.role === 'content' ? { transferId: p.transferId, role: ROLE, itemId: p.itemId } : undefined),
       });
       resumedFrom = put.resumedFrom;
       this.metrics.fetchedBytes(peer.entId, p.sizeBytes - resumedFrom);
@@ -890,7 +890,7 @@ export class ArrivalService {
 
   async view(user: SessionUser, id: string): Promise<TransferView> {
     const t = await this.owned(user, id);
-    const view = toTransferView(t, await this.repo.items(this.repo.db, id, ROLE), await this.repo.events(id, ROLE), `/api/received/${t.id}/items`);
+    const view = toTransferView(t, await this.repo.items(this.repo.db, id, ROLE), await this.repo.events(id, ROLE), `/api/received/${t.id}/items`, this.clock.now());
     // The teacher sees why her transfer waits: its departure is slowed down (finding 3).
     const slowed = t.state === 'FETCHING' ? await this.peerHealth.slowedUntil(t.departure_ent_id) : undefined;
     return slowed ? { ...view, notice: peerSlowedFr(slowed), departureSlowedUntil: slowed.toISOString() } : view;

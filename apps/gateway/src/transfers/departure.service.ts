@@ -18,7 +18,7 @@ import {
   Receipt,
 } from '@ent/contract';
 import { Clock, CLOCK, ProblemError } from '@ent/common';
-import { enqueueJob, JobRow, PermanentJobError } from '@ent/persistence';
+import { enqueueJob, JobRow, PermanentJobError, RetryLaterError } from '@ent/persistence';
 import { getFormat } from '@ent/negotiation';
 import { ObjectStore } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
@@ -30,13 +30,19 @@ import { OBJECT_STORE } from '../infra/tokens';
 import { asJobError, PeerCallError, PeerClient } from '../peers/peer.client';
 import { PeerRegistry } from '../peers/peer-registry';
 import { MANIFEST_TYP, RECEIPT_TYP, signatureProblem, SigningService } from '../peers/signing.service';
+import { nextAnalysisAttempt } from './analysis-retry';
 import { ItemState, JOB_KINDS } from './states';
 import { ItemRow, StateConflictError, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
 import { JobWake } from './job-wake';
 import { UploadCheckpoints } from './upload-checkpoints';
+import { Submissions } from './submissions';
 
 const ROLE = 'DEPARTURE' as const;
+/** Item states with nothing more to stage: once every item is in one, the delivery goes (DROPPED: ADR 016). */
+const STAGING_SETTLED: string[] = ['STAGED', 'REFUSED', 'FAILED', 'DROPPED'];
+/** Not started: she may still delete it (ADR 016). */
+const DELETABLE = ['DRAFT', 'OFFERED', 'ANSWERED'];
 
 /**
  * The metadata record to stage with an item: the one the answer names, none when it says null.
@@ -86,6 +92,7 @@ export class DepartureService {
     private readonly wake: JobWake,
     private readonly checkpoints: UploadCheckpoints,
     private readonly idp: IdpClient,
+    private readonly submissions: Submissions,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -96,7 +103,7 @@ export class DepartureService {
   }
 
   /** §8.3 departure, step 1: the teacher names the arrival school and picks contents. */
-  async createDraft(user: SessionUser, arrivalUai: string, itemIds: string[]): Promise<TransferView> {
+  async createDraft(user: SessionUser, arrivalUai: string, itemIds: string[], submission?: { key: string; scope: string }): Promise<TransferView> {
     // Her current attachment, or a past one within the grace period (the directory removes the old
     // school at the end of August; she may still carry her contents away afterwards).
     const school = departureSchool(user, { servedUais: this.config.uais, historyGraceMs: this.config.departure.historyGraceMs }, this.clock.now());
@@ -146,7 +153,12 @@ export class DepartureService {
         };
       }),
     };
-    await this.repo.transaction(async (tx) => {
+    const created = await this.repo.transaction(async (tx) => {
+      if (submission) {
+        // ADR 016: a double click, or a client retrying with the same Idempotency-Key, gets the first one's transfer.
+        const claimed = await this.submissions.claim(tx, { owner: user.identity, ...submission, request: { arrivalUai, itemIds } }, id);
+        if (!claimed.first) return claimed.resourceId ?? id;
+      }
       await this.repo.insertTransfer(tx, {
         id,
         role: ROLE,
@@ -168,8 +180,9 @@ export class DepartureService {
         state: 'SELECTED', media_type: item.formats[0].mediaType, declared_size: item.formats[0].sizeBytes,
         metadata_format: item.metadata?.[0]?.format ?? null,
       })));
+      return id;
     });
-    return this.view(user, id);
+    return this.view(user, created);
   }
 
   /**
@@ -183,7 +196,7 @@ export class DepartureService {
       `SELECT i.item_id, i.title, t.id AS transfer_id, t.created_at
          FROM transfers t JOIN transfer_items i ON i.transfer_id = t.id AND i.role = t.role
         WHERE t.role = 'DEPARTURE' AND t.owner_identity = $1 AND i.item_id = ANY($2::text[])
-          AND i.state NOT IN ('REFUSED', 'FAILED')
+          AND i.state NOT IN ('REFUSED', 'FAILED', 'DROPPED')
           AND (t.state IN ('STAGING', 'PAUSED', 'DELIVERED') OR (t.state = 'EXPIRED' AND t.manifest_jws IS NOT NULL AND t.receipt_jws IS NULL))
         LIMIT 1`,
       [user.identity, itemIds],
@@ -207,27 +220,7 @@ export class DepartureService {
       throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Annulation impossible',
         "Ce transfert a déjà été livré à l'ENT d'arrivée : il ne peut plus être annulé. Vous pourrez effacer ce qui a été reçu depuis l'ENT d'arrivée.");
     }
-    let arrivalTold = t.state !== 'DRAFT';
-    if (t.state !== 'DRAFT') {
-      const peer = this.peerOf(t);
-      try {
-        await this.peerClient.cancelOffer(peer, id);
-      } catch (err) {
-        const e = err as PeerCallError;
-        // A peer that publishes no cancellation endpoint keeps its answered offer until it
-        // expires there (no content ever reached it); nothing more is sent to it.
-        if (e.status === 501) arrivalTold = false;
-        else if (e.status === 409) {
-          throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Annulation impossible',
-            "L'ENT d'arrivée a déjà reçu ce transfert : il ne peut plus être annulé. Vous pourrez effacer ce qui a été reçu depuis l'ENT d'arrivée.");
-        }
-        // 404: the arrival never recorded the offer; nothing to withdraw there.
-        else if (e.status !== 404) {
-          throw new ProblemError(502, PROBLEM_TYPES.peerUnavailable, "L'ENT d'arrivée ne répond pas",
-            `L'annulation n'a pas pu être transmise à l'ENT d'arrivée (${peer.entId}) ; rien n'a été annulé. Réessayez dans quelques minutes.`);
-        }
-      }
-    }
+    const arrivalTold = await this.withdrawOffer(t);
     await this.repo.transaction(async (tx) => {
       const locked = (await this.repo.get(tx, id, ROLE, true))!;
       if (locked.state === 'CANCELLED') return;
@@ -241,33 +234,166 @@ export class DepartureService {
   }
 
   /**
-   * §8.3 flows 2 → 3: send the offer, keep the arrival's answer, item by item. `login` is the
-   * teacher's own login grant (from her session): it buys the owner proof (ADR 010).
+   * Tells the arrival to forget the offer (cancellation, deletion of a draft it has seen). False
+   * when there was nothing to tell or it cannot be told (no cancellation endpoint: it keeps its
+   * answered offer until it expires there, no content ever reached it).
    */
-  async analyse(user: SessionUser, id: string, login?: LoginGrant): Promise<TransferView> {
-    const t = await this.owned(user, id);
+  private async withdrawOffer(t: TransferRow): Promise<boolean> {
+    if (t.state === 'DRAFT') return false;
     const peer = this.peerOf(t);
-    if (t.state === 'DRAFT') {
-      await this.repo.transaction((tx) => this.repo.transition(tx, id, ROLE, ['DRAFT'], 'OFFERED', 'OFFER_SENT', { arrivalEntId: peer.entId }));
-    } else if (t.state !== 'OFFERED') {
-      return this.view(user, id); // already answered: the answer is kept, not asked again
+    try {
+      await this.peerClient.cancelOffer(peer, t.id);
+      return true;
+    } catch (err) {
+      const e = err as PeerCallError;
+      if (e.status === 501) return false;
+      if (e.status === 409) {
+        throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Annulation impossible',
+          "L'ENT d'arrivée a déjà reçu ce transfert : il ne peut plus être annulé. Vous pourrez effacer ce qui a été reçu depuis l'ENT d'arrivée.");
+      }
+      // 404: the arrival never recorded the offer; nothing to withdraw there.
+      if (e.status === 404) return true;
+      throw new ProblemError(502, PROBLEM_TYPES.peerUnavailable, "L'ENT d'arrivée ne répond pas",
+        `L'annulation n'a pas pu être transmise à l'ENT d'arrivée (${peer.entId}) ; rien n'a été annulé. Réessayez dans quelques minutes.`);
     }
+  }
+
+  /**
+   * She deletes a transfer she has not started (ADR 016): the arrival, if it was asked, forgets the
+   * offer; the transfer and its items go from this gateway; the append-only events keep the trace
+   * (states and ids, never titles). Deleting one already deleted is a success.
+   */
+  async deleteDraft(user: SessionUser, id: string): Promise<void> {
+    const t = await this.owned(user, id).catch((err) => {
+      if (err instanceof ProblemError && err.status === 404) return undefined;
+      throw err;
+    });
+    if (!t) return;
+    if (!DELETABLE.includes(t.state)) {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Suppression impossible',
+        "Ce transfert a déjà commencé : il ne peut plus être supprimé. Vous pouvez l'annuler tant qu'il n'est pas livré.");
+    }
+    const arrivalTold = await this.withdrawOffer(t);
+    await this.repo.transaction(async (tx) => {
+      const locked = await this.repo.get(tx, id, ROLE, true);
+      if (!locked) return;
+      if (!DELETABLE.includes(locked.state)) throw new StateConflictError(id, DELETABLE, locked.state);
+      await this.repo.appendEvent(tx, id, ROLE, null, 'DRAFT_DELETED', locked.state, null, { arrivalTold });
+      await this.repo.remove(tx, id, ROLE);
+    });
+  }
+
+  /**
+   * She takes items out of a transfer before it starts (ADR 016). The arrival's answer is filtered,
+   * not asked again: its decisions are per item and independent, and the offer id is its key for
+   * the whole offer (asking again with fewer items would be a conflict there). The dropped items
+   * are never staged nor listed in the manifest; the arrival records them as not delivered. In a
+   * draft the arrival has not seen, they also leave the offer itself.
+   */
+  async dropItems(user: SessionUser, id: string, itemIds: string[]): Promise<TransferView> {
+    const t = await this.owned(user, id);
+    const pending = t.state === 'OFFERED' && t.analysis?.state !== 'FAILED';
+    if (!['DRAFT', 'OFFERED', 'ANSWERED'].includes(t.state) || pending) {
+      throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Retrait impossible', pending
+        ? "L'établissement d'arrivée est en train d'analyser la demande : attendez sa réponse pour retirer des contenus."
+        : "L'envoi a commencé : les contenus ne peuvent plus être retirés. Vous pouvez annuler le transfert tant qu'il n'est pas livré.");
+    }
+    await this.repo.transaction(async (tx) => {
+      const locked = (await this.repo.get(tx, id, ROLE, true))!;
+      if (!['DRAFT', 'OFFERED', 'ANSWERED'].includes(locked.state)) throw new StateConflictError(id, ['DRAFT', 'OFFERED', 'ANSWERED'], locked.state);
+      const known = new Set((await this.repo.items(tx, id, ROLE)).map((i) => i.item_id));
+      const unknown = itemIds.filter((i) => !known.has(i));
+      if (unknown.length) throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Contenu introuvable', "Ce contenu ne fait pas partie de ce transfert.");
+      for (const itemId of itemIds) await this.repo.transitionItem(tx, id, ROLE, itemId, ['SELECTED', 'REFUSED'], 'DROPPED', 'ITEM_DROPPED');
+      if (locked.state === 'DRAFT') {
+        const offer: Offer = { ...locked.offer, items: locked.offer.items.filter((i) => !itemIds.includes(i.itemId)) };
+        await tx.query('UPDATE transfers SET offer = $3, offer_digest = $4, updated_at = now() WHERE id = $1 AND role = $2', [id, ROLE, JSON.stringify(offer), offerDigest(offer)]);
+      }
+    });
+    return this.view(user, id);
+  }
+
+  /**
+   * §8.3 flows 2 → 3, as a job (ADR 016): the teacher asks, the page answers at once and says the
+   * arrival is being asked; the job sends the offer, asks again by itself while the arrival is
+   * unreachable (network, 5xx, 429) within ANALYSIS_RETRY_WINDOW_SECONDS, and keeps the answer.
+   * `login` is her own login grant (from her session): the owner proof (ADR 010) is bought now,
+   * while she is here, and travels with the job. A second request while one runs changes nothing;
+   * after a definitive failure it asks again.
+   */
+  async requestAnalysis(user: SessionUser, id: string, login?: LoginGrant): Promise<TransferView> {
+    const t = await this.owned(user, id);
+    if (!['DRAFT', 'OFFERED'].includes(t.state)) return this.view(user, id); // answered: kept, not asked again
+    if (t.analysis && t.analysis.state !== 'FAILED') return this.view(user, id); // being asked
+    const peer = this.peerOf(t);
     const ownerProof = await this.ownerProof(id, peer, login);
+    const asked = this.clock.now().toISOString();
+    const queued = await this.repo.transaction(async (tx) => {
+      const locked = (await this.repo.get(tx, id, ROLE, true))!;
+      if (!['DRAFT', 'OFFERED'].includes(locked.state) || (locked.analysis && locked.analysis.state !== 'FAILED')) return false;
+      if (locked.state === 'DRAFT') await this.repo.transition(tx, id, ROLE, ['DRAFT'], 'OFFERED', 'OFFER_SENT', { arrivalEntId: peer.entId });
+      const round = (await tx.query(`SELECT 1 FROM transfer_events WHERE transfer_id = $1 AND role = $2 AND type = 'ANALYSIS_REQUESTED'`, [id, ROLE])).rowCount;
+      await this.repo.setAnalysis(tx, id, { state: 'ASKING', attempts: 0 });
+      await this.repo.appendEvent(tx, id, ROLE, null, 'ANALYSIS_REQUESTED', null, null, { round });
+      await enqueueJob(tx, JOB_KINDS.analyse, { transferId: id, askedAt: asked, ...(ownerProof ? { ownerProof } : {}) }, { key: `analyse:${id}:${round}` });
+      return true;
+    });
+    if (queued) this.wake.wake();
+    return this.view(user, id);
+  }
+
+  /**
+   * The teacher API's view of a question just asked: the answer when the arrival gives it within
+   * `waitMs` (the usual case: the job runs at once), else where it stands (RETRYING, or still
+   * ASKING a slow arrival). Polls the database, so it works whichever replica runs the job.
+   */
+  async analysisOutcome(user: SessionUser, id: string, waitMs: number): Promise<TransferView> {
+    const end = Date.now() + waitMs;
+    for (;;) {
+      const view = await this.view(user, id);
+      if (view.state !== 'OFFERED' || view.analysis?.state !== 'ASKING' || Date.now() >= end) return view;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Job: send the offer and keep the answer (flows 2-3); a transient failure comes back by itself (ADR 016). */
+  async analyse(job: JobRow<{ transferId: string; askedAt: string; ownerProof?: string }>): Promise<void> {
+    const { transferId: id, askedAt, ownerProof } = job.payload;
+    const t = await this.repo.get(this.repo.db, id, ROLE);
+    if (!t || t.state !== 'OFFERED' || !t.analysis || t.analysis.state === 'FAILED') return;
+    const peer = this.peerOf(t);
     let answer: OfferAnswer;
     try {
       answer = await this.peerClient.sendOffer(peer, ownerProof ? { ...t.offer, ownerProof } : t.offer);
     } catch (err) {
-      const e = err as PeerCallError;
-      this.logger.warn({ transferId: id, err: e.message }, 'offer not answered');
-      throw new ProblemError(502, PROBLEM_TYPES.peerUnavailable, "L'ENT d'arrivée ne répond pas",
-        `L'ENT d'arrivée (${peer.entId}) n'a pas pu analyser la demande. Réessayez dans quelques minutes. (${e.status ?? 'réseau'})`);
+      const e = err instanceof PeerCallError ? err : new PeerCallError((err as Error).message, undefined, true);
+      const attempts = t.analysis.attempts + 1;
+      const elapsed = this.clock.now().getTime() - new Date(askedAt).getTime();
+      const next = nextAnalysisAttempt({ status: e.status, retryable: e.retryable, retryAfterMs: e.retryAfterMs }, attempts, elapsed, this.config.departure.analysisRetry);
+      const reason = e.status === undefined ? 'NETWORK' : `HTTP_${e.status}`;
+      this.logger.warn({ transferId: id, attempts, status: e.status, err: e.message }, 'offer not answered');
+      if ('retryInMs' in next) {
+        const nextAttemptAt = new Date(this.clock.now().getTime() + next.retryInMs).toISOString();
+        await this.repo.transaction((tx) => this.repo.setAnalysis(tx, id, { state: 'RETRYING', attempts, nextAttemptAt, reason }));
+        throw new RetryLaterError(`arrival did not answer (${reason}); asked again in ${next.retryInMs} ms`, next.retryInMs);
+      }
+      await this.analysisFailed(id, attempts, next.giveUp, { status: e.status ?? null });
+      return;
     }
-    this.checkAnswer(t, answer);
+    try {
+      this.checkAnswer(t, answer);
+    } catch {
+      await this.analysisFailed(id, t.analysis.attempts + 1, 'INVALID_ANSWER', {});
+      return;
+    }
     await this.repo.transaction(async (tx) => {
+      const locked = await this.repo.get(tx, id, ROLE, true);
+      if (locked?.state !== 'OFFERED') return; // cancelled or deleted meanwhile
       await this.repo.transition(tx, id, ROLE, ['OFFERED'], 'ANSWERED', 'ANSWER_RECEIVED', {
         decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])),
         ownerProof: answer.ownerProof?.status ?? 'MISSING',
       }, { answer });
+      await this.repo.setAnalysis(tx, id, null);
       for (const d of answer.items) {
         await this.repo.transitionItem(tx, id, ROLE, d.itemId, ['SELECTED'], d.decision === 'REFUSED' ? 'REFUSED' : 'SELECTED', 'ITEM_DECIDED', {
           decision: d.decision,
@@ -277,7 +403,23 @@ export class DepartureService {
         }, { decision: d.decision, reasons: d.reasons.map((r) => r.code), metadata: d.metadata === undefined ? 'legacy' : d.metadata?.format ?? null });
       }
     });
-    return this.view(user, id);
+  }
+
+  /** The job itself failed for good (not the arrival: the database, a bug): she is told, and may ask again. */
+  async analyseGaveUp(job: JobRow<{ transferId: string }>, error: string): Promise<void> {
+    const t = await this.repo.get(this.repo.db, job.payload.transferId, ROLE);
+    if (t?.state === 'OFFERED' && t.analysis && t.analysis.state !== 'FAILED') {
+      await this.analysisFailed(t.id, t.analysis.attempts, 'ARRIVAL_UNREACHABLE', { error: error.slice(0, 300) });
+    }
+  }
+
+  private async analysisFailed(id: string, attempts: number, reason: string, data: Record<string, unknown>): Promise<void> {
+    await this.repo.transaction(async (tx) => {
+      const locked = await this.repo.get(tx, id, ROLE, true);
+      if (locked?.state !== 'OFFERED') return;
+      await this.repo.setAnalysis(tx, id, { state: 'FAILED', attempts, reason });
+      await this.repo.appendEvent(tx, id, ROLE, null, 'ANALYSIS_FAILED', null, null, { reason, attempts, ...data });
+    });
   }
 
   /**
@@ -331,19 +473,24 @@ export class DepartureService {
         "Demandez d'abord l'analyse à l'ENT d'arrivée, puis lancez le transfert.");
     }
     const items = await this.repo.items(this.repo.db, id, ROLE);
-    const accepted = items.filter((i) => i.decision && i.decision !== 'REFUSED');
+    const accepted = items.filter((i) => i.state === 'SELECTED' && i.decision && i.decision !== 'REFUSED');
     if (accepted.length === 0) {
       throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Rien à transférer',
         "L'ENT d'arrivée a refusé tous les contenus choisis : il n'y a rien à transférer.");
     }
-    await this.repo.transaction(async (tx) => {
-      await this.repo.transition(tx, id, ROLE, ['ANSWERED'], 'STAGING', 'STAGING_STARTED', { items: accepted.length });
-      for (const item of accepted) {
+    const started = await this.repo.transaction(async (tx) => {
+      // A second click (or replica) that got here too: the first one started it.
+      if ((await this.repo.get(tx, id, ROLE, true))?.state !== 'ANSWERED') return false;
+      const going = (await this.repo.items(tx, id, ROLE)).filter((i) => i.state === 'SELECTED' && i.decision && i.decision !== 'REFUSED');
+      if (going.length === 0) return false;
+      await this.repo.transition(tx, id, ROLE, ['ANSWERED'], 'STAGING', 'STAGING_STARTED', { items: going.length });
+      for (const item of going) {
         await this.repo.transitionItem(tx, id, ROLE, item.item_id, ['SELECTED'], 'TO_STAGE', 'ITEM_QUEUED');
         await enqueueJob(tx, JOB_KINDS.stageItem, { transferId: id, itemId: item.item_id }, { key: `stage:${id}:${item.item_id}` });
       }
+      return true;
     });
-    this.wake.wake();
+    if (started) this.wake.wake();
     return this.view(user, id);
   }
 
@@ -361,7 +508,7 @@ export class DepartureService {
     const content = await this.store.putResumable(contentKey, this.connector.exportSource(t.owner_identity, itemId, item.source_format!), {
       contentType: item.media_type ?? 'application/octet-stream',
       maxBytes: this.config.limits.maxItemBytes,
-      checkpoints: this.checkpoints.for(contentKey),
+      checkpoints: this.checkpoints.for(contentKey, { transferId, role: ROLE, itemId }),
     });
     if (content.resumedFrom > 0) this.logger.log({ transferId, itemId, fromByte: content.resumedFrom }, 'staging resumed from the last recorded part');
     let metadata: { sizeBytes: number; sha256: string } | undefined;
@@ -380,7 +527,7 @@ export class DepartureService {
       }, { sizeBytes: content.sizeBytes, sha256: content.sha256, ...(content.resumedFrom > 0 ? { resumedFromByte: content.resumedFrom } : {}) });
       if (!moved) return true;
       const items = await this.repo.items(tx, transferId, ROLE);
-      if (items.every((i) => i.state === 'STAGED' || i.state === 'REFUSED' || i.state === 'FAILED')) {
+      if (items.every((i) => STAGING_SETTLED.includes(i.state))) {
         await enqueueJob(tx, JOB_KINDS.deliver, { transferId }, { key: `deliver:${transferId}` });
       }
       return true;
@@ -401,7 +548,7 @@ export class DepartureService {
       await this.repo.get(tx, transferId, ROLE, true);
       await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['TO_STAGE'], 'FAILED', 'ITEM_STAGING_FAILED', { last_error: 'EXPORT_FAILED' satisfies ItemFailureReason });
       const items = await this.repo.items(tx, transferId, ROLE);
-      if (items.every((i) => ['STAGED', 'REFUSED', 'FAILED'].includes(i.state))) {
+      if (items.every((i) => STAGING_SETTLED.includes(i.state))) {
         if (items.some((i) => i.state === 'STAGED')) {
           await enqueueJob(tx, JOB_KINDS.deliver, { transferId }, { key: `deliver:${transferId}` });
         } else {
@@ -628,7 +775,7 @@ export class DepartureService {
   async view(user: SessionUser, id: string, withEvents = true): Promise<TransferView> {
     const t = await this.owned(user, id);
     const items = await this.repo.items(this.repo.db, id, ROLE);
-    return toTransferView(t, items, withEvents ? await this.repo.events(id, ROLE) : undefined);
+    return toTransferView(t, items, withEvents ? await this.repo.events(id, ROLE) : undefined, undefined, this.clock.now());
   }
 
   async list(user: SessionUser): Promise<TransferView[]> {

@@ -25,6 +25,8 @@ export type TransferRole = 'DEPARTURE' | 'ARRIVAL';
 export const ITEM_STATES = [
   // departure
   'SELECTED', 'TO_STAGE', 'STAGED', 'DELIVERED', 'CLEANED',
+  // departure: she took it out of the transfer before it started (ADR 016)
+  'DROPPED',
   // arrival
   'OFFERED', 'TO_FETCH', 'FETCHED', 'IMPORTING',
   // both: terminal outcomes as reported by the receipt
@@ -33,6 +35,7 @@ export const ITEM_STATES = [
 export type ItemState = (typeof ITEM_STATES)[number];
 
 export const JOB_KINDS = {
+  analyse: 'departure.analyse',
   stageItem: 'departure.stage-item',
   deliver: 'departure.deliver',
   cleanup: 'departure.cleanup',
@@ -51,3 +54,19 @@ export const JOB_KINDS = {
 export function peerJobGroup(entId: string): string {
   return `peer:${entId}`;
 }
+
+/** Transfer states after which nothing the teacher sees changes any more: a page stops asking (ADR 016). */
+export const TERMINAL_STATES: Record<TransferRole, ReadonlySet<string>> = {
+  DEPARTURE: new Set(['CLEANED', 'CANCELLED', 'EXPIRED', 'FAILED']),
+  ARRIVAL: new Set(['DONE', 'PARTIAL', 'REFUSED_BY_OWNER', 'FAILED', 'CANCELLED', 'EXPIRED', 'ERASED']),
+};
+
+/**
+ * The departure's question to the arrival (flows 2-3) runs as a job (ADR 016); where it stands,
+ * beside the transfer's own state (OFFERED while it is asked). Not seen by peers.
+ * ASKING: the job is sending the offer. RETRYING: the arrival was unreachable, answered 5xx or
+ * 429; asked again by itself with backoff until ANALYSIS_RETRY_WINDOW. FAILED: a definitive
+ * refusal or the window ran out; she may ask again.
+ */
+export const ANALYSIS_STATES = ['ASKING', 'RETRYING', 'FAILED'] as const;
+export type AnalysisState = (typeof ANALYSIS_STATES)[number];

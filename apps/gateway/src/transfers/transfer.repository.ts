@@ -4,6 +4,7 @@ import { Offer, OfferAnswer, PROBLEM_TYPES } from '@ent/contract';
 import { Clock, CLOCK, ProblemError, processClock } from '@ent/common';
 import { DATABASE } from '../infra/tokens';
 import type { OwnerProofRecord } from './owner-proof';
+import type { AnalysisView } from './views';
 import { ItemState, TransferRole } from './states';
 
 export interface TransferRow {
@@ -29,6 +30,8 @@ export interface TransferRow {
   expires_at: Date;
   owner_wait_until: Date | null;
   retain_until: Date | null;
+  /** ADR 016 (migration 011): the departure's question to the arrival, while it runs as a job. */
+  analysis: AnalysisView | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -56,6 +59,11 @@ export interface ItemRow {
   local_id: string | null;
   attempts: number;
   last_error: string | null;
+  /** ADR 016 counters (migration 011): bytes up after the last finished part, and where the current attempt began. */
+  bytes_done: number;
+  progress_since: Date | null;
+  progress_since_bytes: number;
+  progress_at: Date | null;
 }
 
 export interface EventRow {
@@ -103,7 +111,7 @@ export class TransferRepository {
 
   async insertTransfer(
     tx: Queryable,
-    t: Omit<TransferRow, 'created_at' | 'updated_at' | 'answer' | 'manifest_jws' | 'receipt_jws' | 'owner_seen_at' | 'owner_proof' | 'owner_accepted_at' | 'owner_wait_until' | 'retain_until'> & {
+    t: Omit<TransferRow, 'created_at' | 'updated_at' | 'answer' | 'manifest_jws' | 'receipt_jws' | 'owner_seen_at' | 'owner_proof' | 'owner_accepted_at' | 'owner_wait_until' | 'retain_until' | 'analysis'> & {
       answer?: OfferAnswer | null;
       owner_proof?: OwnerProofRecord | null;
       owner_wait_until?: Date | null;
@@ -266,6 +274,11 @@ export class TransferRepository {
     return r.rowCount > 0;
   }
 
+  /** Where the departure's question to the arrival stands (ADR 016); null once answered. */
+  async setAnalysis(tx: Queryable, id: string, analysis: AnalysisView | null): Promise<void> {
+    await tx.query(`UPDATE transfers SET analysis = $2, updated_at = now() WHERE id = $1 AND role = 'DEPARTURE'`, [id, analysis ? JSON.stringify(analysis) : null]);
+  }
+
   async setRetainUntil(tx: Queryable, id: string, role: TransferRole, at: Date): Promise<void> {
     await tx.query('UPDATE transfers SET retain_until = $3 WHERE id = $1 AND role = $2', [id, role, at.toISOString()]);
   }
@@ -283,6 +296,12 @@ export class TransferRepository {
        WHERE id = $1 AND role = $2`,
       [id, role],
     );
+  }
+
+  /** A departure draft she deleted (ADR 016): its items and row go; the append-only events stay. */
+  async remove(tx: Queryable, id: string, role: TransferRole): Promise<void> {
+    await tx.query('DELETE FROM transfer_items WHERE transfer_id = $1 AND role = $2', [id, role]);
+    await tx.query('DELETE FROM transfers WHERE id = $1 AND role = $2', [id, role]);
   }
 
   async markOwnerSeen(tx: Queryable, id: string): Promise<boolean> {

@@ -1,5 +1,7 @@
 import type { DecisionReason, ConversionLoss, MetadataDecision, OwnerProofOutcome } from '@ent/contract';
 import { proofOutcome } from './owner-proof';
+import { transferProgress, type TransferProgress } from './progress';
+import type { AnalysisState } from './states';
 import type { EventRow, ItemRow, TransferRow } from './transfer.repository';
 
 export interface ItemView {
@@ -15,6 +17,10 @@ export interface ItemView {
   /** The metadata record the arrival takes with the item (the answer's `metadata`), or null. */
   metadata: MetadataDecision | null;
   sizeBytes: number | null;
+  /** ADR 016: bytes of this item moved so far by this gateway (staged here, or pulled here), and of how many. */
+  bytesDone?: number;
+  bytesTotal?: number | null;
+  percent?: number | null;
   sha256: string | null;
   localId: string | null;
   lastError: string | null;
@@ -41,6 +47,10 @@ export interface TransferView {
   ownerWaitUntil?: string;
   retainUntil?: string;
   items: ItemView[];
+  /** ADR 016: overall progress from this gateway's own counters. */
+  progress?: TransferProgress;
+  /** Departure: where the question to the arrival stands while it runs as a job (ADR 016). */
+  analysis?: AnalysisView;
   events?: { seq: number; at: string; type: string; itemId: string | null; from: string | null; to: string | null; data: unknown }[];
   hasReceipt: boolean;
   /** What the teacher should know or do, in French (e.g. the arrival ENT is full). */
@@ -52,6 +62,15 @@ export interface TransferView {
   ownerProof?: OwnerProofOutcome;
   /** Arrival: the departure ENT keeps failing or trickling; its fetches wait until then. */
   departureSlowedUntil?: string;
+}
+
+export interface AnalysisView {
+  state: AnalysisState;
+  attempts: number;
+  /** RETRYING: when the arrival is asked again. */
+  nextAttemptAt?: string;
+  /** FAILED (or the last transient failure): a stable code, never a peer's message. */
+  reason?: string;
 }
 
 const ROLE_NOTICES: Record<string, Record<string, string>> = {
@@ -85,7 +104,15 @@ const ACCEPT_AT_ARRIVAL =
   "Votre identité n'a pas pu être confirmée auprès de l'ENT d'arrivée : à votre première connexion là-bas, " +
   "il vous demandera d'accepter ces contenus avant de les importer. (Pour l'éviter, reconnectez-vous avant de créer un transfert.)";
 
-export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventRow[], downloadBase?: string): TransferView {
+export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventRow[], downloadBase?: string, now: Date = new Date()): TransferView {
+  const { perItem, ...progress } = transferProgress(t.role, t.state, items.map((i) => ({
+    itemId: i.item_id,
+    state: i.state,
+    bytesDone: Number(i.bytes_done ?? 0),
+    bytesTotal: i.size_bytes ?? i.declared_size ?? null,
+    since: i.progress_since ? new Date(i.progress_since) : null,
+    sinceBytes: Number(i.progress_since_bytes ?? 0),
+  })), now);
   const decisions = new Map((t.answer?.items ?? []).map((d) => [d.itemId, d]));
   const ownerProof: OwnerProofOutcome | undefined = t.role === 'ARRIVAL'
     ? (t.owner_proof ? proofOutcome(t.owner_proof) : { status: 'MISSING' })
@@ -110,7 +137,9 @@ export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventR
     hasReceipt: Boolean(t.receipt_jws),
     ...(notice ? { notice } : {}),
     ...(ownerProof ? { ownerProof } : {}),
-    items: items.map((i) => ({
+    progress,
+    ...(t.analysis ? { analysis: t.analysis } : {}),
+    items: items.map((i, n) => ({
       itemId: i.item_id,
       title: i.title,
       category: i.category,
@@ -122,6 +151,9 @@ export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventR
       losses: decisions.get(i.item_id)?.losses ?? [],
       metadata: decisions.get(i.item_id)?.metadata ?? null,
       sizeBytes: i.size_bytes,
+      bytesDone: perItem[n].bytesDone,
+      bytesTotal: perItem[n].bytesTotal,
+      percent: perItem[n].percent,
       sha256: i.sha256,
       localId: i.local_id,
       lastError: i.last_error,

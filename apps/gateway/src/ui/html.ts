@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * HTML built from tagged templates: every interpolated value is escaped unless
  * it is itself `Html` (the result of `html`…`` or `raw()`). Titles, reasons
@@ -106,7 +107,8 @@ ${options.title ? html`<h3 class="fr-alert__title">${options.title}</h3>` : html
 /** A form posting to this origin with the anti-CSRF token; `kind` picks the DSFR button style. */
 export function postButton(ctx: PageContext, action: string, text: string, kind: 'primary' | 'secondary' | 'tertiary' = 'primary', id?: string): Html {
   const cls = kind === 'primary' ? 'fr-btn' : `fr-btn fr-btn--${kind}`;
-  return html`<form method="post" action="${action}" class="fr-my-2w"><input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}"><button type="submit" class="${cls}"${id ? html` id="${id}"` : html``}>${text}</button></form>`;
+  // _once: this rendered form's one-time key (ADR 016): a double click acts once.
+  return html`<form method="post" action="${action}" class="fr-my-2w"><input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}"><input type="hidden" name="_once" value="${randomUUID()}"><button type="submit" class="${cls}"${id ? html` id="${id}"` : html``}>${text}</button></form>`;
 }
 
 /**

@@ -2,8 +2,10 @@ import type { ConnectorContent } from '@ent/contract';
 import type { ItemView, TransferView } from '../transfers/views';
 import { alert, Html, html, JourneyStep, layout, PageContext, postButton, refreshLink } from './html';
 import {
-  ARRIVAL_STATE_FR, CATEGORY_FR, dateFr, dayFr, DECISION_FR, BADGE_KIND, DEPARTURE_STATE_FR, DEPARTURE_STEPS, FAILURE_REASON_FR, ITEM_STATE_FR, label, RETENTION_FR, SETTLED_STATES, sizeFr,
+  ARRIVAL_STATE_FR, CATEGORY_FR, dateFr, dayFr, DECISION_FR, BADGE_KIND, DEPARTURE_STATE_FR, DEPARTURE_STEPS, FAILURE_REASON_FR, ITEM_STATE_FR, label, RETENTION_FR, sizeFr,
 } from './labels.fr';
+import { controlLinks, dropForm, onceField } from './control.page';
+import { PROGRESSION_SCRIPT, progressCells, progressHead } from './progress.page';
 
 /**
  * The teacher transfer UI: server-rendered French pages that work without
@@ -36,10 +38,12 @@ export function table(caption: string, head: Html, rows: Html[], id?: string): H
  * The hooks of the live progress script (progressive enhancement): the section it polls, and one
  * polite live region for what it announces. Without script, « Actualiser » reloads the page.
  */
-function progression(pageUrl: string, moving: boolean, content: Html): Html {
-  return html`<section id="progression" data-progress-url="${pageUrl}/progression" aria-labelledby="progression-titre">
+function progression(t: TransferView, pageUrl: string, content: Html): Html {
+  const head = progressHead(t);
+  return html`<section id="progression" data-progress-url="${pageUrl}/progression" aria-labelledby="progression-titre"${head.attributes}>
 <h2 id="progression-titre" class="fr-h4">Contenus du transfert</h2>
-${moving ? refreshLink(pageUrl) : html``}
+${head.body}
+${head.terminal ? html`` : refreshLink(pageUrl)}
 <p id="progression-annonce" class="fr-sr-only" aria-live="polite"></p>
 ${content}</section>`;
 }
@@ -105,7 +109,7 @@ ${c.metadataFormats.length ? html`<p class="ui-muted">Fiche descriptive : ${c.me
     : html`<p class="ui-muted">Votre espace ne contient aucun contenu transférable.</p>`;
   return layout(ctx, { title: 'Préparer un transfert', step: departureStep(1), hasErrors: form.errors.length > 0, body: html`${errors}
 <form method="post" action="/transferts" novalidate>
-<input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}">
+<input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}">${onceField()}
 <div class="fr-input-group">
 <label class="fr-label" for="arrivalUai">Établissement d’arrivée (code UAI)<span class="fr-hint-text">7 chiffres suivis d’une lettre ; il figure sur votre arrêté d’affectation.</span></label>
 <input class="fr-input" type="text" id="arrivalUai" name="arrivalUai" value="${form.arrivalUai}" list="known-arrivals" autocomplete="off" spellcheck="false">
@@ -139,39 +143,42 @@ const CANCELLABLE = ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'PAUSED'];
 const ERASABLE = ['DONE', 'PARTIAL', 'FAILED', 'EXPIRED'];
 
 /** The cells the live script fills (data-field); without script they show what the page knew. */
-function progressCells(i: ItemView): Html {
-  return html`<td data-field="state">${stateBadge(ITEM_STATE_FR, i.state)}</td><td data-field="bytes">${sizeFr(i.sizeBytes)}</td><td data-field="percent">—</td>`;
+function itemCells(i: ItemView): Html {
+  return progressCells(i, stateBadge(ITEM_STATE_FR, i.state));
 }
 
 export function departureStatus(ctx: PageContext, t: TransferView): string {
   const pageUrl = `/transferts/${t.id}`;
   const rows = t.items.map((i) => html`<tr data-item-id="${i.itemId}"><td>${i.title}<p class="ui-muted">${label(CATEGORY_FR, i.category)}</p></td>
-<td>${i.decision ? label(DECISION_FR, i.decision) : html`<span class="ui-muted">en attente de l’analyse</span>`}${reasonsOf(i)}</td>
-${progressCells(i)}</tr>`);
+<td>${i.state === 'DROPPED' ? 'Retiré du transfert' : i.decision ? label(DECISION_FR, i.decision) : html`<span class="ui-muted">en attente de l’analyse</span>`}${reasonsOf(i)}${dropForm(ctx, t, i)}</td>
+${itemCells(i)}</tr>`);
   let actions = html``;
-  if (t.state === 'DRAFT' || t.state === 'OFFERED') actions = postButton(ctx, `${pageUrl}/analyse`, 'Demander l’analyse à l’ENT d’arrivée');
+  // ADR 016: while the arrival is being asked (or asked again by itself), there is nothing to click.
+  if (t.state === 'DRAFT' || (t.state === 'OFFERED' && (!t.analysis || t.analysis.state === 'FAILED'))) {
+    actions = postButton(ctx, `${pageUrl}/analyse`, t.analysis ? 'Demander de nouveau l’analyse' : 'Demander l’analyse à l’ENT d’arrivée');
+  }
+  const going = (i: ItemView) => i.state !== 'DROPPED' && i.decision && i.decision !== 'REFUSED';
   if (t.state === 'ANSWERED') {
-    const accepted = t.items.filter((i) => i.decision && i.decision !== 'REFUSED').length;
+    const accepted = t.items.filter(going).length;
     actions = accepted
       ? html`<p>${accepted} contenu(s) sur ${t.items.length} seront envoyés.</p>${postButton(ctx, `${pageUrl}/envoi`, 'Confirmer et envoyer')}`
       : html`<p>L’ENT d’arrivée a refusé tous les contenus choisis : il n’y a rien à envoyer.</p>`;
   }
   if (t.state === 'PAUSED') actions = postButton(ctx, `${pageUrl}/reprise`, 'Relancer l’envoi');
-  const accepted = t.items.filter((i) => i.decision && i.decision !== 'REFUSED').length;
-  const cancel = CANCELLABLE.includes(t.state)
-    ? html`<p class="ui-muted">${RETENTION_FR.cancelHint}</p>${postButton(ctx, `${pageUrl}/annulation`, RETENTION_FR.cancelButton, 'secondary')}`
-    : html``;
+  const accepted = t.items.filter(going).length;
+  // ADR 016: cancelling or deleting goes through a confirmation page.
+  const cancel = CANCELLABLE.includes(t.state) ? html`<p class="ui-muted">${RETENTION_FR.cancelHint}</p>${controlLinks(t)}` : html``;
   const proof = t.hasReceipt
     ? html`<p><a class="fr-link" href="/transferts/${t.id}/attestation">Attestation de transfert</a> (page et PDF)</p><p><a href="/api/transfers/${t.id}/proof">Accusé de réception signé par l’ENT d’arrivée</a> <span class="ui-muted">(document JSON signé, à conserver ou à remettre à un auditeur)</span></p>`
     : html``;
   const head = html`<tr><th scope="col">Contenu</th><th scope="col">Réponse de l’ENT d’arrivée</th><th scope="col">État</th><th scope="col">Taille</th><th scope="col">Avancement</th></tr>`;
   const step = departureStepOf(t.state);
-  return layout(ctx, { title: 'Suivi du transfert', step: departureStep(step), body: html`
+  return layout(ctx, { title: 'Suivi du transfert', step: departureStep(step), scripts: PROGRESSION_SCRIPT, body: html`
 <p>Vers l’établissement <strong>${t.arrivalUai}</strong> (${t.arrivalEntId}), demandé le ${dateFr(t.createdAt)}.</p>
 <p>État : <span id="transfer-state" data-state="${t.state}">${stateBadge(DEPARTURE_STATE_FR, t.state)}</span></p>
 ${t.notice ? html`<div class="fr-callout" id="transfer-notice"><p class="fr-callout__text">${t.notice}</p></div>` : html``}
 ${departureLifetimes(t, accepted)}
-${progression(pageUrl, !SETTLED_STATES.has(t.state), table('Contenus du transfert', head, rows))}
+${progression(t, pageUrl, table('Contenus du transfert', head, rows))}
 ${actions}${cancel}
 ${proof}<p><a class="fr-link" href="/">Retour à mes transferts</a></p>` });
 }
@@ -180,7 +187,7 @@ export function arrivalStatus(ctx: PageContext, t: TransferView): string {
   const pageUrl = `/recus/${t.id}`;
   const downloadable = (i: ItemView) => i.downloadUrl && (i.state === 'AWAITING_MANUAL_DOWNLOAD' || i.state === 'FAILED');
   const rows = t.items.map((i) => html`<tr data-item-id="${i.itemId}"><td>${i.title}<p class="ui-muted">${label(CATEGORY_FR, i.category)}</p>${reasonsOf(i)}</td>
-${progressCells(i)}
+${itemCells(i)}
 <td>${downloadable(i) ? html`<a class="fr-link fr-link--download" href="${i.downloadUrl!}" download>Télécharger <span class="fr-sr-only">${i.title}</span></a>` : html`<span class="ui-muted">—</span>`}</td></tr>`);
   let actions = t.state === 'PAUSED' ? postButton(ctx, `${pageUrl}/reprise`, 'Relancer l’import') : html``;
   if (t.state === 'AWAITING_ACCEPTANCE') {
@@ -198,13 +205,13 @@ ${postButton(ctx, `${pageUrl}/refuser`, 'Refuser ces contenus', 'secondary')}</d
     ? html`<p><a class="fr-link" href="/api/received/${t.id}/index/index.html">Index des contenus reçus</a> <span class="ui-muted">(titres, fiches descriptives, empreintes)</span></p>`
     : html``;
   const head = html`<tr><th scope="col">Contenu</th><th scope="col">État</th><th scope="col">Taille</th><th scope="col">Avancement</th><th scope="col">Téléchargement</th></tr>`;
-  return layout(ctx, { title: 'Contenus reçus', body: html`
+  return layout(ctx, { title: 'Contenus reçus', scripts: PROGRESSION_SCRIPT, body: html`
 <p>Depuis l’établissement <strong>${t.departureUai}</strong> (${t.departureEntId}), envoyés le ${dateFr(t.createdAt)}.</p>
 <p>État : <span id="transfer-state" data-state="${t.state}">${stateBadge(ARRIVAL_STATE_FR, t.state)}</span></p>
 ${t.notice ? html`<div class="fr-callout" id="transfer-notice"><p class="fr-callout__text">${t.notice}</p></div>` : html``}
 ${lifetimes.length ? html`<ul id="lifetimes">${lifetimes.map((l) => html`<li>${l}</li>`)}</ul>` : html``}
 ${actions}
-${progression(pageUrl, !SETTLED_STATES.has(t.state), table('Contenus reçus', head, rows))}
+${progression(t, pageUrl, table('Contenus reçus', head, rows))}
 ${indexLink}${erase}<p><a class="fr-link" href="/">Retour à mes transferts</a></p>` });
 }
 

@@ -16,6 +16,8 @@ import { PeerRegistry } from '../peers/peer-registry';
 import { ArrivalService } from '../transfers/arrival.service';
 import { DepartureService } from '../transfers/departure.service';
 import * as pages from './pages';
+import * as control from './control.page';
+import { Submissions } from '../transfers/submissions';
 import { RETENTION_FR } from './labels.fr';
 import { frameHeaders } from './embedding';
 import { admittedUser, checkCsrf, entReturnFor, pageContext } from './ui-request';
@@ -39,8 +41,6 @@ const HTML = 'text/html; charset=utf-8';
 // and the ENT origins listed in UI_FRAME_ANCESTORS (embedding.ts).
 export const UI_CSP = "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; " +
   "form-action 'self'; base-uri 'none'";
-
-const ANSWERED_NOTICE = "L'ENT d'arrivée a répondu : vérifiez sa réponse, puis confirmez l'envoi.";
 
 export function setHtmlHeaders(res: Response, embedding: GatewayConfig['embedding']): void {
   const framing = frameHeaders(embedding.frameAncestors);
@@ -102,6 +102,7 @@ export class UiController {
     private readonly departure: DepartureService,
     private readonly arrival: ArrivalService,
     private readonly peers: PeerRegistry,
+    private readonly submissions: Submissions,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -141,7 +142,9 @@ export class UiController {
     let status = 400;
     if (!errors.length) {
       try {
-        draftId = (await this.departure.createDraft(user, form.arrivalUai, form.itemIds)).id;
+        // ADR 016: the form's one-time key: a double click creates one transfer, and lands on it.
+        const once = typeof body._once === 'string' && body._once ? { key: body._once, scope: 'ui:create' } : undefined;
+        draftId = (await this.departure.createDraft(user, form.arrivalUai, form.itemIds, once)).id;
       } catch (err) {
         if (!(err instanceof ProblemError) || err.status >= 500) throw err;
         errors.push(err.detail ?? err.title);
@@ -155,7 +158,8 @@ export class UiController {
       res.send(pages.newTransfer(this.context(req), contents, this.arrivals(), { ...form, errors }));
       return;
     }
-    await this.act(req, () => this.departure.analyse(user, draftId!, req.session.login), ANSWERED_NOTICE);
+    // ADR 016: the arrival is asked by a job; the page says so at once and shows the answer when it comes.
+    await this.act(req, () => this.departure.requestAnalysis(user, draftId!, req.session.login));
     res.redirect(303, `/transferts/${draftId}`);
   }
 
@@ -170,7 +174,7 @@ export class UiController {
 
   @Post('transferts/:id/analyse')
   analyse(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
-    return this.departureAction(req, res, body, id, (user) => this.departure.analyse(user, id, req.session.login), ANSWERED_NOTICE);
+    return this.departureAction(req, res, body, id, (user) => this.departure.requestAnalysis(user, id, req.session.login));
   }
 
   @Post('transferts/:id/envoi')
@@ -181,6 +185,49 @@ export class UiController {
   @Post('transferts/:id/reprise')
   resumeDelivery(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
     return this.departureAction(req, res, body, id, (user) => this.departure.resume(user, id), 'Envoi relancé.');
+  }
+
+  /** ADR 016: cancelling asks first. */
+  @Get('transferts/:id/annulation')
+  @TrackedPage('transfer-cancel')
+  async confirmCancel(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
+    const view = await this.departure.view(this.admitted(req), id, false);
+    setHtmlHeaders(res, this.config.embedding);
+    return control.confirmCancel(this.context(req), view);
+  }
+
+  @Get('transferts/:id/suppression')
+  @TrackedPage('transfer-delete')
+  async confirmDelete(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
+    const view = await this.departure.view(this.admitted(req), id, false);
+    setHtmlHeaders(res, this.config.embedding);
+    return control.confirmDelete(this.context(req), view);
+  }
+
+  /** Deletes a transfer she has not started; back to her list. */
+  @Post('transferts/:id/suppression')
+  async deleteDraft(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    const user = this.admitted(req);
+    this.checkCsrf(req, body);
+    let failed = false;
+    await this.once(req, body, user, async () => {
+      try {
+        await this.departure.deleteDraft(user, id);
+        req.session.flash = { kind: 'info', text: 'Brouillon supprimé : rien n’a été envoyé.' };
+      } catch (err) {
+        if (!(err instanceof ProblemError) || err.status === 500) throw err;
+        req.session.flash = { kind: 'error', text: err.detail ?? err.title };
+        failed = true;
+      }
+    });
+    res.redirect(303, failed ? `/transferts/${id}` : '/');
+  }
+
+  /** Takes items out of a transfer she has not started (ADR 016). */
+  @Post('transferts/:id/retrait')
+  drop(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Record<string, unknown>): Promise<void> {
+    const itemIds = (Array.isArray(body.itemIds) ? body.itemIds : [body.itemIds]).filter((v): v is string => typeof v === 'string').slice(0, 500);
+    return this.departureAction(req, res, body, id, (user) => this.departure.dropItems(user, id, itemIds), 'Contenu retiré du transfert.');
   }
 
   @Post('transferts/:id/annulation')
@@ -232,7 +279,7 @@ export class UiController {
 
   /** A form button on a departure transfer: the owner's only (404 for anybody else, before anything runs), then back to its page. */
   private departureAction(
-    req: Request, res: Response, body: Record<string, unknown>, id: string, action: (user: SessionUser) => Promise<unknown>, success: string,
+    req: Request, res: Response, body: Record<string, unknown>, id: string, action: (user: SessionUser) => Promise<unknown>, success?: string,
   ): Promise<void> {
     return this.ownerAction(req, res, body, (user) => this.departure.view(user, id, false), action, success, `/transferts/${id}`);
   }
@@ -246,20 +293,30 @@ export class UiController {
 
   private async ownerAction(
     req: Request, res: Response, body: Record<string, unknown>, owned: (user: SessionUser) => Promise<unknown>,
-    action: (user: SessionUser) => Promise<unknown>, success: string, back: string,
+    action: (user: SessionUser) => Promise<unknown>, success: string | undefined, back: string,
   ): Promise<void> {
     const user = this.admitted(req);
     this.checkCsrf(req, body);
     await owned(user);
-    await this.act(req, () => action(user), success);
+    await this.once(req, body, user, () => this.act(req, () => action(user), success));
     res.redirect(303, back);
   }
 
+  /**
+   * ADR 016: a form submitted twice (double click, resent form) acts once; the twin only goes
+   * back to the page, which shows what the first one did.
+   */
+  private async once(req: Request, body: Record<string, unknown>, user: SessionUser, action: () => Promise<void>): Promise<void> {
+    const key = typeof body._once === 'string' ? body._once : '';
+    if (!key) return action();
+    await this.submissions.once({ owner: user.identity, key, scope: `ui:${req.path}`, request: {} }, action);
+  }
+
   /** Runs a teacher action; a refusal (4xx, 502 from the peer) becomes the French message of the next page. */
-  private async act(req: Request, action: () => Promise<unknown>, success: string): Promise<void> {
+  private async act(req: Request, action: () => Promise<unknown>, success?: string): Promise<void> {
     try {
       await action();
-      req.session.flash = { kind: 'info', text: success };
+      if (success) req.session.flash = { kind: 'info', text: success };
     } catch (err) {
       if (!(err instanceof ProblemError) || err.status === 500) throw err;
       req.session.flash = { kind: 'error', text: err.detail ?? err.title };
