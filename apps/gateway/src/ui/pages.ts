@@ -2,7 +2,7 @@ import type { ConnectorContent } from '@ent/contract';
 import type { ItemView, TransferView } from '../transfers/views';
 import { alert, Html, html, JourneyStep, layout, PageContext, postButton, refreshLink } from './html';
 import {
-  ARRIVAL_STATE_FR, CATEGORY_FR, dateFr, dayFr, DECISION_FR, BADGE_KIND, DEPARTURE_STATE_FR, DEPARTURE_STEPS, FAILURE_REASON_FR, ITEM_STATE_FR, label, RETENTION_FR, sizeFr,
+  ARRIVAL_STATE_FR, CATEGORY_FR, dateFr, dayFr, DECISION_FR, BADGE_KIND, DEPARTURE_STATE_FR, DEPARTURE_STEPS, FAILURE_REASON_FR, ITEM_STATE_FR, label, RETENTION_FR, SETTLED_STATES, sizeFr,
 } from './labels.fr';
 import { controlLinks, dropForm, onceField } from './control.page';
 import { PROGRESSION_SCRIPT, progressCells, progressHead } from './progress.page';
@@ -43,7 +43,7 @@ function progression(t: TransferView, pageUrl: string, content: Html): Html {
   return html`<section id="progression" data-progress-url="${pageUrl}/progression" aria-labelledby="progression-titre"${head.attributes}>
 <h2 id="progression-titre" class="fr-h4">Contenus du transfert</h2>
 ${head.body}
-${head.terminal ? html`` : refreshLink(pageUrl)}
+${SETTLED_STATES.has(t.state) ? html`` : refreshLink(pageUrl)}
 <p id="progression-annonce" class="fr-sr-only" aria-live="polite"></p>
 ${content}</section>`;
 }
