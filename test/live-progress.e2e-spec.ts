@@ -100,7 +100,11 @@ describe('live progress, analysis job and idempotent controls (real browser, rea
 
   async function chooseOnNewTransfer(titles: RegExp[]): Promise<void> {
     await page.goto(`${env.stack.urls.gatewayA}/transferts/nouveau`);
-    for (const t of titles) await page.getByRole('row').filter({ hasText: t }).first().getByRole('checkbox').check();
+    for (const t of titles) {
+      const box = page.getByRole('row').filter({ hasText: t }).first().getByRole('checkbox');
+      await page.locator(`label[for="${await box.getAttribute('id')}"]`).click();
+      expect(await box.isChecked()).toBe(true);
+    }
     await page.fill('#arrivalUai', DEMO.uaiB);
   }
 
@@ -110,7 +114,10 @@ describe('live progress, analysis job and idempotent controls (real browser, rea
     const before = (await transfersOfMarie()).length;
     await env.stack.kill('gateway-b');
     await page.goto(`${env.stack.urls.gatewayA}/transferts/nouveau`);
-    await page.locator(`input[name="itemIds"][value="${LARGE_ID}"]`).check();
+    // DSFR draws the checkbox with its label: she clicks the label.
+    const largeBox = page.locator(`input[name="itemIds"][value="${LARGE_ID}"]`);
+    await page.locator(`label[for="${await largeBox.getAttribute('id')}"]`).click();
+    expect(await largeBox.isChecked()).toBe(true);
     await page.fill('#arrivalUai', DEMO.uaiB);
     // A double click on the submit button: one transfer.
     await page.getByRole('button', { name: 'Demander l’analyse à l’ENT d’arrivée' }).dblclick();
