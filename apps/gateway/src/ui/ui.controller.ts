@@ -15,6 +15,7 @@ import { TrackedPage } from '../infra/dnma-page.interceptor';
 import { PeerRegistry } from '../peers/peer-registry';
 import { ArrivalService } from '../transfers/arrival.service';
 import { DepartureService } from '../transfers/departure.service';
+import type { TransferView } from '../transfers/views';
 import * as pages from './pages';
 import * as control from './control.page';
 import { Submissions } from '../transfers/submissions';
@@ -190,18 +191,21 @@ export class UiController {
   /** ADR 016: cancelling asks first. */
   @Get('transferts/:id/annulation')
   @TrackedPage('transfer-cancel')
-  async confirmCancel(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
-    const view = await this.departure.view(this.admitted(req), id, false);
-    setHtmlHeaders(res, this.config.embedding);
-    return control.confirmCancel(this.context(req), view);
+  confirmCancel(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
+    return this.confirmation(req, res, id, control.confirmCancel);
   }
 
   @Get('transferts/:id/suppression')
   @TrackedPage('transfer-delete')
-  async confirmDelete(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
+  confirmDelete(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
+    return this.confirmation(req, res, id, control.confirmDelete);
+  }
+
+  /** A confirmation page about one of her departure transfers (404 for anybody else). */
+  private async confirmation(req: Request, res: Response, id: string, render: (ctx: pages.PageContext, t: TransferView) => string): Promise<string> {
     const view = await this.departure.view(this.admitted(req), id, false);
     setHtmlHeaders(res, this.config.embedding);
-    return control.confirmDelete(this.context(req), view);
+    return render(this.context(req), view);
   }
 
   /** Deletes a transfer she has not started; back to her list. */
