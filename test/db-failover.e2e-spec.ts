@@ -86,6 +86,11 @@ describe('database failover: both gateways survive a Postgres restart and the tr
       await waitUntil('both gateways report the database down (or one exits)', async () => exits.length > 0 || (health.a.includes(503) && health.b.includes(503)), 30_000);
       expect(exits).toEqual([]);
 
+      const ready = await fetch(`${env.stack.urls.gatewayB}/health`);
+      expect(ready.status).toBe(503);
+      expect(ready.headers.get('content-type')).toContain('application/problem+json');
+      expect(await ready.json()).toMatchObject({ type: 'urn:ent-portability:problem:service-unavailable', status: 503, checks: { database: { ok: false } } });
+
       // Requests that need the database fail cleanly meanwhile: a problem for the API, a French page for the UI.
       const api = await atA.request('GET', '/api/transfers');
       expect(api.status).toBe(503);
