@@ -72,6 +72,11 @@ describe('gateway configuration', () => {
     });
   });
 
+  it('reads CSRF_TRUSTED_ORIGINS as origins (none by default: only the gateway\'s own)', () => {
+    expect(loadGatewayConfig(valid).csrfTrustedOrigins).toEqual([]);
+    expect(loadGatewayConfig({ ...valid, CSRF_TRUSTED_ORIGINS: 'https://ent.example.fr/, https://ent.example.fr' }).csrfTrustedOrigins).toEqual(['https://ent.example.fr']);
+  });
+
   it.each([
     [{ UI_FRAME_ANCESTORS: '*' }, /^UI_FRAME_ANCESTORS: /],
     [{ UI_FRAME_ANCESTORS: 'https://ent.example.fr/portail' }, /^UI_FRAME_ANCESTORS: /],
@@ -79,6 +84,8 @@ describe('gateway configuration', () => {
     [{ ENT_RETURN_URL: 'javascript:alert(1)' }, /^ENT_RETURN_URL: /],
     [{ ENT_RETURN_URL: 'data:text/html,x' }, /^ENT_RETURN_URL: /],
     [{ ENT_RETURN_URL: '/accueil' }, /^ENT_RETURN_URL: /],
+    [{ CSRF_TRUSTED_ORIGINS: '*' }, /^CSRF_TRUSTED_ORIGINS: /],
+    [{ CSRF_TRUSTED_ORIGINS: 'https://ent.example.fr/portail' }, /^CSRF_TRUSTED_ORIGINS: /],
     [{ DEPARTURE_HISTORY_GRACE_DAYS: '-1' }, /DEPARTURE_HISTORY_GRACE_DAYS/],
     [{ DEPARTURE_HISTORY_GRACE_DAYS: '400' }, /DEPARTURE_HISTORY_GRACE_DAYS/],
     [{ ANALYSIS_RETRY_WINDOW_SECONDS: '5' }, /ANALYSIS_RETRY_WINDOW_SECONDS/],
