@@ -1,7 +1,6 @@
-import { Client } from 'pg';
-import { createGatewayDatabases } from './support/gateway-db';
+import { createGatewayDatabases, sqlRows } from './support/gateway-db';
 import { startThrowawayPostgres, ThrowawayPostgres } from './support/postgres';
-import { bootStack, DEMO, StackSession, TeacherClient, waitUntil } from './support/stack-session';
+import { bootStack, DEMO, entCall, StackSession, TeacherClient, waitUntil } from './support/stack-session';
 
 /*
  * Who may leave from ENT A once the académie has moved her (issue #15, README « Who may start a
@@ -43,27 +42,10 @@ describe('leaving from a school the directory no longer lists, through the real 
     await pg?.stop();
   });
 
-  const sql = async (url: string, text: string, params: unknown[] = []) => {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query(text, params)).rows;
-    } finally {
-      await c.end();
-    }
-  };
+  const sql = sqlRows;
   const countTransfers = async (url: string, owner: string) =>
     (await sql(url, 'SELECT count(*)::int AS n FROM transfers WHERE owner_identity = $1', [owner]))[0].n as number;
-  const entB = async (path: string, body?: unknown) => {
-    const res = await fetch(`${env.stack.urls.entB}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${DEMO.connectorTokenB}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`ENT B ${path} answered ${res.status}: ${text}`);
-    return JSON.parse(text);
-  };
+  const entB = (path: string, body?: unknown) => entCall(env.stack.urls.entB, DEMO.connectorTokenB, path, body);
 
   it('the head teacher (PERDIR) moves his administrative contents from his past school to their import at ENT B, each once', async () => {
     await env.stack.setClock(new Date(windowEnd - 2 * DAY));

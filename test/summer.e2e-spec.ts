@@ -1,8 +1,7 @@
-import { Client } from 'pg';
-import { createGatewayDatabases, GatewayDb } from './support/gateway-db';
+import { createGatewayDatabases, GatewayDb, sqlRows } from './support/gateway-db';
 import { startThrowawayPostgres, ThrowawayPostgres } from './support/postgres';
 import { s3Client } from './support/s3';
-import { bootStack, clientCredentialsToken, DEMO, StackSession, TeacherClient, waitUntil } from './support/stack-session';
+import { bootStack, clientCredentialsToken, DEMO, entCall, StackSession, TeacherClient, waitUntil } from './support/stack-session';
 
 /*
  * A real move spans a summer (issue #15, ADR 011). The gateways run on the test clock (a preload
@@ -44,25 +43,8 @@ describe('a summer-long move', () => {
     await pg?.stop();
   });
 
-  const sql = async (url: string, text: string, params: unknown[] = []) => {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query(text, params)).rows;
-    } finally {
-      await c.end();
-    }
-  };
-  const entB = async (path: string, body?: unknown) => {
-    const res = await fetch(`${env.stack.urls.entB}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${DEMO.connectorTokenB}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`ENT B ${path} answered ${res.status}: ${text}`);
-    return JSON.parse(text);
-  };
+  const sql = sqlRows;
+  const entB = (path: string, body?: unknown) => entCall(env.stack.urls.entB, DEMO.connectorTokenB, path, body);
   /** What ENT B holds for a teacher that came from a given transfer (import key `transfer:item`). */
   const importedAtB = async (user: string, transferId: string): Promise<string[]> =>
     ((await entB(`/connector/v1/users/${user}/contents`)).items as any[])

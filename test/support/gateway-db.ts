@@ -1,6 +1,17 @@
 import { Client } from 'pg';
 import type { ThrowawayPostgres } from './postgres';
 
+/** One query on a fresh connection, its rows (for assertions on what a gateway stored). */
+export async function sqlRows(url: string, text: string, params: unknown[] = []): Promise<any[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
 /** Creates one database per gateway on a throwaway Postgres server. */
 export async function createGatewayDatabases(pg: ThrowawayPostgres, names: string[]): Promise<Record<string, string>> {
   const admin = new Client({ connectionString: pg.url });

@@ -118,6 +118,18 @@ export async function clientCredentialsToken(idpUrl: string, client: { id: strin
   return body.access_token;
 }
 
+/** A call to a simulated ENT with its connector token: GET without a body, POST with one; the JSON answer, or an error. */
+export async function entCall(entUrl: string, token: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${entUrl}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${entUrl}${path} answered ${res.status}: ${text}`);
+  return JSON.parse(text);
+}
+
 export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;

@@ -124,6 +124,30 @@ function url(name: string, value: string): string {
   }
 }
 
+/** A usage error is printed with the help text (exit 64); anything else is thrown on. */
+function usage(err: unknown, out: (s: string) => void): number {
+  if (!(err instanceof UsageError)) throw err;
+  out(`${err.message}\n\n${HELP}`);
+  return EXIT.usage;
+}
+
+function liveResults(plan: ConstructorParameters<typeof Results>[0], out: (s: string) => void): Results {
+  const results = new Results(plan);
+  results.onObservation((id, o) => out(progressLine(id, o)));
+  return results;
+}
+
+/** Runs the shell command given as option `name`, if any, with `env` added to the environment. */
+function shellCommands(values: Record<string, unknown>, out: (s: string) => void) {
+  return (name: string, env: Record<string, string>) => {
+    const line = values[name];
+    if (typeof line !== 'string' || !line) return;
+    const child = spawn('sh', ['-c', line], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+    child.on('exit', (code) => out(`  (--${name} exited with ${code})`));
+    child.on('error', (err) => out(`  (--${name} failed: ${err.message})`));
+  };
+}
+
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> {
   let parsed;
   try {
@@ -189,22 +213,13 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       slowPullMs: seconds('slow-pull', '5'),
     };
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    out(`${err.message}\n\n${HELP}`);
-    return EXIT.usage;
+    return usage(err, out);
   }
 
   const startedAt = new Date();
-  const results = new Results(command);
-  results.onObservation((id, o) => out(progressLine(id, o)));
+  const results = liveResults(command, out);
   const idp = new Idp({ issuer: settings.issuer, clientId: settings.clientId, clientSecret: settings.secret });
-  const runCommand = (name: string, env: Record<string, string>) => {
-    const line = (values as Record<string, unknown>)[name];
-    if (typeof line !== 'string' || !line) return;
-    const child = spawn('sh', ['-c', line], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
-    child.on('exit', (code) => out(`  (--${name} exited with ${code})`));
-    child.on('error', (err) => out(`  (--${name} failed: ${err.message})`));
-  };
+  const runCommand = shellCommands(values, out);
   const departurePlan = command === 'departure' ? new DeparturePlan({
     target: settings.target, idp, entId: settings.entId, uai: settings.uai, waitMs: settings.waitMs, pauseCheckMs: settings.pauseCheckMs, slowPullMs: settings.slowPullMs,
     log: (line) => out(`\n${line}`),
@@ -258,13 +273,10 @@ async function connector(values: Record<string, unknown>, out: (s: string) => vo
     user = required(values, 'user');
     if (!token) throw new UsageError('--token (or CONFORMANCE_CONNECTOR_TOKEN) is required');
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    out(`${err.message}\n\n${HELP}`);
-    return EXIT.usage;
+    return usage(err, out);
   }
   const startedAt = new Date();
-  const results = new Results('connector');
-  results.onObservation((id, o) => out(progressLine(id, o)));
+  const results = liveResults('connector', out);
   let exit: number = EXIT.conformant;
   try {
     await new ConnectorPlan({ target, token, user, log: (line) => out(`\n${line}`) }, results).run();
@@ -291,20 +303,12 @@ async function events(command: 'events' | 'gateway-events', values: Record<strin
     waitMs = Number(values.wait ?? '1800') * 1000;
     if (!Number.isInteger(waitMs) || waitMs <= 0) throw new UsageError('--wait must be a whole number of seconds');
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    out(`${err.message}\n\n${HELP}`);
-    return EXIT.usage;
+    return usage(err, out);
   }
   const startedAt = new Date();
-  const results = new Results(command);
-  results.onObservation((id, o) => out(progressLine(id, o)));
-  const runCommand = (name: string) => {
-    const line = values[name];
-    if (typeof line !== 'string' || !line) return;
-    const child = spawn('sh', ['-c', line], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, KIT_USER: user } });
-    child.on('exit', (code) => out(`  (--${name} exited with ${code})`));
-    child.on('error', (err) => out(`  (--${name} failed: ${err.message})`));
-  };
+  const results = liveResults(command, out);
+  const run = shellCommands(values, out);
+  const runCommand = (name: string) => run(name, { KIT_USER: user });
   let exit: number = EXIT.conformant;
   try {
     if (command === 'gateway-events') {
