@@ -90,6 +90,7 @@ describe('a copy of her own data, and the attestation de transfert', () => {
   });
 
   let copyPath = '';
+  let attestedTransferId = '';
   let archivePath = '';
   let whole: Buffer;
 
@@ -256,6 +257,7 @@ describe('a copy of her own data, and the attestation de transfert', () => {
     const course = contents.find((c) => c.category === 'PARCOURS_PEDAGOGIQUE')!;
     const mail = contents.find((c) => c.category === 'COURRIER_ELECTRONIQUE')!;
     const draft = await marie.json<{ id: string }>('POST', '/api/transfers', { arrivalUai: DEMO.uaiB, itemIds: [course.id, mail.id] });
+    attestedTransferId = draft.id;
     await marie.json('POST', `/api/transfers/${draft.id}/analysis`);
     await marie.json('POST', `/api/transfers/${draft.id}/start`);
     await waitUntil('delivery', async () => ['DELIVERED', 'RECEIPTED', 'CLEANED'].includes((await marie.json<{ state: string }>('GET', `/api/transfers/${draft.id}`)).state), 120_000);
@@ -307,6 +309,85 @@ describe('a copy of her own data, and the attestation de transfert', () => {
     expect(gatewayA).toBeDefined();
   });
 
+  it('copies only her selection; a double click prepares one copy; a selection of nothing or of another’s content changes nothing', async () => {
+    const contents = (await marie.json<{ items: { id: string; title: string; category: string }[] }>('GET', '/api/contents')).items;
+    const picked = contents.filter((c) => c.category === 'CAHIER_TEXTES' || c.category === 'STOCKAGE_PARTAGE').slice(0, 2);
+    expect(picked.length).toBe(2);
+    const page = await (await get(marie, '/mes-donnees')).text();
+    const csrf = csrfOf(page);
+    const before = (page.match(/\/mes-donnees\/copies\/[0-9a-f-]{36}/g) ?? []).length;
+
+    // Refused: nothing picked, or a content that is not hers; no copy is created.
+    for (const fields of [[['scope', 'selection']], [['scope', 'selection'], ['itemIds', 'ent-a-paul-inconnu']]] as [string, string][][]) {
+      const refused = await postForm(marie, '/mes-donnees/copies', [['_csrf', csrf], ...fields]);
+      expect(refused.status).toBe(303);
+      expect(refused.headers.get('location')).toBe('/mes-donnees');
+      const back = await (await get(marie, '/mes-donnees')).text();
+      expect(back).toMatch(/Choisissez au moins un contenu|existe plus dans votre ENT|identifiant de contenu invalide/);
+      expect((back.match(/\/mes-donnees\/copies\/[0-9a-f-]{36}/g) ?? []).length).toBe(before);
+    }
+    // Without the page's anti-CSRF token: refused, nothing created.
+    const forged = await postForm(marie, '/mes-donnees/copies', [['_csrf', 'x'.repeat(32)], ['scope', 'all']]);
+    expect(forged.status).toBe(403);
+
+    // A double click: two posts at once, one copy.
+    const fields: [string, string][] = [['_csrf', csrf], ['scope', 'selection'], ...picked.map((c) => ['itemIds', c.id] as [string, string])];
+    const [one, two] = await Promise.all([postForm(marie, '/mes-donnees/copies', fields), postForm(marie, '/mes-donnees/copies', fields)]);
+    expect(one.headers.get('location')).toBe(two.headers.get('location'));
+    const path = new URL(one.headers.get('location')!, marie.baseUrl).pathname;
+    const ready = await waitUntil('the selection', async () => {
+      const text = await (await get(marie, path)).text();
+      return /data-state="READY"/.test(text) ? text : undefined;
+    }, 240_000);
+    const href = /href="([^"]+\/archive)"/.exec(ready)![1];
+    const zip = Buffer.from(await (await get(marie, href)).arrayBuffer());
+    const dir = join(work, 'selection');
+    mkdirSync(dir);
+    const names = await unzipTo(zip, dir);
+    const jsonld = JSON.parse(readFileSync(join(dir, 'metadonnees/index.jsonld'), 'utf8'));
+    expect(jsonld.itemListElement.length).toBe(2);
+    const indexHtml = readFileSync(join(dir, 'index.html'), 'utf8');
+    for (const c of contents) {
+      const escapedTitle = c.title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+      expect(indexHtml.includes(escapedTitle)).toBe(picked.some((p) => p.id === c.id));
+    }
+    expect(names.some((n) => n.endsWith('.imscc') || n.endsWith('.mbox'))).toBe(false);
+  });
+
+  it('pages of the copy and of the attestation: no axe violation at 360 and 1280 px', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    try {
+      for (const width of [360, 1280]) {
+        // axe is injected by the test (the pages' CSP allows no foreign script).
+        const ctx = await browser.newContext({ locale: 'fr-FR', viewport: { width, height: 900 }, bypassCSP: true });
+        const page = await ctx.newPage();
+        await page.goto(env.stack.urls.gatewayA);
+        await page.getByRole('link', { name: 'Se connecter avec le Guichet Agents' }).click();
+        await page.fill('#login', 'marie.dupont');
+        await page.fill('#password', 'demo-marie');
+        await page.getByRole('button', { name: 'Se connecter' }).click();
+        await page.waitForURL(`${env.stack.urls.gatewayA}/`);
+        for (const path of ['/mes-donnees', copyPath, `/transferts/${attestedTransferId}/attestation`]) {
+          const res = await page.goto(`${env.stack.urls.gatewayA}${path}`);
+          expect(res!.status()).toBe(200);
+          await page.evaluate(axeSource);
+          const violations = await page.evaluate(async () => {
+            const g = globalThis as any;
+            const r = await g.axe.run(g.document);
+            return r.violations.map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
+          });
+          expect({ path, width, violations }).toEqual({ path, width, violations: [] });
+          const scrollWidth = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+          expect({ path, width, scrollWidth: scrollWidth <= width }).toEqual({ path, width, scrollWidth: true });
+        }
+        await ctx.close();
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('is deleted at the end of its retention (7 days by default): the archive leaves the bucket, the page says so, the link answers 410', async () => {
     const copyId = copyPath.split('/').pop()!;
     const s3 = s3Client(env.s3);
@@ -315,7 +396,7 @@ describe('a copy of her own data, and the attestation de transfert', () => {
       for await (const o of s3.listObjectsV2(env.buckets.a, 'copies/', true)) keys.push((o as { name: string }).name);
       return keys;
     };
-    expect(await listCopies()).toEqual([`copies/${copyId}.zip`]);
+    expect(await listCopies()).toContain(`copies/${copyId}.zip`);
     // Six days on, still there.
     await env.stack.setClock(new Date(Date.now() + 6 * 86_400_000));
     const sixDays = await TeacherClient.login(env.stack.urls.gatewayA, 'marie.dupont', 'demo-marie');

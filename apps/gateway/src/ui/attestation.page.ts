@@ -2,7 +2,7 @@ import { PdfBlock, writeDocumentPdf } from '@ent/formats';
 import type { Attestation, AttestationParty } from '../transfers/attestation';
 import { alert, html, layout, PageContext } from './html';
 import { CATEGORY_FR, dateFr, FAILURE_REASON_FR, label, sizeFr } from './labels.fr';
-import { table } from './pages';
+import { focusableTable } from './focusable-table';
 
 /** « Attestation de transfert »: the arrival's signed receipt as a teacher (and her school) reads it, in HTML and PDF. */
 
@@ -40,7 +40,7 @@ export function attestationPage(ctx: PageContext, a: Attestation): string {
 <dt>Transfert demandé le</dt><dd>${dateFr(a.requestedAt)}</dd>
 <dt>Accusé de réception émis le</dt><dd>${dateFr(a.receiptIssuedAt)}</dd>
 </dl>
-${table('Contenus transférés et résultat à l’arrivée', html`<tr><th scope="col">Contenu</th><th scope="col">Type</th><th scope="col">Taille</th><th scope="col">Résultat</th></tr>`,
+${focusableTable('Contenus transférés et résultat à l’arrivée', html`<tr><th scope="col">Contenu</th><th scope="col">Type</th><th scope="col">Taille</th><th scope="col">Résultat</th></tr>`,
     a.items.map((i) => html`<tr data-outcome="${i.outcome}"><td>${i.title}</td><td>${label(CATEGORY_FR, i.category)}</td><td>${sizeFr(i.sizeBytes)}</td><td>${outcome(i)}</td></tr>`))}
 <h2>Vérification de l’accusé de réception</h2>
 ${alert(v.valid ? 'success' : 'error', signatureLine(a))}

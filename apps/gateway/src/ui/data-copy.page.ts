@@ -3,6 +3,7 @@ import type { DataCopyRow } from '../copy/data-copy.repository';
 import { alert, Html, html, layout, PageContext, refreshLink } from './html';
 import { CATEGORY_FR, dateFr, label, sizeFr } from './labels.fr';
 import { table } from './pages';
+import { focusableTable } from './focusable-table';
 
 /** « Télécharger une copie de mes données » (RGPD art. 20, ADR 017): the request and the copy, in French. */
 
@@ -78,7 +79,7 @@ ${refreshLink(pageUrl)}`;
 <p>Disponible jusqu’au ${dateFr(iso(copy.expires_at!))}, puis supprimée. Si le téléchargement est interrompu, relancez-le : il reprend là où il s’était arrêté.</p>
 <p class="ui-muted">Empreinte SHA-256 du fichier : <code>${copy.sha256}</code></p>
 ${missing.length > 0 ? alert('warning', `${missing.length} contenu(s) n’ont pas pu être copiés : ${missing.map((m) => `${m.title} (${m.missing})`).join(' ; ')}`) : html``}
-${table('Contenus de la copie', html`<tr><th scope="col">Contenu</th><th scope="col">Type</th><th scope="col">Taille</th><th scope="col">Résultat</th></tr>`,
+${focusableTable('Contenus de la copie', html`<tr><th scope="col">Contenu</th><th scope="col">Type</th><th scope="col">Taille</th><th scope="col">Résultat</th></tr>`,
     items.map((i) => html`<tr><td>${i.title}</td><td>${label(CATEGORY_FR, i.category)}</td><td>${sizeFr(i.sizeBytes)}</td><td>${i.missing ? `Non copié : ${i.missing}` : 'Copié'}${i.note ? html`<br><span class="ui-muted">${i.note}</span>` : html``}</td></tr>`))}`;
   } else if (copy.state === 'FAILED') {
     body = html`${alert('error', 'La copie n’a pas pu être préparée (votre ENT ou le stockage n’a pas répondu). Vous pouvez en demander une nouvelle.')}
