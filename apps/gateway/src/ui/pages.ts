@@ -175,7 +175,7 @@ ${itemCells(i)}</tr>`);
   const step = departureStepOf(t.state);
   return layout(ctx, { title: 'Suivi du transfert', step: departureStep(step), scripts: PROGRESSION_SCRIPT, body: html`
 <p>Vers l’établissement <strong>${t.arrivalUai}</strong> (${t.arrivalEntId}), demandé le ${dateFr(t.createdAt)}.</p>
-<p>État : <span id="transfer-state" data-state="${t.state}">${stateBadge(DEPARTURE_STATE_FR, t.state)}</span></p>
+<div class="fr-mb-3v">État : <span id="transfer-state" data-state="${t.state}">${stateBadge(DEPARTURE_STATE_FR, t.state)}</span></div>
 ${t.notice ? html`<div class="fr-callout" id="transfer-notice"><p class="fr-callout__text">${t.notice}</p></div>` : html``}
 ${departureLifetimes(t, accepted)}
 ${progression(t, pageUrl, table('Contenus du transfert', head, rows))}
@@ -207,7 +207,7 @@ ${postButton(ctx, `${pageUrl}/refuser`, 'Refuser ces contenus', 'secondary')}</d
   const head = html`<tr><th scope="col">Contenu</th><th scope="col">État</th><th scope="col">Taille</th><th scope="col">Avancement</th><th scope="col">Téléchargement</th></tr>`;
   return layout(ctx, { title: 'Contenus reçus', scripts: PROGRESSION_SCRIPT, body: html`
 <p>Depuis l’établissement <strong>${t.departureUai}</strong> (${t.departureEntId}), envoyés le ${dateFr(t.createdAt)}.</p>
-<p>État : <span id="transfer-state" data-state="${t.state}">${stateBadge(ARRIVAL_STATE_FR, t.state)}</span></p>
+<div class="fr-mb-3v">État : <span id="transfer-state" data-state="${t.state}">${stateBadge(ARRIVAL_STATE_FR, t.state)}</span></div>
 ${t.notice ? html`<div class="fr-callout" id="transfer-notice"><p class="fr-callout__text">${t.notice}</p></div>` : html``}
 ${lifetimes.length ? html`<ul id="lifetimes">${lifetimes.map((l) => html`<li>${l}</li>`)}</ul>` : html``}
 ${actions}
