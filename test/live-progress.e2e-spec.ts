@@ -237,6 +237,29 @@ describe('live progress, analysis job and idempotent controls (real browser, rea
     await atB.close();
   });
 
+  it('the teacher API honours Idempotency-Key on POST /api/transfers: a retry gets the first transfer, another body with the key is refused', async () => {
+    const contents = (await (await page.request.get(`${env.stack.urls.gatewayA}/api/contents`)).json()).items as { id: string; category: string }[];
+    const course = contents.find((c) => c.category === 'PARCOURS_PEDAGOGIQUE')!;
+    const before = (await transfersOfMarie()).length;
+    const post = (itemIds: string[], key: string) => page.request.post(`${env.stack.urls.gatewayA}/api/transfers`, {
+      data: { arrivalUai: DEMO.uaiB, itemIds }, headers: { 'Idempotency-Key': key, Origin: env.stack.urls.gatewayA },
+    });
+    const [first, retry] = await Promise.all([post([course.id], 'retry-after-a-lost-answer-1'), post([course.id], 'retry-after-a-lost-answer-1')]);
+    expect([first.status(), retry.status()]).toEqual([201, 201]);
+    expect((await retry.json()).id).toBe((await first.json()).id);
+    expect(await transfersOfMarie()).toHaveLength(before + 1);
+    const other = await post([course.id, LARGE_ID], 'retry-after-a-lost-answer-1');
+    expect(other.status()).toBe(422);
+    expect(other.headers()['content-type']).toContain('application/problem+json');
+    expect(await transfersOfMarie()).toHaveLength(before + 1);
+    // Deleted through the API; deleting again is a success.
+    const id = (await first.json()).id;
+    for (let i = 0; i < 2; i++) {
+      expect((await page.request.delete(`${env.stack.urls.gatewayA}/api/transfers/${id}`, { headers: { Origin: env.stack.urls.gatewayA } })).status()).toBe(204);
+    }
+    expect(await dbA.rows(`SELECT 1 FROM transfers WHERE id = $1`, [id])).toHaveLength(0);
+  });
+
   it('a draft is deleted after a confirmation page, and the arrival told', async () => {
     await chooseOnNewTransfer([/Parcours pédagogique/]);
     await page.getByRole('button', { name: 'Demander l’analyse à l’ENT d’arrivée' }).click();
