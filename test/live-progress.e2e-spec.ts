@@ -4,6 +4,7 @@ import { createGatewayDatabases, GatewayDb } from './support/gateway-db';
 import { startThrowawayPostgres, ThrowawayPostgres } from './support/postgres';
 import { s3Client } from './support/s3';
 import { bootStack, DEMO, StackSession, waitUntil } from './support/stack-session';
+import { browserLogin } from './support/browser-login';
 
 jest.setTimeout(600_000);
 
@@ -19,14 +20,6 @@ const LARGE = 48 * MIB;
 const PART = 5 * MIB;
 const LARGE_ID = 'ent-a-marie.dupont-large';
 
-async function login(page: Page, gatewayUrl: string, user: string, password: string): Promise<void> {
-  await page.goto(gatewayUrl);
-  await page.getByRole('link', { name: 'Se connecter avec le Guichet Agents' }).click();
-  await page.fill('#login', user);
-  await page.fill('#password', password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${gatewayUrl}/`);
-}
 
 /** Marks the document: a reload or a navigation would lose the mark. Records what the live region says. */
 async function watch(page: Page): Promise<void> {
@@ -85,7 +78,7 @@ describe('live progress, analysis job and idempotent controls (real browser, rea
     page = await atA.newPage();
     page.on('pageerror', (e) => scriptErrors.push(e.message));
     page.on('console', (m) => /Content Security Policy/i.test(m.text()) && scriptErrors.push(m.text()));
-    await login(page, env.stack.urls.gatewayA, 'marie.dupont', 'demo-marie');
+    await browserLogin(page, env.stack.urls.gatewayA, 'marie.dupont', 'demo-marie');
   });
 
   afterAll(async () => {
@@ -225,7 +218,7 @@ describe('live progress, analysis job and idempotent controls (real browser, rea
     // She logs in at the arrival: import, receipt, clean-up; the departure page says it is over.
     const atB = await browser.newContext({ locale: 'fr-FR' });
     const pageB = await atB.newPage();
-    await login(pageB, env.stack.urls.gatewayB, 'marie.dupont', 'demo-marie');
+    await browserLogin(pageB, env.stack.urls.gatewayB, 'marie.dupont', 'demo-marie');
     expect(await waitForState(page, ['CLEANED'])).toBe('CLEANED');
     expect(await kept(page)).toBe(true);
     await waitUntil('the end announced', async () => (await said(page)).some((s) => s.includes('Transfert terminé')), 30_000);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { Browser, chromium, Page } from 'playwright-core';
 import { bootStack, DEMO, StackSession, TeacherClient } from './support/stack-session';
+import { browserLogin } from './support/browser-login';
 
 /*
  * The teacher transfer UI in a real browser (Debian's chromium driven by
@@ -13,14 +14,6 @@ jest.setTimeout(300_000);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-async function login(page: Page, gatewayUrl: string, user: string, password: string): Promise<void> {
-  await page.goto(gatewayUrl);
-  await page.getByRole('link', { name: 'Se connecter avec le Guichet Agents' }).click();
-  await page.fill('#login', user);
-  await page.fill('#password', password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${gatewayUrl}/`);
-}
 
 /** The status page never reloads itself (RGAA 13.1): the test reloads it, as « Actualiser » does, until the state comes. */
 async function waitForState(page: Page, states: string[], timeoutMs = 90_000): Promise<string> {
@@ -63,7 +56,7 @@ describe('teacher transfer UI (real browser)', () => {
     const home = await page.goto(gatewayA);
     expect(home!.headers()['content-security-policy']).toContain("default-src 'none'");
     expect(await page.locator('html').getAttribute('lang')).toBe('fr');
-    await login(page, gatewayA, 'marie.dupont', 'demo-marie');
+    await browserLogin(page, gatewayA, 'marie.dupont', 'demo-marie');
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Mes transferts de contenus');
     await expect(page.textContent('main')).resolves.toContain('Aucun transfert envoyé pour le moment.');
 
@@ -103,7 +96,7 @@ describe('teacher transfer UI (real browser)', () => {
     const atB = await browser.newContext({ acceptDownloads: true, locale: 'fr-FR' });
     const pageB = await atB.newPage();
     pageB.on('pageerror', (e) => scriptErrors.push(e.message));
-    await login(pageB, gatewayB, 'marie.dupont', 'demo-marie');
+    await browserLogin(pageB, gatewayB, 'marie.dupont', 'demo-marie');
     await pageB.getByRole('row').filter({ hasText: DEMO.uaiA }).getByRole('link').click();
     expect(await waitForState(pageB, ['DONE', 'PARTIAL'])).toBe('DONE');
     await expect(pageB.getByRole('row').filter({ hasText: courseTitle }).textContent()).resolves.toContain('Importé dans l’ENT');
@@ -141,7 +134,7 @@ describe('teacher transfer UI (real browser)', () => {
   it('tells a vie-scolaire agent, in French, that the service is not hers', async () => {
     const ctx = await browser.newContext({ locale: 'fr-FR' });
     const page = await ctx.newPage();
-    await login(page, env.stack.urls.gatewayA, 'sophie.girard', 'demo-sophie');
+    await browserLogin(page, env.stack.urls.gatewayA, 'sophie.girard', 'demo-sophie');
     await expect(page.getByRole('alert').textContent()).resolves.toContain('réservé aux enseignants et aux personnels de direction');
     const res = await page.goto(`${env.stack.urls.gatewayA}/transferts/nouveau`);
     expect(res!.status()).toBe(403);
