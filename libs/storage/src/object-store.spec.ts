@@ -110,6 +110,9 @@ describe('ObjectStore against a real S3 server', () => {
     const real = crypto.createHash;
     const spy = jest.spyOn(crypto, 'createHash').mockImplementation(((algorithm: string, options?: object) => {
       const h = real(algorithm, options as never);
+      // Without S3_ENDPOINT the server is an in-process s3rver, which MD5s every body for its
+      // ETags: its hashing is the server's, not the client's, and is not counted.
+      if (/[\\/]node_modules[\\/]s3rver[\\/]/.test(new Error().stack ?? '')) return h;
       const update = h.update.bind(h);
       h.update = ((data: Buffer | string, enc?: BufferEncoding) => {
         hashed.set(algorithm, (hashed.get(algorithm) ?? 0) + (typeof data === 'string' ? Buffer.byteLength(data, enc) : data.length));
