@@ -42,6 +42,8 @@ export class Submissions {
       throw new ProblemError(400, PROBLEM_TYPES.validation, 'Clé de soumission invalide', 'La clé de soumission doit compter de 1 à 255 caractères ASCII visibles.');
     }
     const digest = requestDigest(s.request);
+    // A twin comes within seconds; her keys older than a week are of no use any more (one indexed delete per claim, bounded per owner).
+    await q.query(`DELETE FROM submissions WHERE owner_identity = $1 AND created_at < now() - interval '7 days'`, [s.owner]);
     const inserted = await q.query(
       `INSERT INTO submissions (owner_identity, key, scope, request_digest, resource_id) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (owner_identity, key) DO NOTHING`,
