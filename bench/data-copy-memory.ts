@@ -6,18 +6,28 @@
  * (S3 → HTTP, no zip, no hashing). Flat memory means: the build's peak does not grow with the
  * copy's size and stays near the baseline's.
  *
- *   npm run build && tsc -p bench/tsconfig.bench.json && node dist/bench/data-copy-memory.js [--mb 256,1024]
+ *   npm run build && tsc -p bench/tsconfig.bench.json && node dist/bench/data-copy-memory.js [--mb 256,1024] [--verify]
+ *
+ * `--mb 4096 --verify` proves ZIP64 (an entry and an archive past 4 GiB, tested by Info-ZIP's
+ * `unzip -t`; ENT_SIM_LARGE_ITEM_BYTES allows up to 4 GiB; radosgw then needs CEPH_MEMSTORE_BYTES=6442450944).
  *
  * Needs a real S3 (source the s3.env of ../shared/tools/s3-radosgw/up.sh; its memstore must hold
  * twice the largest size: CEPH_MEMSTORE_BYTES=4294967296 for 1 GiB) and Linux ≥ 4.0 (VmHWM reset through /proc/PID/clear_refs). Not run by
  * the test command.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGatewayDatabases } from '../test/support/gateway-db';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres';
 import { bootStack, StackSession, TeacherClient, waitUntil } from '../test/support/stack-session';
 
 const MIB = 1024 * 1024;
+/** --verify: keep the downloaded archive on disk and have Info-ZIP test it (ZIP64 past 4 GiB). */
+const VERIFY = process.argv.includes('--verify');
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : fallback;
@@ -56,6 +66,8 @@ interface Round {
   rawPeakMiB: number;
   buildAbsMiB: number;
   rawAbsMiB: number;
+  /** With --verify: what `unzip -t` and `zipinfo` said of the downloaded archive. */
+  verified?: string;
   rawSeconds: number;
   idleMiB: number;
 }
@@ -96,12 +108,31 @@ async function measure(pg: ThrowawayPostgres, label: string, largeBytes: number)
     const rawFrom = currentRssMiB(pid);
     const t0 = Date.now();
     const res = await send(marie, 'GET', `${copyPath}/archive`);
+    const dir = mkdtempSync(join(tmpdir(), 'copybench-'));
+    const file = join(dir, 'copie.zip');
     let bytes = 0;
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+    let verified: string | undefined;
+    try {
+      await pipeline(Readable.fromWeb(res.body as never), async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          bytes += chunk.length;
+          if (VERIFY) yield chunk;
+        }
+      }, VERIFY ? createWriteStream(file) : async function (source: AsyncIterable<Buffer>) { for await (const _ of source); });
+      if (VERIFY) {
+        // Info-ZIP reads ZIP64 (archives and entries past 4 GiB) and checks every entry's CRC.
+        const test = spawnSync('unzip', ['-tqq', file], { encoding: 'utf8' });
+        const info = spawnSync('zipinfo', ['-v', file], { encoding: 'utf8', maxBuffer: 64 * MIB });
+        const zip64 = /PKWARE 64-bit sizes/.test(info.stdout); // the ZIP64 extra field of an entry
+        verified = `unzip -t: ${test.status === 0 ? 'no errors' : `FAILED (${(test.stdout + test.stderr).slice(0, 200)})`}; ZIP64 records: ${zip64 ? 'yes' : 'no'}`;
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const rawSeconds = (Date.now() - t0) / 1000;
     const rawAbsMiB = peakRssMiB(pid);
     const rawPeakMiB = rawAbsMiB - rawFrom;
-    return { label, archiveMiB: bytes / MIB, buildPeakMiB, buildSeconds, rawPeakMiB, rawSeconds, idleMiB, buildAbsMiB, rawAbsMiB };
+    return { label, archiveMiB: bytes / MIB, buildPeakMiB, buildSeconds, rawPeakMiB, rawSeconds, idleMiB, buildAbsMiB, rawAbsMiB, verified };
   } finally {
     await env?.close();
   }
@@ -123,6 +154,7 @@ async function main(): Promise<void> {
   for (const r of rounds) {
     console.log(`| ${r.label} | ${f(r.archiveMiB)} | ${f(r.idleMiB)} | ${f(r.buildAbsMiB)} (+${f(r.buildPeakMiB)}) | ${f(r.rawAbsMiB)} (+${f(r.rawPeakMiB)}) | ${(r.buildAbsMiB / r.rawAbsMiB).toFixed(2)} | ${f(r.buildSeconds)} | ${f(r.rawSeconds)} |`);
   }
+  for (const r of rounds) if (r.verified) console.log(`${r.label}: ${r.verified}`);
   const small = rounds[0];
   for (const large of rounds.slice(1)) {
     console.log(`${large.label}: archive ${(large.archiveMiB / small.archiveMiB).toFixed(0)}× the small one; build peak RSS ${(large.buildAbsMiB / small.buildAbsMiB).toFixed(2)}× the small one's`);
