@@ -133,7 +133,13 @@ const REAL_S3 = !!process.env.S3_ENDPOINT;
     const id = await startTransfer();
     const key = `departure/${id}/${large.id}/content`;
     const killed = await killMidUpload(dbA, key, 'gateway-a');
+    // ADR 016: the progress counters outlive the process: what a page shows after the restart is
+    // the bytes of the last recorded part, and the restarted attempt counts on from there.
+    const counters = () => dbA.rows<{ bytes_done: number; progress_since_bytes: number }>(
+      `SELECT bytes_done::float8 AS bytes_done, progress_since_bytes::float8 AS progress_since_bytes FROM transfer_items WHERE transfer_id = $1 AND role = 'DEPARTURE' AND item_id = $2`, [id, large.id]);
+    expect((await counters())[0].bytes_done).toBe(killed.bytes);
     await env.stack.start('gateway-a');
+    await waitUntil('the resumed attempt counted from the recorded part', async () => (await counters())[0].progress_since_bytes === killed.bytes, 60_000);
     await assertDelivered(id);
 
     // ENT A was asked for the rest only, once, under its ETag.
