@@ -12,6 +12,11 @@ import { isIP } from 'node:net';
 export const DEMO = {
   uaiA: '0750001A',
   uaiB: '0690002B',
+  /** What the demo gateways publish of their school (GATEWAY_SCHOOLS), so that teachers read names and towns. */
+  schools: {
+    a: { uai: '0750001A', name: 'Lycée Victor-Hugo', town: 'Paris' },
+    b: { uai: '0690002B', name: 'Lycée Ampère', town: 'Lyon' },
+  },
   connectorTokenA: 'demo-connector-token-ent-a',
   connectorTokenB: 'demo-connector-token-ent-b',
   clientA: { id: 'gateway-a', secret: 'gateway-a-secret' },

@@ -30,6 +30,8 @@ async function main() {
     ports, s3, dataDir,
     extraPeers: [{ entId: 'conformance-kit', clientId: DEMO.clientKit.id, discoveryUrl: `${kitUrl}/.well-known/ent-portability`, uais: ['9999999K'] }],
     extraResources: [kitUrl],
+    // Teachers read school names and towns, found by name in « Choix des contenus » (issue 16).
+    env: { 'gateway-a': { GATEWAY_SCHOOLS: JSON.stringify([DEMO.schools.a]) }, 'gateway-b': { GATEWAY_SCHOOLS: JSON.stringify([DEMO.schools.b]) } },
   });
   const lines = [
     '',

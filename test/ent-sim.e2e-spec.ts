@@ -406,7 +406,7 @@ describe('ent-sim (two simulated ENTs over real HTTP)', () => {
     const first = await importInto(b, 'marie.dupont', 't1/i1', query, streamOf(pdf, 500));
     expect(first.status).toBe(201);
     pdfImport = first.json();
-    expect(pdfImport).toEqual({ localId: expect.any(String), created: true, sizeBytes: pdf.length, sha256: sha256(pdf) });
+    expect(pdfImport).toEqual({ localId: expect.any(String), created: true, sizeBytes: pdf.length, sha256: sha256(pdf), location: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/espace\//) });
 
     const again = await importInto(b, 'marie.dupont', 't1/i1', query, pdf);
     expect(again.status).toBe(200);

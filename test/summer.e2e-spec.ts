@@ -86,7 +86,7 @@ describe('a summer-long move', () => {
     expect(marie.answered.arrivalRetention.keepsReceivedCopiesDays).toBe(90);
     // Before she confirms: what crosses, to which ENT, how long each side keeps it — in French.
     const before = await page(marieA, `/transferts/${marie.id}`);
-    expect(before).toContain('3 contenu(s) seront envoyés à l’ENT ent-b de l’établissement 0690002B');
+    expect(before).toContain('3 contenus seront envoyés à l’ENT de votre nouvel établissement (Établissement 0690002B)');
     expect(before).toContain('au plus tard jusqu’au 1 novembre 2027');
     expect(before).toContain('vos contenus vous attendront jusqu’au 31 décembre 2027');
     expect(before).toContain('90 jours');

@@ -69,22 +69,22 @@ describe('teacher transfer UI (real browser)', () => {
     // DSFR draws the box on the label, as a teacher clicks it.
     await course.locator('label').click();
     await mail.locator('label').click();
-    await page.fill('#arrivalUai', '0999999Z');
+    await page.fill('#recherche', '0999999Z');
     await page.getByRole('button', { name: 'Demander l’analyse à l’ENT d’arrivée' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toContain("Aucun ENT partenaire ne sert l'établissement 0999999Z");
     expect(await course.getByRole('checkbox').isChecked()).toBe(true);
     expect(await mail.getByRole('checkbox').isChecked()).toBe(true);
 
     // The right one: the arrival's answer, item by item, then the teacher confirms.
-    await page.fill('#arrivalUai', DEMO.uaiB);
+    await page.fill('#recherche', DEMO.uaiB.toLowerCase());
     await page.getByRole('button', { name: 'Demander l’analyse à l’ENT d’arrivée' }).click();
     await page.waitForURL(/\/transferts\/[0-9a-f-]{36}$/);
     const transferId = page.url().split('/').pop()!;
     expect(await waitForState(page, ['ANSWERED'])).toBe('ANSWERED');
     await expect(page.getByRole('status').first().textContent()).resolves.toContain("L'ENT d'arrivée a répondu");
-    await expect(page.getByRole('row').filter({ hasText: courseTitle }).textContent()).resolves.toContain('Importé automatiquement');
+    await expect(page.getByRole('row').filter({ hasText: courseTitle }).textContent()).resolves.toContain('Sera importé automatiquement');
     const mailRow = (await page.getByRole('row').filter({ hasText: mailTitle }).textContent())!;
-    expect(mailRow).toContain('À télécharger manuellement à l’arrivée');
+    expect(mailRow).toContain('Sera à télécharger dans votre nouvel ENT');
     expect(mailRow).toMatch(/téléchargeable manuellement/);
     await page.getByRole('button', { name: 'Confirmer et envoyer' }).click();
     // Delivered; the arrival imports when she logs in there, and only then receipts.

@@ -1,3 +1,4 @@
+import { PortalController } from './portal.controller';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { loggerParams } from '@ent/common';
@@ -25,7 +26,7 @@ export class EntSimModule {
           pinoHttp: { ...pinoHttp, base: { app: 'ent-sim', profile: config.profile } },
         }),
       ],
-      controllers: [HealthController, ConnectorController, SimController],
+      controllers: [HealthController, ConnectorController, SimController, PortalController],
       providers: [
         { provide: ENT_SIM_CONFIG, useValue: config },
         { provide: ENT_PROFILE, useValue: PROFILES[config.profile] },

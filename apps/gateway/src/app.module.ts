@@ -30,6 +30,7 @@ import { PeerAuthGuard } from './peers/peer-auth.guard';
 import { PeerClient } from './peers/peer.client';
 import { PeerDiscovery } from './peers/peer-discovery';
 import { PeerRegistry } from './peers/peer-registry';
+import { SchoolDirectory } from './peers/school-directory';
 import { PeerHealth } from './peers/peer-health';
 import { SigningService } from './peers/signing.service';
 import { ArrivalService } from './transfers/arrival.service';
@@ -165,6 +166,7 @@ export class GatewayModule {
         IdpClient,
         PeerRegistry,
         PeerDiscovery,
+        SchoolDirectory,
         PeerClient,
         PeerHealth,
         PeerAuthGuard,

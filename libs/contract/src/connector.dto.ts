@@ -57,6 +57,13 @@ export class ConnectorImportResult {
   created: boolean;
   @ApiProperty() sizeBytes: number;
   @ApiProperty() sha256: string;
+  @ApiPropertyOptional({
+    format: 'uri',
+    example: 'https://ent.example.fr/cahier-de-textes/seance/42',
+    description: 'Where the teacher finds the imported content in the ENT (connector contract 1.1, optional): an http(s) URL on the ENT\'s own origin '
+      + '(its connector\'s, or its portal\'s). The gateway shows it as a link on the arrival page; anything else is ignored.',
+  })
+  location?: string;
 }
 
 // ---------------------------------------------------------------- events (ENT → its gateway)

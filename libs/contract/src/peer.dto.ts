@@ -110,6 +110,12 @@ export class DiscoveryDocument {
   })
   contentOrigins?: string[];
   @ApiProperty({ type: DiscoveryLimits }) limits: DiscoveryLimits;
+  @ApiPropertyOptional({
+    format: 'uri',
+    example: 'https://ent.example.fr/',
+    description: 'Where this ENT\'s users log in (its portal). A departure shows it to the teacher after delivery (« Connectez-vous à votre nouvel ENT »); never called by a gateway.',
+  })
+  portalUrl?: string;
 }
 
 // ---------------------------------------------------------------- capabilities

@@ -192,6 +192,14 @@ ALTER TABLE transfers ADD COLUMN retain_until timestamptz;
 `,
   },
   {
+    id: '010_item_location',
+    sql: `
+-- Where the arrival ENT says an imported item now lives (connector import answer \`location\`),
+-- shown to the teacher as a link (issue 16).
+ALTER TABLE transfer_items ADD COLUMN location text;
+`,
+  },
+  {
     id: '011_progress_analysis_idempotency',
     sql: `
 -- ADR 016. Progress counters of each item, written once per uploaded part (never per chunk):

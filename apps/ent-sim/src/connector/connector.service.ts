@@ -20,6 +20,7 @@ import { StoredBlobRef, StoredContent } from '../store/content-store';
 import { readSmallBody, receiveBodyToFile } from './body';
 import { checkImportedContent } from './content-check';
 import { ImportQuery } from './connector.dto';
+import { contentPagePath } from '../portal.controller';
 
 export const MAX_METADATA_BYTES = 1024 * 1024;
 
@@ -63,6 +64,11 @@ export class ConnectorService {
     private readonly stores: StoreProvider,
     private readonly accounts: AccountDirectory,
   ) {}
+
+  /** Where the imported content lives in this ENT (connector contract 1.1 `location`): its portal page. */
+  private location(userId: string, contentId: string): string {
+    return `http://${this.config.host}:${this.config.port}${contentPagePath(userId, contentId)}`;
+  }
 
   /** ENT_SIM_LATENCY_MS: a slow ENT, for fault-injection tests. */
   simulatedLatency(): Promise<void> {
@@ -189,7 +195,7 @@ export class ConnectorService {
     const found = this.stores.store.findImport(userId, importKey);
     if (!found) return undefined;
     const f = found.formats[0];
-    return { localId: found.id, created: false, sizeBytes: f.sizeBytes, sha256: f.sha256 };
+    return { localId: found.id, created: false, sizeBytes: f.sizeBytes, sha256: f.sha256, location: this.location(userId, found.id) };
   }
 
   private async doImport(
@@ -210,7 +216,7 @@ export class ConnectorService {
       const result = await store.mutate((index) => {
         const again = index.contents.find((c) => c.ownerId === userId && c.importKey === importKey);
         if (again) {
-          return { localId: again.id, created: false, sizeBytes: again.formats[0].sizeBytes, sha256: again.formats[0].sha256 };
+          return { localId: again.id, created: false, sizeBytes: again.formats[0].sizeBytes, sha256: again.formats[0].sha256, location: this.location(userId, again.id) };
         }
         index.contents.push({
           id: localId,
@@ -223,7 +229,7 @@ export class ConnectorService {
           importKey,
           origin: 'import',
         });
-        return { localId, created: true, sizeBytes, sha256 };
+        return { localId, created: true, sizeBytes, sha256, location: this.location(userId, localId) };
       });
       this.logger.log(
         `import ${result.created ? 'created' : 'replayed'} ${result.localId} for ${userId} (key ${importKey}, ${q.category}/${q.format}, ${sizeBytes} bytes)`,

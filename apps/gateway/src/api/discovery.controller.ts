@@ -36,6 +36,8 @@ export class DiscoveryController {
         cancellation: `${base}/portability/v1/offers/{offerId}/cancellation`,
       },
       contentOrigins: this.config.publication.contentOrigins,
+      // The ENT portal (ENT_RETURN_URL): the departure's « Connectez-vous à votre nouvel ENT » link.
+      ...(this.config.embedding.returnUrl ? { portalUrl: this.config.embedding.returnUrl } : {}),
       limits: {
         maxItemsPerOffer: OFFER_LIMITS.maxItems,
         maxBodyBytes: this.config.limits.maxBodyBytes,

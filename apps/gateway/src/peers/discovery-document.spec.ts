@@ -55,6 +55,16 @@ describe('parseDiscoveryDocument', () => {
     expect(d.schools).toEqual([]);
   });
 
+  it('takes the optional portalUrl (a link for the teacher); drops, without refusing the document, one that is not http(s)', () => {
+    expect(parseDiscoveryDocument(vendorDocument(), EXPECTED).portalUrl).toBeUndefined();
+    expect(parseDiscoveryDocument({ ...vendorDocument(), portalUrl: 'https://ent-b.example.org/portail' }, EXPECTED).portalUrl).toBe('https://ent-b.example.org/portail');
+    for (const bad of ['javascript:alert(1)', 'data:text/html,x', '//ent-b.example.org', 'https://u:p@ent-b.example.org/', 42, 'x'.repeat(3000)]) {
+      const d = parseDiscoveryDocument({ ...vendorDocument(), portalUrl: bad }, EXPECTED);
+      expect(d.portalUrl).toBeUndefined();
+      expect(d.endpoints.offers).toBe('https://api.ent-b.example.org/peer/offer-inbox');
+    }
+  });
+
   it('takes the optional cancellation endpoint when published, and checks it like the others', () => {
     expect(parseDiscoveryDocument(vendorDocument(), EXPECTED).endpoints.cancellation).toBeUndefined();
     const doc = vendorDocument() as Record<string, any>;

@@ -29,6 +29,8 @@ export interface DiscoveredPeer {
   contentOrigins: string[];
   uais: string[];
   schools: { uai: string; name?: string; town?: string }[];
+  /** Where its teachers log in (optional): the arrival says « Connectez-vous à votre nouvel ENT » with this link. */
+  portalUrl?: string;
 }
 
 export class DiscoveryDocumentError extends Error {
@@ -184,6 +186,9 @@ export function parseDiscoveryDocument(raw: unknown, expected: { entId: string; 
     }
   }
 
+  // Only shown to a teacher as a link, never called: an unusable one is dropped, not fatal.
+  const portalUrl = doc.portalUrl !== undefined && !urlProblem(doc.portalUrl) ? new URL(doc.portalUrl as string).href : undefined;
+
   if (problems.length) throw new DiscoveryDocumentError(problems);
   const gatewayOrigin = new URL(expandTemplate(endpoints.itemContent, { transferId: 't', itemId: 'i' })).origin;
   return {
@@ -197,6 +202,7 @@ export function parseDiscoveryDocument(raw: unknown, expected: { entId: string; 
     contentOrigins: [...new Set(contentOrigins)].filter((o) => o !== gatewayOrigin),
     uais,
     schools,
+    ...(portalUrl ? { portalUrl } : {}),
   };
 }
 

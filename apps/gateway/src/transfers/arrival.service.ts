@@ -42,6 +42,7 @@ import { JOB_KINDS, peerJobGroup } from './states';
 import { mayImportNow } from './import-gate';
 import { ItemRow, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
+import { entReturnLink } from '../ui/embedding';
 
 const ROLE = 'ARRIVAL' as const;
 /** Largest metadata record read, converted and handed to the ENT. */
@@ -621,6 +622,7 @@ export class ArrivalService {
     // The import key makes the ENT's import idempotent: a retry after a crash finds the same content.
     const importKey = `${transferId}:${itemId}`;
     let localId: string;
+    let location: string | undefined;
     let conversion: { converters: string[]; losses: string[] } | undefined;
     // Content and its description go in together or not at all: the record is read, brought to
     // the format the ENT takes and checked before the content is handed over.
@@ -646,6 +648,8 @@ export class ArrivalService {
       const sent = conversion ? counter.digestHex() : item.sha256;
       if (result.sha256 !== sent) throw new Error(`ENT stored ${result.sha256}, expected ${sent}`);
       localId = result.localId;
+      // Shown to her as a link: only an http(s) URL on the ENT's own origins (connector, portal, frame).
+      location = entReturnLink(result.location, [new URL(this.config.connector.url).origin, ...this.config.embedding.returnOrigins], undefined);
       if (record) await this.connector.importMetadata(t.owner_identity, importKey, record.format, Readable.from([record.bytes]));
     } catch (err) {
       if (err instanceof ConnectorError && err.status === 404 && err.problemType === PROBLEM_TYPES.unknownUser) {
@@ -676,7 +680,7 @@ export class ArrivalService {
     await this.repo.transaction(async (tx) => {
       await this.repo.get(tx, transferId, ROLE, true);
       if (conversion) await this.repo.appendEvent(tx, transferId, ROLE, itemId, 'ITEM_CONVERTED', null, null, conversion);
-      await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['FETCHED'], 'IMPORTED', 'ITEM_IMPORTED', { local_id: localId });
+      await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['FETCHED'], 'IMPORTED', 'ITEM_IMPORTED', { local_id: localId, ...(location ? { location } : {}) });
       await this.completeIfDone(tx, transferId);
     });
     this.wake.wake();

@@ -57,6 +57,8 @@ export interface ItemRow {
   metadata_sha256: string | null;
   metadata_key: string | null;
   local_id: string | null;
+  /** Arrival: where the ENT says the imported content lives (checked: http(s) on the ENT's origins). */
+  location: string | null;
   attempts: number;
   last_error: string | null;
   /** ADR 016 counters (migration 011): bytes up after the last finished part, and where the current attempt began. */
@@ -242,7 +244,7 @@ export class TransferRepository {
     from: ItemState[],
     to: ItemState,
     eventType: string,
-    set: Partial<Pick<ItemRow, 'size_bytes' | 'sha256' | 'object_key' | 'metadata_size' | 'metadata_sha256' | 'metadata_key' | 'local_id' | 'last_error' | 'decision' | 'source_format' | 'target_format' | 'metadata_format'>> = {},
+    set: Partial<Pick<ItemRow, 'size_bytes' | 'sha256' | 'object_key' | 'metadata_size' | 'metadata_sha256' | 'metadata_key' | 'local_id' | 'last_error' | 'decision' | 'source_format' | 'target_format' | 'metadata_format' | 'location'>> = {},
     data: Record<string, unknown> = {},
   ): Promise<boolean> {
     const cols = Object.keys(set) as (keyof typeof set)[];

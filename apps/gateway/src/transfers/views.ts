@@ -24,6 +24,10 @@ export interface ItemView {
   sha256: string | null;
   localId: string | null;
   lastError: string | null;
+  /** The media type of the content (what « Télécharger » says of the file). */
+  mediaType?: string | null;
+  /** Arrival: where the imported content now lives in the ENT, when its import answer said (connector `location`). */
+  location?: string;
   downloadUrl?: string;
 }
 
@@ -157,6 +161,8 @@ export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventR
       sha256: i.sha256,
       localId: i.local_id,
       lastError: i.last_error,
+      mediaType: i.media_type,
+      ...(i.location ? { location: i.location } : {}),
       ...(downloadBase && i.object_key ? { downloadUrl: `${downloadBase}/${encodeURIComponent(i.item_id)}/download` } : {}),
     })),
     ...(events

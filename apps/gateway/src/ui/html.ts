@@ -59,6 +59,8 @@ export interface PageContext {
   flash?: { kind: 'info' | 'error'; text: string };
   /** « Retour à mon ENT » (ENT_RETURN_URL, or an allowed `?retour=`): leaves the frame for the ENT. */
   entReturnUrl?: string;
+  /** Names and towns of the schools the page mentions, by UAI (SchoolDirectory); a UAI not here is shown as such. */
+  schools?: Record<string, { uai: string; name?: string; town?: string; portalUrl?: string }>;
 }
 
 /** One step of a journey: « Étape 2 sur 4 : Réponse de l’établissement d’arrivée ». */

@@ -17,13 +17,13 @@ export const CATEGORY_FR: Record<string, string> = {
 
 export const DEPARTURE_STATE_FR: Record<string, string> = {
   DRAFT: 'Brouillon : la demande n’a pas encore été envoyée',
-  OFFERED: 'Demande envoyée, en attente de la réponse de l’ENT d’arrivée',
+  OFFERED: 'Demande envoyée, en attente de la réponse de l’établissement d’arrivée',
   ANSWERED: 'Réponse reçue : vérifiez-la puis confirmez l’envoi',
   STAGING: 'Envoi en cours : préparation des contenus',
   PAUSED: 'En pause : l’ENT d’arrivée manque de place',
-  DELIVERED: 'Livré : l’ENT d’arrivée récupère les contenus',
-  RECEIPTED: 'Accusé de réception reçu',
-  CLEANED: 'Terminé : l’ENT d’arrivée a accusé réception, les copies préparées ici sont supprimées',
+  DELIVERED: 'Livré : vos contenus vous attendent dans votre nouvel ENT',
+  RECEIPTED: 'Reçu par votre nouvel ENT',
+  CLEANED: 'Terminé : votre nouvel ENT a bien reçu vos contenus',
   CANCELLED: 'Annulé',
   EXPIRED: 'Expiré',
   FAILED: 'Échec',
@@ -47,19 +47,28 @@ export const ARRIVAL_STATE_FR: Record<string, string> = {
   ERASED: 'Effacé à votre demande',
 };
 
+/** The arrival's answer before she confirms and before the import: what *will* happen (never « importé » yet). */
 export const DECISION_FR: Record<string, string> = {
+  IMPORT: 'Sera importé automatiquement',
+  CONVERT: 'Sera converti puis importé automatiquement',
+  MANUAL: 'Sera à télécharger dans votre nouvel ENT',
+  REFUSED: 'Refusé par l’établissement d’arrivée',
+};
+
+/** The same once her new ENT has imported it (the receipt said so). */
+export const DECISION_DONE_FR: Record<string, string> = {
   IMPORT: 'Importé automatiquement',
   CONVERT: 'Converti puis importé automatiquement',
-  MANUAL: 'À télécharger manuellement à l’arrivée',
-  REFUSED: 'Refusé par l’ENT d’arrivée',
+  MANUAL: 'À télécharger dans votre nouvel ENT',
+  REFUSED: 'Refusé par l’établissement d’arrivée',
 };
 
 export const ITEM_STATE_FR: Record<string, string> = {
   SELECTED: 'Choisi',
   TO_STAGE: 'En préparation',
   STAGED: 'Prêt à partir',
-  DELIVERED: 'Livré',
-  CLEANED: 'Terminé',
+  DELIVERED: 'Envoyé',
+  CLEANED: 'Reçu par votre nouvel ENT',
   OFFERED: 'Annoncé',
   TO_FETCH: 'À recevoir',
   FETCHED: 'Reçu',
@@ -70,12 +79,96 @@ export const ITEM_STATE_FR: Record<string, string> = {
   FAILED: 'Échec',
 };
 
+/** Formats as a teacher names them (never `imscc-1.3`, `ical`, `binary`). */
+const FORMAT_FR: Record<string, string> = {
+  'imscc-1.0': 'cours Common Cartridge (Moodle et autres)',
+  'imscc-1.1': 'cours Common Cartridge (Moodle et autres)',
+  'imscc-1.2': 'cours Common Cartridge (Moodle et autres)',
+  'imscc-1.3': 'cours Common Cartridge (Moodle et autres)',
+  ical: 'agenda iCalendar',
+  mbox: 'courriels (fichier mbox)',
+  eml: 'courriel (fichier EML)',
+  h5p: 'activité interactive H5P',
+  'lheo-2.2': 'fiche de formation LHEO',
+  'scolomfr-3.1': 'fiche ScoLOMFR',
+  'schemaorg-jsonld': 'fiche schema.org',
+  lom: 'fiche LOM',
+};
+
+const MEDIA_FR: Record<string, string> = {
+  'application/pdf': 'document PDF',
+  'application/vnd.oasis.opendocument.text': 'texte OpenDocument',
+  'application/vnd.oasis.opendocument.presentation': 'présentation OpenDocument',
+  'application/vnd.oasis.opendocument.spreadsheet': 'classeur OpenDocument',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'document Word',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'présentation PowerPoint',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'classeur Excel',
+  'application/zip': 'archive ZIP',
+  'text/plain': 'texte',
+  'text/html': 'page web',
+  'image/png': 'image PNG',
+  'image/jpeg': 'image JPEG',
+  'video/mp4': 'vidéo MP4',
+  'audio/mpeg': 'son MP3',
+};
+
+/** « cours Common Cartridge (Moodle et autres) », « document PDF », « fichier d’origine ». */
+export function formatFr(format: string | null | undefined, mediaType?: string | null): string {
+  if (format && format !== 'binary' && FORMAT_FR[format]) return FORMAT_FR[format];
+  if (mediaType && MEDIA_FR[mediaType.split(';')[0].trim()]) return MEDIA_FR[mediaType.split(';')[0].trim()];
+  if (mediaType?.startsWith('image/')) return 'image';
+  return 'fichier d’origine';
+}
+
+/** Capitalised first letter, for a format at the start of a cell. */
+export function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A school as she knows it: « Lycée Ampère, Lyon »; its UAI only when nobody published its name. */
+export function schoolFr(school: { uai: string; name?: string; town?: string } | undefined, uai: string): string {
+  if (!school?.name) return `Établissement ${uai}`;
+  return school.town ? `${school.name}, ${school.town}` : school.name;
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function joinFr(parts: string[]): string {
+  return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} et ${parts[parts.length - 1]}`;
+}
+
+/** The answer summed up before she confirms: « 3 seront importés automatiquement et 1 sera à télécharger ». */
+export function decisionSummaryFr(decisions: (string | null)[]): string {
+  const n = (d: string) => decisions.filter((x) => x === d).length;
+  const parts = [
+    n('IMPORT') && count(n('IMPORT'), 'sera importé automatiquement', 'seront importés automatiquement'),
+    n('CONVERT') && count(n('CONVERT'), 'sera converti puis importé', 'seront convertis puis importés'),
+    n('MANUAL') && count(n('MANUAL'), 'sera à télécharger dans votre nouvel ENT', 'seront à télécharger dans votre nouvel ENT'),
+    n('REFUSED') && count(n('REFUSED'), 'est refusé', 'sont refusés'),
+  ].filter((p): p is string => typeof p === 'string');
+  return `${joinFr(parts)}.`.replace(/^./, (c) => c.toUpperCase());
+}
+
+/** The arrival summed up: « 2 importés et 1 à télécharger ». */
+export function arrivalSummaryFr(states: string[]): string {
+  const n = (s: string) => states.filter((x) => x === s).length;
+  const parts = [
+    n('IMPORTED') && count(n('IMPORTED'), 'contenu importé dans votre ENT', 'contenus importés dans votre ENT'),
+    n('AWAITING_MANUAL_DOWNLOAD') && count(n('AWAITING_MANUAL_DOWNLOAD'), 'à télécharger ci-dessous', 'à télécharger ci-dessous'),
+    n('FAILED') && count(n('FAILED'), 'en échec', 'en échec'),
+    n('REFUSED') && count(n('REFUSED'), 'refusé', 'refusés'),
+  ].filter((p): p is string => typeof p === 'string');
+  return parts.length ? `${joinFr(parts)}.` : '';
+}
+
 /** The departure journey, as the stepper says it (« Étape 2 sur 4 : Réponse de l’établissement d’arrivée »). */
 export const DEPARTURE_STEPS = ['Choix des contenus', 'Réponse de l’établissement d’arrivée', 'Envoi', 'Livraison et import'];
 
 /** fr-badge colour of a state: done, needs her, went wrong; anything else is information. */
 export const BADGE_KIND: Record<string, 'success' | 'warning' | 'error' | 'info'> = {
-  CLEANED: 'success', RECEIPTED: 'success', DONE: 'success', IMPORTED: 'success',
+  CLEANED: 'success', RECEIPTED: 'success', DONE: 'success', IMPORTED: 'success', DELIVERED: 'success',
   PAUSED: 'warning', PARTIAL: 'warning', AWAITING_ACCEPTANCE: 'warning', AWAITING_MANUAL_DOWNLOAD: 'warning',
   FAILED: 'error', REFUSED: 'error', REFUSED_BY_OWNER: 'error', EXPIRED: 'error',
 };
@@ -122,8 +215,9 @@ export const RETENTION_FR = {
   arrivalKeepsCopies: (days: number) => `Une fois importés, l’ENT d’arrivée garde ses copies (téléchargements, index) ${days} jours, puis les supprime. Vous pouvez les effacer avant.`,
   receivedWaits: (day: string) => `Vos contenus vous attendront jusqu’au ${day}.`,
   receivedKept: (day: string) => `Les copies reçues (téléchargements, index) sont conservées jusqu’au ${day}, puis supprimées.`,
-  crossing: (count: number, arrivalEnt: string, arrivalUai: string) =>
-    `${count} contenu(s) seront envoyés à l’ENT ${arrivalEnt} de l’établissement ${arrivalUai}, avec leur titre, leur taille, leur fiche descriptive et votre identifiant.`,
+  crossing: (n: number, arrivalSchool: string) =>
+    `${count(n, 'contenu sera envoyé', 'contenus seront envoyés')} à l’ENT de votre nouvel établissement (${arrivalSchool}), avec leur titre, leur taille, leur fiche descriptive et votre identifiant.`,
+  originalsKept: 'Vos contenus d’origine restent dans votre ENT actuel : seules les copies préparées pour l’envoi sont supprimées.',
   cancelHint: 'Vous pouvez annuler ce transfert tant qu’il n’a pas été livré : aucune copie n’en restera, ni ici ni dans l’ENT d’arrivée.',
   eraseHint: 'Vous pouvez effacer les copies reçues (téléchargements, index) : les contenus déjà importés dans votre ENT y restent.',
   cancelButton: 'Annuler ce transfert',

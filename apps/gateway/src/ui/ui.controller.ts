@@ -12,7 +12,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../config';
 import { mayUseService, refusalDetail } from '../identity/access-policy';
 import type { SessionUser } from '../identity/session-user';
 import { TrackedPage } from '../infra/dnma-page.interceptor';
-import { PeerRegistry } from '../peers/peer-registry';
+import { normaliseUai, SchoolDirectory } from '../peers/school-directory';
 import { ArrivalService } from '../transfers/arrival.service';
 import { DepartureService } from '../transfers/departure.service';
 import type { TransferView } from '../transfers/views';
@@ -42,6 +42,9 @@ const HTML = 'text/html; charset=utf-8';
 // and the ENT origins listed in UI_FRAME_ANCESTORS (embedding.ts).
 export const UI_CSP = "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; " +
   "form-action 'self'; base-uri 'none'";
+
+/** Longest search or field text read from the form; the rest is ignored. */
+const MAX_QUERY = 200;
 
 export function setHtmlHeaders(res: Response, embedding: GatewayConfig['embedding']): void {
   const framing = frameHeaders(embedding.frameAncestors);
@@ -102,8 +105,8 @@ export class UiController {
   constructor(
     private readonly departure: DepartureService,
     private readonly arrival: ArrivalService,
-    private readonly peers: PeerRegistry,
     private readonly submissions: Submissions,
+    private readonly schools: SchoolDirectory,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -117,47 +120,87 @@ export class UiController {
     // The page login lands on: it explains (200); the pages behind it answer 403.
     if (!mayUseService(user, this.config.access)) return pages.homeRefused(ctx, refusalDetail(user));
     const [sent, received] = await Promise.all([this.departure.list(user), this.arrival.list(user)]);
-    return pages.home(ctx, sent, received);
+    const schools = await this.schools.describe([...sent.map((t) => t.arrivalUai), ...received.map((t) => t.departureUai)]);
+    return pages.home({ ...ctx, schools }, sent, received);
   }
 
+  /** Step 1; `?recherche=` runs the school search as the form's « Rechercher » does (a link works too). */
   @Get('transferts/nouveau')
   @TrackedPage('transfer-new')
   async newTransfer(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     const user = this.admitted(req);
     setHtmlHeaders(res, this.config.embedding);
-    return pages.newTransfer(this.context(req), await this.departure.listContents(user), this.arrivals(), { arrivalUai: '', itemIds: [], errors: [] });
+    const recherche = typeof req.query?.recherche === 'string' ? req.query.recherche.slice(0, MAX_QUERY) : '';
+    const form: pages.NewTransferForm = { recherche, arrivalUai: '', itemIds: [], errors: [] };
+    if (recherche.trim()) await this.searchInto(form);
+    return pages.newTransfer(this.context(req), await this.departure.listContents(user), form);
   }
 
-  /** Creates the draft and asks the arrival ENT at once (flows 2-3); the answer is then on the status page. */
+  /**
+   * Step 1's form. « Rechercher » and « Tout sélectionner » come back to the form (nothing created);
+   * « Demander l’analyse » creates the draft and asks the arrival ENT at once (flows 2-3), the answer
+   * then being on the status page. Every refusal comes back as French messages tied to their field.
+   */
   @Post('transferts')
   async createTransfer(@Req() req: Request, @Res() res: Response, @Body() body: Record<string, unknown>): Promise<void> {
     const user = this.admitted(req);
     this.checkCsrf(req, body);
-    const form = {
-      arrivalUai: typeof body.arrivalUai === 'string' ? body.arrivalUai.trim().toUpperCase() : '',
+    const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, MAX_QUERY) : '');
+    const intent = text(body.intent) || 'analyse';
+    const form: pages.NewTransferForm = {
+      recherche: text(body.recherche),
+      arrivalUai: normaliseUai(text(body.arrivalUai)) ?? '',
       itemIds: (Array.isArray(body.itemIds) ? body.itemIds : body.itemIds === undefined ? [] : [body.itemIds]).filter((v): v is string => typeof v === 'string'),
+      errors: [],
     };
-    const dto = plainToInstance(CreateTransferRequest, form);
-    const errors = [...new Set((await validate(dto)).flatMap((e) => Object.values(e.constraints ?? {})))];
+    const contents = () => this.departure.listContents(user);
+    const again = async (status: number) => {
+      setHtmlHeaders(res, this.config.embedding);
+      res.status(status).send(pages.newTransfer(this.context(req), await contents(), form));
+    };
+    if (intent === 'tout' || intent === 'aucun') {
+      form.itemIds = intent === 'tout' ? (await contents()).map((c) => c.id) : [];
+      if (form.recherche.trim()) await this.searchInto(form);
+      return again(200);
+    }
+    if (intent === 'recherche') {
+      if (!form.recherche.trim()) form.errors.push({ field: 'recherche', message: 'Indiquez le nom, la ville ou le code UAI de votre nouvel établissement.' });
+      else await this.searchInto(form);
+      return again(form.errors.length ? 400 : 200);
+    }
+    // « Demander l'analyse »: the school picked among the results, or a UAI typed in the search field.
+    const typedUai = normaliseUai(form.recherche);
+    const arrivalUai = form.arrivalUai || typedUai || '';
+    if (!arrivalUai) {
+      if (form.recherche.trim()) {
+        await this.searchInto(form);
+        if (form.results?.length) form.errors.push({ field: 'arrivalUai', message: 'Choisissez votre nouvel établissement parmi les résultats.' });
+      } else {
+        form.errors.push({ field: 'recherche', message: 'Indiquez votre nouvel établissement : son nom, sa ville ou son code UAI.' });
+      }
+    }
+    const dto = plainToInstance(CreateTransferRequest, { arrivalUai: arrivalUai || '0000000A', itemIds: form.itemIds });
+    for (const e of await validate(dto)) {
+      const field = e.property === 'itemIds' ? 'itemIds' : 'recherche';
+      for (const message of new Set(Object.values(e.constraints ?? {}))) form.errors.push({ field, message });
+    }
     let draftId: string | undefined;
     let status = 400;
-    if (!errors.length) {
+    if (!form.errors.length) {
       try {
         // ADR 016: the form's one-time key: a double click creates one transfer, and lands on it.
         const once = typeof body._once === 'string' && body._once ? { key: body._once, scope: 'ui:create' } : undefined;
-        draftId = (await this.departure.createDraft(user, form.arrivalUai, form.itemIds, once)).id;
+        draftId = (await this.departure.createDraft(user, arrivalUai, form.itemIds, once)).id;
       } catch (err) {
         if (!(err instanceof ProblemError) || err.status >= 500) throw err;
-        errors.push(err.detail ?? err.title);
+        const field = err.type === PROBLEM_TYPES.unknownArrival ? 'recherche' : err.status === 404 || err.type === PROBLEM_TYPES.validation ? 'itemIds' : 'general';
+        form.errors.push({ field, message: err.detail ?? err.title });
         status = err.status;
       }
     }
     if (!draftId) {
-      setHtmlHeaders(res, this.config.embedding);
-      const contents = await this.departure.listContents(user);
-      res.status(status);
-      res.send(pages.newTransfer(this.context(req), contents, this.arrivals(), { ...form, errors }));
-      return;
+      if (!form.recherche && arrivalUai) form.recherche = arrivalUai;
+      return again(status);
     }
     // ADR 016: the arrival is asked by a job; the page says so at once and shows the answer when it comes.
     await this.act(req, () => this.departure.requestAnalysis(user, draftId!, req.session.login));
@@ -170,7 +213,7 @@ export class UiController {
     const user = this.admitted(req);
     const view = await this.departure.view(user, id, false);
     setHtmlHeaders(res, this.config.embedding);
-    return pages.departureStatus(this.context(req), view);
+    return pages.departureStatus({ ...this.context(req), schools: await this.schools.describe([view.arrivalUai]) }, view);
   }
 
   @Post('transferts/:id/analyse')
@@ -245,7 +288,17 @@ export class UiController {
     const user = this.admitted(req);
     const view = await this.arrival.view(user, id);
     setHtmlHeaders(res, this.config.embedding);
-    return pages.arrivalStatus(this.context(req), view);
+    return pages.arrivalStatus({ ...this.context(req), schools: await this.schools.describe([view.departureUai]) }, view);
+  }
+
+  /** The index of a received transfer as a page of this service (titles, formats, fiches, hashes). */
+  @Get('recus/:id/index')
+  @TrackedPage('received')
+  async receivedIndex(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('id') id: string): Promise<string> {
+    const user = this.admitted(req);
+    const view = await this.arrival.view(user, id);
+    setHtmlHeaders(res, this.config.embedding);
+    return pages.receivedIndex({ ...this.context(req), schools: await this.schools.describe([view.departureUai]) }, view);
   }
 
   @Post('recus/:id/reprise')
@@ -343,7 +396,18 @@ export class UiController {
     checkCsrf(req, body);
   }
 
-  private arrivals(): { uai: string; entId: string }[] {
-    return this.peers.all().flatMap((p) => p.uais.map((uai) => ({ uai, entId: p.entId })));
+  /** The school search (by name, town or UAI) into the form: results, or a French message on the field. */
+  private async searchInto(form: pages.NewTransferForm): Promise<void> {
+    const results = await this.schools.search(form.recherche);
+    form.results = results;
+    if (!results.length) {
+      const uai = normaliseUai(form.recherche);
+      form.errors.push({
+        field: 'recherche',
+        message: uai
+          ? `Aucun ENT partenaire ne sert l'établissement ${uai}. Vérifiez le code UAI ou cherchez l'établissement par son nom ou sa ville.`
+          : `Aucun établissement partenaire ne correspond à « ${form.recherche.trim()} ». Essayez son nom, sa ville ou son code UAI (7 chiffres et une lettre).`,
+      });
+    }
   }
 }
