@@ -62,10 +62,12 @@ describe('teacher transfer UI (real browser)', () => {
 
     // Choose: a wrong UAI first; the form says why in French and keeps the choice.
     await page.getByRole('link', { name: 'Préparer un transfert vers un autre établissement' }).click();
-    const course = page.getByRole('row').filter({ hasText: 'Parcours pédagogique' }).first();
-    const mail = page.getByRole('row').filter({ hasText: 'Messagerie' }).first();
-    const courseTitle = (await course.locator('label').textContent())!;
-    const mailTitle = (await mail.locator('label').textContent())!;
+    const course = page.locator('.fr-checkbox-group').filter({ hasText: 'Parcours pédagogique' }).first();
+    const mail = page.locator('.fr-checkbox-group').filter({ hasText: 'Messagerie' }).first();
+    // The label is the title, then a hint (type, format, size).
+    const titleOf = (box: typeof course) => box.locator('label').evaluate((l) => (l.firstChild?.textContent ?? '').trim());
+    const courseTitle = await titleOf(course);
+    const mailTitle = await titleOf(mail);
     // DSFR draws the box on the label, as a teacher clicks it.
     await course.locator('label').click();
     await mail.locator('label').click();

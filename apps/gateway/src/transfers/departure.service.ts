@@ -254,7 +254,7 @@ export class DepartureService {
       // 404: the arrival never recorded the offer; nothing to withdraw there.
       if (e.status === 404) return true;
       throw new ProblemError(502, PROBLEM_TYPES.peerUnavailable, "L'ENT d'arrivée ne répond pas",
-        `L'annulation n'a pas pu être transmise à l'ENT d'arrivée (${peer.entId}) ; rien n'a été annulé. Réessayez dans quelques minutes.`);
+        "L'annulation n'a pas pu être transmise à l'établissement d'arrivée ; rien n'a été annulé. Réessayez dans quelques minutes.");
     }
   }
 

@@ -91,9 +91,9 @@ const ROLE_NOTICES: Record<string, Record<string, string>> = {
     CANCELLED: "L'ENT de départ a annulé ce transfert avant de l'envoyer : rien n'a été reçu.",
   },
   DEPARTURE: {
-    PAUSED: "L'ENT d'arrivée n'a plus assez de place pour recevoir ce transfert. Vos contenus restent préparés ici : relancez l'envoi quand l'ENT d'arrivée aura libéré de l'espace (avant l'expiration de l'offre).",
+    PAUSED: "L'ENT d'arrivée n'a plus assez de place pour recevoir ce transfert. Vos contenus restent préparés ici : relancez l'envoi quand l'ENT d'arrivée aura libéré de l'espace (avant l'expiration du transfert).",
     CANCELLED: 'Vous avez annulé ce transfert : aucune copie n’en reste, ni ici ni dans l’ENT d’arrivée.',
-    EXPIRED: "Le délai de conservation est passé : les copies préparées ici ont été supprimées. Si l'ENT d'arrivée avait déjà reçu vos contenus, ils vous y attendent toujours.",
+    EXPIRED: "Le délai de conservation est passé : les copies préparées pour l'envoi ont été supprimées ; vos contenus d'origine restent dans votre ENT. Si l'ENT d'arrivée avait déjà reçu vos contenus, ils vous y attendent toujours.",
   },
 };
 
