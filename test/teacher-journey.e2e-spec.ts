@@ -2,6 +2,7 @@ import { Browser, Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditResult, auditedContext, auditPage, launchChromium, SCREENSHOTS } from './support/browser';
+import { browserLogin as login } from './support/browser-login';
 import { bootStack, DEMO, StackSession } from './support/stack-session';
 
 /*
@@ -13,15 +14,6 @@ import { bootStack, DEMO, StackSession } from './support/stack-session';
 jest.setTimeout(600_000);
 
 const PORTAL_B = 'https://ent.lycee-ampere.example.fr/portail';
-
-async function login(page: Page, gatewayUrl: string, user: string, password: string): Promise<void> {
-  await page.goto(gatewayUrl);
-  await page.getByRole('link', { name: 'Se connecter avec le Guichet Agents' }).click();
-  await page.fill('#login', user);
-  await page.fill('#password', password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${gatewayUrl}/`);
-}
 
 /** What has the keyboard focus: its id, tag, type and accessible text. */
 async function focused(page: Page): Promise<{ id: string; tag: string; type: string; text: string }> {
