@@ -94,11 +94,11 @@ describe('live progress, analysis job and idempotent controls (real browser, rea
   async function chooseOnNewTransfer(titles: RegExp[]): Promise<void> {
     await page.goto(`${env.stack.urls.gatewayA}/transferts/nouveau`);
     for (const t of titles) {
-      const box = page.getByRole('row').filter({ hasText: t }).first().getByRole('checkbox');
+      const box = page.locator('.fr-checkbox-group').filter({ hasText: t }).first().getByRole('checkbox');
       await page.locator(`label[for="${await box.getAttribute('id')}"]`).click();
       expect(await box.isChecked()).toBe(true);
     }
-    await page.fill('#arrivalUai', DEMO.uaiB);
+    await page.fill('#recherche', DEMO.uaiB);
   }
 
   let largeId: string;
@@ -111,7 +111,7 @@ describe('live progress, analysis job and idempotent controls (real browser, rea
     const largeBox = page.locator(`input[name="itemIds"][value="${LARGE_ID}"]`);
     await page.locator(`label[for="${await largeBox.getAttribute('id')}"]`).click();
     expect(await largeBox.isChecked()).toBe(true);
-    await page.fill('#arrivalUai', DEMO.uaiB);
+    await page.fill('#recherche', DEMO.uaiB);
     // A double click on the submit button: one transfer.
     await page.getByRole('button', { name: 'Demander l’analyse à l’ENT d’arrivée' }).dblclick();
     await page.waitForURL(/\/transferts\/[0-9a-f-]{36}$/);
@@ -133,7 +133,7 @@ describe('live progress, analysis job and idempotent controls (real browser, rea
     await env.stack.start('gateway-b');
     expect(await waitForState(page, ['ANSWERED'])).toBe('ANSWERED');
     expect(await kept(page)).toBe(true); // no reload: the same document
-    await expect(page.locator(`tr[data-item-id="${LARGE_ID}"]`).textContent()).resolves.toContain('Importé automatiquement');
+    await expect(page.locator(`tr[data-item-id="${LARGE_ID}"]`).textContent()).resolves.toContain('Sera importé automatiquement');
     await waitUntil('the answer announced', async () => (await said(page)).some((m) => m.startsWith('État du transfert : Réponse reçue')), 30_000);
     expect((await dbA.events(largeId, 'DEPARTURE')).filter((e) => e.type === 'ANSWER_RECEIVED')).toHaveLength(1);
   });
