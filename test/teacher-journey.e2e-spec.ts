@@ -38,17 +38,16 @@ async function pressAndLoad(page: Page, key: 'Enter' | 'Space'): Promise<void> {
   await page.waitForLoadState();
 }
 
-/** « Actualiser », as she would, until the transfer reaches one of `states`. */
+/** Until the transfer reaches one of `states`: the page updates itself (live script) or is reloaded. */
 async function refreshUntil(page: Page, states: string[], timeoutMs = 120_000): Promise<string> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const state = await page.locator('#transfer-state').getAttribute('data-state');
     if (state && states.includes(state)) return state;
     if (Date.now() > end) throw new Error(`state ${state} never became one of ${states.join(', ')}`);
+    // The live script (ADR 016) may be replacing the page's content: reload, as « Actualiser » does.
     await page.waitForTimeout(500);
-    const refresh = page.getByRole('link', { name: 'Actualiser' });
-    if (await refresh.count()) await refresh.click();
-    else await page.reload();
+    await page.reload();
   }
 }
 
