@@ -42,7 +42,7 @@ import { JOB_KINDS, peerJobGroup } from './states';
 import { mayImportNow } from './import-gate';
 import { ItemRow, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
-import { entReturnLink } from '../ui/embedding';
+import { importLocation } from '../connector/import-location';
 
 const ROLE = 'ARRIVAL' as const;
 /** Largest metadata record read, converted and handed to the ENT. */
@@ -649,7 +649,7 @@ export class ArrivalService {
       if (result.sha256 !== sent) throw new Error(`ENT stored ${result.sha256}, expected ${sent}`);
       localId = result.localId;
       // Shown to her as a link: only an http(s) URL on the ENT's own origins (connector, portal, frame).
-      location = entReturnLink(result.location, [new URL(this.config.connector.url).origin, ...this.config.embedding.returnOrigins], undefined);
+      location = importLocation(result.location, { connectorUrl: this.config.connector.url, returnOrigins: this.config.embedding.returnOrigins });
       if (record) await this.connector.importMetadata(t.owner_identity, importKey, record.format, Readable.from([record.bytes]));
     } catch (err) {
       if (err instanceof ConnectorError && err.status === 404 && err.problemType === PROBLEM_TYPES.unknownUser) {
