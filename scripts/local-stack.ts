@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
 
@@ -63,6 +63,8 @@ export interface StackOptions {
    * that `stack.setClock()` moves their domain time. Production never loads that module.
    */
   testClock?: boolean;
+  /** How long each process may take to answer before its start is retried once (defaults: READY_TIMEOUT_MS). */
+  readyTimeoutMs?: Partial<Record<ProcessName, number>>;
 }
 
 export type ProcessName = 'idp-sim' | 'ent-sim-a' | 'ent-sim-b' | 'gateway-a' | 'gateway-b';
@@ -171,10 +173,21 @@ function loopbackCidrs(host: string): string {
 
 const PEER_SCOPE_LIST = ['portability:capabilities', 'portability:offer', 'portability:deliver', 'portability:fetch', 'portability:receipt'];
 
-// Generous: on a loaded shared machine a gateway (PGlite in WebAssembly) can take a minute to boot.
-async function waitReady(url: string, child: ChildProcess, name: string, timeoutMs = 180_000): Promise<void> {
+/**
+ * How long a process may take to answer before it counts as stuck. Generous for the gateways: on
+ * a loaded shared machine one (PGlite in WebAssembly) can take a minute to boot. The simulators
+ * answer within a second or two, so a quarter of that is already a hang.
+ */
+const READY_TIMEOUT_MS: Record<ProcessName, number> = { 'idp-sim': 45_000, 'ent-sim-a': 45_000, 'ent-sim-b': 45_000, 'gateway-a': 180_000, 'gateway-b': 180_000 };
+
+/** A child that never answered: its start is retried once (a spawn that failed or hung is not the app's fault). */
+class NotReadyError extends Error {}
+
+async function waitReady(url: string, child: ChildProcess, name: string, timeoutMs: number, spawnError: () => Error | undefined): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
+    const failed = spawnError();
+    if (failed) throw new NotReadyError(`${name} could not be started (${(failed as NodeJS.ErrnoException).code ?? failed.message})`);
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -184,7 +197,32 @@ async function waitReady(url: string, child: ChildProcess, name: string, timeout
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`${name} did not answer ${url} within ${timeoutMs} ms`);
+  throw new NotReadyError(`${name} did not answer ${url} within ${timeoutMs} ms`);
+}
+
+/** What the kernel says of a child that does not answer: its state (R, S, D, T…) and where it waits. */
+export function describeProcess(pid: number | undefined): string {
+  if (pid === undefined) return 'no pid (the spawn failed)';
+  const read = (f: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/${f}`, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const status = read('status');
+  if (status === undefined) return `pid ${pid}, gone`;
+  const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '?';
+  return `pid ${pid}, state ${field('State')}, threads ${field('Threads')}, VmRSS ${field('VmRSS')}, waiting in ${read('wchan') || '?'}`;
+}
+
+function lastLines(file: string, n: number): string {
+  try {
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    return lines.length ? lines.slice(-n).join('\n') : '(empty)';
+  } catch {
+    return '(no log)';
+  }
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -213,13 +251,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       child.send({ type: 'clock.set', at: at.toISOString(), id });
     });
 
-  const startOne = async (name: ProcessName) => {
+  const spawnOne = (name: ProcessName) => {
     const spec = specs.get(name)!;
     const clocked = options.testClock === true && CLOCKED.includes(name);
     const child = spawn(process.execPath, [...(clocked ? ['-r', join(ROOT, CLOCK_PRELOAD)] : []), join(ROOT, spec.script)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: process.env.NODE_ENV ?? 'development', ...spec.env, ...(options.env?.[name] ?? {}) },
       stdio: clocked ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    });
+    // A failed spawn (EAGAIN…) is reported here, never as an uncaught 'error' event.
+    let spawnError: Error | undefined;
+    child.once('error', (err) => {
+      spawnError = err;
     });
     processes.set(name, child);
     if (options.logDir) {
@@ -228,22 +271,43 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         log = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
         logs.set(name, log);
       }
-      child.stdout!.pipe(log, { end: false });
-      child.stderr!.pipe(log, { end: false });
+      child.stdout?.pipe(log, { end: false });
+      child.stderr?.pipe(log, { end: false });
     } else {
       const prefix = `[${name}] `;
       const forward = (chunk: Buffer) => process.stdout.write(chunk.toString().split('\n').filter(Boolean).map((l) => prefix + l + '\n').join(''));
-      child.stdout!.on('data', forward);
-      child.stderr!.on('data', forward);
+      child.stdout?.on('data', forward);
+      child.stderr?.on('data', forward);
     }
-    // A restarted gateway comes back at the stack's domain time, not the system's.
-    if (clocked && clockAt) await sendClock(name, new Date(clockAt.at.getTime() + Date.now() - clockAt.setAt));
-    await waitReady(spec.readyUrl, child, name);
+    return { child, clocked, spawnError: () => spawnError };
+  };
+
+  const startOne = async (name: ProcessName) => {
+    const spec = specs.get(name)!;
+    for (let attempt = 1; ; attempt++) {
+      const { child, clocked, spawnError } = spawnOne(name);
+      try {
+        // A restarted gateway comes back at the stack's domain time, not the system's.
+        if (clocked && clockAt) await sendClock(name, new Date(clockAt.at.getTime() + Date.now() - clockAt.setAt));
+        await waitReady(spec.readyUrl, child, name, options.readyTimeoutMs?.[name] ?? READY_TIMEOUT_MS[name], spawnError);
+        return;
+      } catch (err) {
+        if (!(err instanceof NotReadyError)) throw err;
+        // Say what the kernel saw before killing it: the one trace such a hang leaves.
+        const seen = describeProcess(child.pid);
+        const tail = options.logDir ? lastLines(join(options.logDir, `${name}.log`), 10) : '(output forwarded above)';
+        await kill(name, 'SIGKILL');
+        const message = `${err.message}; ${seen}; last lines of its log:\n${tail}`;
+        if (attempt >= 2) throw new Error(message);
+        process.stderr.write(`local-stack: ${message}\nlocal-stack: starting ${name} again\n`);
+      }
+    }
   };
 
   const kill = async (name: ProcessName, signal: NodeJS.Signals = 'SIGTERM') => {
     const child = processes.get(name);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    // No pid: the spawn itself failed, there is nothing to stop.
+    if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
