@@ -360,7 +360,8 @@ async function waitState(db: BenchDb, role: 'DEPARTURE' | 'ARRIVAL', id: string,
 async function e2eSection(backend: Backend, pg: ThrowawayPostgres) {
   for (const mb of SIZES_MB) {
     if (backend === 'embedded' && mb > EMBEDDED_MAX_MB) continue;
-    const size = mb * MIB;
+    if (!SECTIONS.includes('e2e') && mb !== SIZES_MB[0]) continue;
+    const size = SECTIONS.includes('e2e') ? mb * MIB : 0;
     const rounds = mb > 500 ? 1 : ROUNDS;
     await withBackend(backend, (s3) => withStack(pg, `bench-e2e-${mb}`, size, async (h) => {
       const urls = h.session.stack.urls;
@@ -372,6 +373,12 @@ async function e2eSection(backend: Backend, pg: ThrowawayPostgres) {
       const peaks = { a: [] as number[], b: [] as number[] };
       const parts = { staging: [] as number[], pull: [] as number[], import: [] as number[] };
       let k = 0;
+      // Negotiation or concurrency alone (BENCH_SECTIONS without e2e): the same stack, no large item.
+      if (!SECTIONS.includes('e2e')) {
+        if (SECTIONS.includes('negotiation') && mb === SIZES_MB[0]) await negotiationSection(backend, h);
+        if (SECTIONS.includes('concurrency') && mb === SIZES_MB[0]) await concurrencySection(backend, h);
+        return;
+      }
       const result = await alternate(
         rounds,
         async () => {

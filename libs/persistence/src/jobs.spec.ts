@@ -1,6 +1,6 @@
 import { openDatabase, Database, DatabaseUnavailableError, isDatabaseUnavailable } from './database';
 import { migrate } from './migrations';
-import { enqueueJob, JobWorker, PermanentJobError, RetryLaterError } from './jobs';
+import { enqueueJob, enqueueJobs, JobWorker, PermanentJobError, RetryLaterError } from './jobs';
 
 async function waitFor(cond: () => Promise<boolean>, ms = 5000) {
   const end = Date.now() + ms;
@@ -21,6 +21,33 @@ describe('job queue (PGlite)', () => {
   afterEach(async () => {
     await worker?.stop();
     await db.close();
+  });
+
+  it('enqueues many jobs in one statement, each with its own options, deduplicated on the key', async () => {
+    const runAt = new Date('2031-05-06T07:08:09.000Z');
+    const statements: string[] = [];
+    await db.transaction(async (tx) => {
+      const counting = { query: (sql: string, params?: unknown[]) => (statements.push(sql), tx.query(sql, params)) };
+      expect(await enqueueJob(tx, 'k', { n: 0 }, { key: 'dup' })).toBe(true);
+      statements.length = 0;
+      expect(await enqueueJobs(counting as never, [
+        { kind: 'k', payload: { n: 1, s: 'quote " \\ }' }, options: { key: 'x1', runAt, maxAttempts: 3, group: 'peer:ent-a' } },
+        { kind: 'other', payload: {}, options: { key: 'x2' } },
+        { kind: 'k', payload: { n: 2 }, options: { key: 'dup' } },
+      ])).toBe(2);
+      expect(await enqueueJobs(counting as never, [])).toBe(0);
+    });
+    expect(statements).toHaveLength(1);
+    const rows = (await db.query<Record<string, unknown>>(
+      `SELECT kind, dedupe_key, payload, run_at, max_attempts, group_key, run_at <= now() AS due FROM jobs ORDER BY dedupe_key`,
+    )).rows;
+    expect(rows.map((r) => [r.kind, r.dedupe_key, r.payload, r.max_attempts, r.group_key])).toEqual([
+      ['k', 'dup', { n: 0 }, null, null],
+      ['k', 'x1', { n: 1, s: 'quote " \\ }' }, 3, 'peer:ent-a'],
+      ['other', 'x2', {}, null, null],
+    ]);
+    expect(new Date(rows[1].run_at as string).toISOString()).toBe(runAt.toISOString());
+    expect(rows[2].due).toBe(true);
   });
 
   it('deduplicates on the key and runs a job once', async () => {

@@ -63,6 +63,20 @@ export async function enqueueJob(
   return r.rowCount > 0;
 }
 
+/** Several jobs in one statement (same outbox rule as enqueueJob); returns how many were new. */
+export async function enqueueJobs(tx: Queryable, jobs: { kind: string; payload: Record<string, unknown>; options: EnqueueOptions }[]): Promise<number> {
+  if (jobs.length === 0) return 0;
+  const r = await tx.query(
+    `INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts, group_key)
+     SELECT j.kind, j.dedupe_key, j.payload, COALESCE(j.run_at, now()), j.max_attempts, j.group_key
+     FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::int[], $6::text[]) AS j(kind, dedupe_key, payload, run_at, max_attempts, group_key)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [jobs.map((j) => j.kind), jobs.map((j) => j.options.key), jobs.map((j) => JSON.stringify(j.payload)),
+      jobs.map((j) => j.options.runAt?.toISOString() ?? null), jobs.map((j) => j.options.maxAttempts ?? null), jobs.map((j) => j.options.group ?? null)],
+  );
+  return r.rowCount;
+}
+
 export type JobHandler = (job: JobRow<any>) => Promise<void>;
 /** Runs once when a job fails for good, so the domain records the failure (never silently dropped). */
 export type GiveUpHandler = (job: JobRow<any>, error: string, cause?: unknown) => Promise<void>;

@@ -18,7 +18,7 @@ import {
 } from '@ent/contract';
 import { Clock, CLOCK, ProblemError } from '@ent/common';
 import { negotiate, NegotiationInputError } from '@ent/negotiation';
-import { enqueueJob, JobRow, PermanentJobError, Queryable, RetryLaterError } from '@ent/persistence';
+import { enqueueJob, enqueueJobs, JobRow, PermanentJobError, Queryable, RetryLaterError } from '@ent/persistence';
 import { DELIVERY_INDEX_FILES, descriptorsOf, EXECUTABLE_CONVERTERS, ExecutableConverter, readLrmi, readScolomfr } from '@ent/formats';
 import { ChecksumMismatchError, createSha256Counter, createThrottle, ObjectStore, ResumableSource, SizeLimitExceededError, SizeMismatchError } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
@@ -144,14 +144,17 @@ export class ArrivalService {
         errors: [{ field: 'expiresAt', messages: ['must be in the future'] }],
       });
     }
-    const ids = offer.items.map((i) => i.itemId);
-    const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
+    const seen = new Set<string>();
+    const duplicates = offer.items.map((i) => i.itemId).filter((id) => seen.size === seen.add(id).size);
     if (duplicates.length) {
       throw new ProblemError(400, PROBLEM_TYPES.validation, 'Duplicate item ids', `items: duplicate itemId ${[...new Set(duplicates)].join(', ')}`, {
         errors: [{ field: 'items', messages: [`duplicate itemId ${duplicates[0]}`] }],
       });
     }
     const digest = offerDigest(offer);
+    // The ENT's capabilities are asked while the database answers whether the offer is a replay.
+    const capabilities = this.capabilities();
+    capabilities.catch(() => undefined); // awaited below, or not needed (a replay)
     const existing = await this.repo.get(this.repo.db, offer.offerId, ROLE);
     if (existing) return this.replayAnswer(existing, peer, digest);
     // ADR 010: did the owner herself ask? Checked now (the proof is short-lived), kept as a fact.
@@ -162,7 +165,7 @@ export class ArrivalService {
     const now = this.clock.now();
     const ownerWaitUntil = new Date(now.getTime() + this.config.arrival.ownerWaitSeconds * 1000);
     try {
-      answer = negotiate({ offer, capabilities: await this.capabilities(), converters: descriptorsOf(this.converters), arrivalEntId: this.config.entId, now });
+      answer = negotiate({ offer, capabilities: await capabilities, converters: descriptorsOf(this.converters), arrivalEntId: this.config.entId, now });
     } catch (err) {
       if (err instanceof NegotiationInputError) throw new ProblemError(400, PROBLEM_TYPES.validation, 'Invalid offer', err.message);
       throw err;
@@ -176,15 +179,21 @@ export class ArrivalService {
         proof = { status: 'REFUSED', reason: 'REPLAYED', verifiedAt: verdict.verifiedAt };
       }
       answer = { ...answer, ownerProof: proofOutcome(proof) };
+      // Four statements whatever the offer's size (issue #17: a 500-item offer answered in
+      // milliseconds): the transfer already answered, its history, its items, its two deadlines.
+      // The history reads as before: created, the proof's verdict, then the answer.
       const created = await this.repo.insertTransfer(tx, {
-        id: offer.offerId, role: ROLE, state: 'OFFER_RECEIVED', owner_identity: offer.owner.identity,
+        id: offer.offerId, role: ROLE, state: 'ANSWERED', owner_identity: offer.owner.identity,
         owner_display_name: offer.owner.displayName ?? null, departure_ent_id: peer.entId, departure_uai: offer.departure.uai,
         arrival_ent_id: this.config.entId, arrival_uai: offer.arrival.uai, offer: storedOffer as Offer, offer_digest: digest,
-        expires_at: new Date(offer.expiresAt), owner_proof: proof, owner_wait_until: ownerWaitUntil,
-      });
+        expires_at: new Date(offer.expiresAt), owner_proof: proof, owner_wait_until: ownerWaitUntil, answer,
+      }, [
+        { type: 'TRANSFER_CREATED', from: null, to: 'OFFER_RECEIVED' },
+        { type: `OWNER_PROOF_${proof.status}`, from: null, to: null,
+          data: proof.status === 'REFUSED' ? { reason: proof.reason } : proof.status === 'VERIFIED' ? { actor: proof.actor, expiresAt: proof.expiresAt } : {} },
+        { type: 'ANSWER_SENT', from: 'OFFER_RECEIVED', to: 'ANSWERED', data: { decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])) } },
+      ]);
       if (!created) return false;
-      await this.repo.appendEvent(tx, offer.offerId, ROLE, null, `OWNER_PROOF_${proof.status}`, null, null,
-        proof.status === 'REFUSED' ? { reason: proof.reason } : proof.status === 'VERIFIED' ? { actor: proof.actor, expiresAt: proof.expiresAt } : {});
       const decisions = new Map(answer.items.map((d) => [d.itemId, d]));
       await this.repo.insertItems(tx, offer.items.map((item, position) => {
         const d = decisions.get(item.itemId)!;
@@ -197,11 +206,10 @@ export class ArrivalService {
           metadata_format: d.metadata?.format ?? null,
         };
       }));
-      await enqueueJob(tx, JOB_KINDS.expireArrival, { transferId: offer.offerId }, { key: `expire:${offer.offerId}`, runAt: new Date(offer.expiresAt) });
-      await enqueueJob(tx, JOB_KINDS.ownerDeadline, { transferId: offer.offerId }, { key: `owner-deadline:${offer.offerId}`, runAt: ownerWaitUntil });
-      await this.repo.transition(tx, offer.offerId, ROLE, ['OFFER_RECEIVED'], 'ANSWERED', 'ANSWER_SENT', {
-        decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])),
-      }, { answer });
+      await enqueueJobs(tx, [
+        { kind: JOB_KINDS.expireArrival, payload: { transferId: offer.offerId }, options: { key: `expire:${offer.offerId}`, runAt: new Date(offer.expiresAt) } },
+        { kind: JOB_KINDS.ownerDeadline, payload: { transferId: offer.offerId }, options: { key: `owner-deadline:${offer.offerId}`, runAt: ownerWaitUntil } },
+      ]);
       return true;
     });
     if (!inserted) {
@@ -266,14 +274,13 @@ export class ArrivalService {
           await this.repo.transitionItem(tx, offerId, ROLE, i.item_id, ['OFFERED'], 'FAILED', 'ITEM_NOT_DELIVERED', { last_error: 'NOT_DELIVERED' satisfies ItemFailureReason });
         }
       }
-      for (const f of manifest.index ?? []) {
-        const payload: FetchPayload = { transferId: offerId, itemId: f.name, role: 'index', contentUrl: f.contentUrl, sizeBytes: f.sizeBytes, sha256: f.sha256, mediaType: f.mediaType };
-        await enqueueJob(tx, JOB_KINDS.fetchObject, { ...payload }, { key: `fetch:${offerId}:_index:${f.name}`, group: peerJobGroup(peer.entId) });
-      }
-      for (const o of manifest.objects) {
-        const payload: FetchPayload = { transferId: offerId, itemId: o.itemId, role: o.role, contentUrl: o.contentUrl, sizeBytes: o.sizeBytes, sha256: o.sha256, mediaType: o.mediaType };
-        await enqueueJob(tx, JOB_KINDS.fetchObject, { ...payload }, { key: `fetch:${offerId}:${o.itemId}:${o.role}`, group: peerJobGroup(peer.entId) });
-      }
+      const fetchJob = (payload: FetchPayload, key: string) => ({ kind: JOB_KINDS.fetchObject, payload: { ...payload }, options: { key, group: peerJobGroup(peer.entId) } });
+      await enqueueJobs(tx, [
+        ...(manifest.index ?? []).map((f) => fetchJob({ transferId: offerId, itemId: f.name, role: 'index', contentUrl: f.contentUrl, sizeBytes: f.sizeBytes, sha256: f.sha256, mediaType: f.mediaType },
+          `fetch:${offerId}:_index:${f.name}`)),
+        ...manifest.objects.map((o) => fetchJob({ transferId: offerId, itemId: o.itemId, role: o.role, contentUrl: o.contentUrl, sizeBytes: o.sizeBytes, sha256: o.sha256, mediaType: o.mediaType },
+          `fetch:${offerId}:${o.itemId}:${o.role}`)),
+      ]);
     });
     this.wake.wake();
     return { offerId, status: 'FETCHING', objects: manifest.objects.length };
@@ -545,9 +552,8 @@ export class ArrivalService {
   private async beginImport(tx: Queryable, id: string) {
     await this.repo.transition(tx, id, ROLE, ['AWAITING_OWNER'], 'IMPORTING', 'IMPORT_STARTED');
     const items = await this.repo.items(tx, id, ROLE);
-    for (const i of items.filter((x) => x.state === 'FETCHED')) {
-      await enqueueJob(tx, JOB_KINDS.importItem, { transferId: id, itemId: i.item_id }, { key: `import:${id}:${i.item_id}` });
-    }
+    await enqueueJobs(tx, items.filter((x) => x.state === 'FETCHED').map((i) => (
+      { kind: JOB_KINDS.importItem, payload: { transferId: id, itemId: i.item_id }, options: { key: `import:${id}:${i.item_id}` } })));
     await this.completeIfDone(tx, id);
   }
 
@@ -595,9 +601,8 @@ export class ArrivalService {
     await this.repo.transition(tx, id, ROLE, [from], 'IMPORTING', eventType);
     // Inside the transaction (PGlite has one connection: a query beside it would wait forever).
     const round = (await tx.query(`SELECT 1 FROM transfer_events WHERE transfer_id = $1 AND role = $2 AND type = $3`, [id, ROLE, eventType])).rowCount;
-    for (const i of (await this.repo.items(tx, id, ROLE)).filter((x) => x.state === 'FETCHED')) {
-      await enqueueJob(tx, JOB_KINDS.importItem, { transferId: id, itemId: i.item_id }, { key: `import:${id}:${i.item_id}:${eventType.toLowerCase()}-${round}` });
-    }
+    await enqueueJobs(tx, (await this.repo.items(tx, id, ROLE)).filter((x) => x.state === 'FETCHED').map((i) => (
+      { kind: JOB_KINDS.importItem, payload: { transferId: id, itemId: i.item_id }, options: { key: `import:${id}:${i.item_id}:${eventType.toLowerCase()}-${round}` } })));
     await this.completeIfDone(tx, id);
   }
 

@@ -53,4 +53,46 @@ describe('TransferRepository.insertItems (PGlite)', () => {
     })).rejects.toThrow();
     expect((await db.query('SELECT 1 FROM transfer_items WHERE transfer_id = $1', [id])).rowCount).toBe(0);
   });
+
+  it('writes a transfer and its history in two statements, the events in the order given, the offer and answer kept as sent', async () => {
+    const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000502';
+    const statements: string[] = [];
+    const offer = { offerId: id, items: [{ itemId: 'a', title: 'Cours « 1 » \u00e9\\ "x"' }] };
+    const answer = { offerId: id, items: [{ itemId: 'a', decision: 'IMPORT' }] };
+    await db.transaction(async (tx) => {
+      const counting: Queryable = { query: (sql, params) => (statements.push(sql), tx.query(sql, params)) };
+      expect(await repo.insertTransfer(counting, {
+        id, role: 'ARRIVAL', state: 'ANSWERED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
+        departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: offer as never, offer_digest: 'd',
+        expires_at: new Date(Date.now() + 3_600_000), answer: answer as never,
+      }, [
+        { type: 'TRANSFER_CREATED', from: null, to: 'OFFER_RECEIVED' },
+        { type: 'OWNER_PROOF_ABSENT', from: null, to: null, data: { why: 'quote " and backslash \\ and brace }' } },
+        { type: 'ANSWER_SENT', from: 'OFFER_RECEIVED', to: 'ANSWERED', data: { decisions: { a: 'IMPORT' } } },
+      ])).toBe(true);
+    });
+    expect(statements).toHaveLength(2);
+    const events = (await db.query(`SELECT type, from_state, to_state, data FROM transfer_events WHERE transfer_id = $1 ORDER BY seq`, [id])).rows;
+    expect(events).toEqual([
+      { type: 'TRANSFER_CREATED', from_state: null, to_state: 'OFFER_RECEIVED', data: {} },
+      { type: 'OWNER_PROOF_ABSENT', from_state: null, to_state: null, data: { why: 'quote " and backslash \\ and brace }' } },
+      { type: 'ANSWER_SENT', from_state: 'OFFER_RECEIVED', to_state: 'ANSWERED', data: { decisions: { a: 'IMPORT' } } },
+    ]);
+    const row = await repo.get(db, id, 'ARRIVAL');
+    expect(row?.state).toBe('ANSWERED');
+    expect(row?.offer).toEqual(offer);
+    expect(row?.answer).toEqual(answer);
+  });
+
+  it('writes nothing, not even an event, when the transfer already exists', async () => {
+    const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000503';
+    const t = {
+      id, role: 'ARRIVAL' as const, state: 'ANSWERED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
+      departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
+      expires_at: new Date(Date.now() + 3_600_000),
+    };
+    expect(await repo.insertTransfer(db, t)).toBe(true);
+    expect(await repo.insertTransfer(db, t, [{ type: 'SECOND', from: null, to: null }])).toBe(false);
+    expect((await db.query(`SELECT type FROM transfer_events WHERE transfer_id = $1`, [id])).rows).toEqual([{ type: 'TRANSFER_CREATED' }]);
+  });
 });

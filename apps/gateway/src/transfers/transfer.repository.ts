@@ -80,6 +80,15 @@ export interface EventRow {
   at: Date;
 }
 
+/** An event to append: what happened, between which states, with what detail. */
+export interface NewEvent {
+  type: string;
+  from: string | null;
+  to: string | null;
+  itemId?: string | null;
+  data?: Record<string, unknown>;
+}
+
 /** A new item row: what an offer says about it, before anything moves. */
 export type NewItem = Partial<ItemRow> & Pick<ItemRow, 'transfer_id' | 'role' | 'item_id' | 'position' | 'title' | 'category' | 'state'>;
 
@@ -118,6 +127,8 @@ export class TransferRepository {
       owner_proof?: OwnerProofRecord | null;
       owner_wait_until?: Date | null;
     },
+    /** The history written with the row (default: TRANSFER_CREATED into `t.state`), in one statement. */
+    events: NewEvent[] = [{ type: 'TRANSFER_CREATED', from: null, to: t.state }],
   ): Promise<boolean> {
     const r = await tx.query(
       `INSERT INTO transfers (id, role, state, owner_identity, owner_display_name, departure_ent_id, departure_uai,
@@ -133,7 +144,7 @@ export class TransferRepository {
         t.owner_wait_until?.toISOString() ?? null,
       ],
     );
-    if (r.rowCount > 0) await this.appendEvent(tx, t.id, t.role, null, 'TRANSFER_CREATED', null, t.state, {});
+    if (r.rowCount > 0) await this.appendEvents(tx, t.id, t.role, events);
     return r.rowCount > 0;
   }
 
@@ -218,7 +229,7 @@ export class TransferRepository {
   ): Promise<TransferRow> {
     const r = await tx.query<TransferRow & { previous: string }>(
       `UPDATE transfers t SET state = $4, updated_at = now(),
-              answer = COALESCE($5::jsonb, t.answer),
+              answer = COALESCE($5::json, t.answer),
               manifest_jws = COALESCE($6, t.manifest_jws),
               receipt_jws = COALESCE($7, t.receipt_jws)
        FROM (SELECT state AS previous FROM transfers WHERE id = $1 AND role = $2 FOR UPDATE) p
@@ -294,7 +305,7 @@ export class TransferRepository {
   async forget(tx: Queryable, id: string, role: TransferRole): Promise<void> {
     await tx.query('DELETE FROM transfer_items WHERE transfer_id = $1 AND role = $2', [id, role]);
     await tx.query(
-      `UPDATE transfers SET offer = '{}'::jsonb, answer = NULL, manifest_jws = NULL, owner_display_name = NULL, updated_at = now()
+      `UPDATE transfers SET offer = '{}'::json, answer = NULL, manifest_jws = NULL, owner_display_name = NULL, updated_at = now()
        WHERE id = $1 AND role = $2`,
       [id, role],
     );
@@ -312,6 +323,20 @@ export class TransferRepository {
       [id, this.clock.now().toISOString()],
     );
     return r.rowCount > 0;
+  }
+
+  /** Several events of one transfer in one statement, in this order (their seq follows it). */
+  async appendEvents(tx: Queryable, id: string, role: TransferRole, events: NewEvent[]) {
+    if (events.length === 0) return;
+    const at = this.clock.now().toISOString();
+    await tx.query(
+      `INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data, at)
+       SELECT $1, $2, e.item_id, e.type, e.from_state, e.to_state, e.data, $3
+       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[]) WITH ORDINALITY AS e(item_id, type, from_state, to_state, data, n)
+       ORDER BY e.n`,
+      [id, role, at, events.map((e) => e.itemId ?? null), events.map((e) => e.type), events.map((e) => e.from), events.map((e) => e.to),
+        events.map((e) => JSON.stringify(e.data ?? {}))],
+    );
   }
 
   async appendEvent(
