@@ -21,18 +21,20 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) => {
-      const fields = collect(errors, '', []);
-      const problem: ProblemDetails = {
-        type: PROBLEM_TYPES.validation,
-        title: 'Request validation failed',
-        status: 400,
-        detail: fields.map((f) => `${f.field}: ${f.messages.join(', ')}`).join('; '),
-        errors: fields,
-      };
-      return new BadRequestException({ problem });
-    },
+    exceptionFactory: (errors) => validationFailed(collect(errors, '', [])),
   });
+}
+
+/** The 400 problem of a refused body, each offending field with its messages (also the offer's compiled validator's). */
+export function validationFailed(fields: { field: string; messages: string[] }[]): BadRequestException {
+  const problem: ProblemDetails = {
+    type: PROBLEM_TYPES.validation,
+    title: 'Request validation failed',
+    status: 400,
+    detail: fields.map((f) => `${f.field}: ${f.messages.join(', ')}`).join('; '),
+    errors: fields,
+  };
+  return new BadRequestException({ problem });
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

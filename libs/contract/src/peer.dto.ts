@@ -50,7 +50,27 @@ import {
 
 /** Free text (titles, names, identities) carries no control character: U+0000 cannot even be stored. */
 export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
-const noControls = (field: string) => Matches(NO_CONTROL_CHARS, { message: `${field} must not contain control characters` });
+export const noControlCharsMessage = (field: string) => `${field} must not contain control characters`;
+const noControls = (field: string) => Matches(NO_CONTROL_CHARS, { message: noControlCharsMessage(field) });
+/** An ENT's identifier in the peer registries. */
+export const ENT_ID_REGEXP = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** The name of an IdP claim (owner.identityClaim). */
+export const IDENTITY_CLAIM_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/;
+/** A compact JWS / JWT: three base64url segments. */
+export const COMPACT_JWS_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/**
+ * The offer's own error messages, shared by its decorators and by the compiled validator of its
+ * body (offer.schema.ts), so that both answer a peer in the same words.
+ */
+export const OFFER_MESSAGES = {
+  format: 'format must be a format id such as "imscc-1.3"',
+  mediaType: 'mediaType must be a media type such as "application/pdf"',
+  itemId: 'itemId must be 1-128 characters among letters, digits, ".", "_", ":" and "-"',
+  entId: 'entId must be a lower-case identifier',
+  uai: 'uai must be 7 digits followed by an upper-case letter',
+  ownerProof: 'ownerProof must be a compact JWT',
+} as const;
 
 /** Upper bounds enforced on every offer (also published in discovery `limits`). */
 export const OFFER_LIMITS = {
@@ -159,12 +179,12 @@ export class CapabilitiesDocument {
 export class OfferedFormat {
   @ApiProperty({ example: 'imscc-1.3', pattern: FORMAT_ID_PATTERN.source })
   @IsString()
-  @Matches(FORMAT_ID_PATTERN, { message: 'format must be a format id such as "imscc-1.3"' })
+  @Matches(FORMAT_ID_PATTERN, { message: OFFER_MESSAGES.format })
   format: string;
 
   @ApiProperty({ example: 'application/vnd.ims.imsccv1p3' })
   @IsString()
-  @Matches(MEDIA_TYPE_PATTERN, { message: 'mediaType must be a media type such as "application/pdf"' })
+  @Matches(MEDIA_TYPE_PATTERN, { message: OFFER_MESSAGES.mediaType })
   mediaType: string;
 
   @ApiProperty({ description: 'Size declared by the departure ENT; the manifest carries the exact size.' })
@@ -184,7 +204,7 @@ export class OfferedMetadata {
 export class OfferItem {
   @ApiProperty({ pattern: ITEM_ID_PATTERN.source })
   @IsString()
-  @Matches(ITEM_ID_PATTERN, { message: 'itemId must be 1-128 characters among letters, digits, ".", "_", ":" and "-"' })
+  @Matches(ITEM_ID_PATTERN, { message: OFFER_MESSAGES.itemId })
   itemId: string;
 
   @ApiProperty({ maxLength: OFFER_LIMITS.maxTitleLength })
@@ -202,6 +222,7 @@ export class OfferItem {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(OFFER_LIMITS.maxFormatsPerItem)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => OfferedFormat)
   formats: OfferedFormat[];
@@ -210,6 +231,7 @@ export class OfferItem {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(4)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => OfferedMetadata)
   metadata?: OfferedMetadata[];
@@ -218,24 +240,24 @@ export class OfferItem {
 export class OfferParty {
   @ApiProperty()
   @IsString()
-  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'entId must be a lower-case identifier' })
+  @Matches(ENT_ID_REGEXP, { message: OFFER_MESSAGES.entId })
   entId: string;
 
   @ApiProperty({ example: '0750001A' })
-  @Matches(UAI_PATTERN, { message: 'uai must be 7 digits followed by an upper-case letter' })
+  @Matches(UAI_PATTERN, { message: OFFER_MESSAGES.uai })
   uai: string;
 }
 
 export class ArrivalParty {
   @ApiProperty({ example: '0690002B' })
-  @Matches(UAI_PATTERN, { message: 'uai must be 7 digits followed by an upper-case letter' })
+  @Matches(UAI_PATTERN, { message: OFFER_MESSAGES.uai })
   uai: string;
 }
 
 export class OfferOwner {
   @ApiProperty({ description: 'Name of the IdP claim that binds the teacher across ENTs.', example: 'sub' })
   @IsString()
-  @Matches(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/)
+  @Matches(IDENTITY_CLAIM_PATTERN)
   identityClaim: string;
 
   @ApiProperty({ description: 'Value of that claim for the teacher.' })
@@ -292,6 +314,9 @@ export class Offer {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(OFFER_LIMITS.maxItems)
+  // Each item an object: @ValidateNested alone descends into an array found in place of an item
+  // and accepts it ([[item]] passed, past maxItems, and failed later as a 500).
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => OfferItem)
   items: OfferItem[];
@@ -311,7 +336,7 @@ export class Offer {
   @IsOptional()
   @IsString()
   @MaxLength(8192)
-  @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'ownerProof must be a compact JWT' })
+  @Matches(COMPACT_JWS_PATTERN, { message: OFFER_MESSAGES.ownerProof })
   ownerProof?: string;
 }
 
@@ -401,7 +426,7 @@ export class OfferCancelled {
 
 // ---------------------------------------------------------------- delivery (§8.3 flow 4)
 
-const ENT_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
+const ENT_ID_PATTERN = ENT_ID_REGEXP.source;
 const CONTENT_URL_RULE =
   'Absolute URL on the origin of the departure\'s discovered `endpoints.itemContent` (the arrival sends its bearer token there and nowhere else). ' +
   'A GET with a `portability:fetch` token answers 302 to a short-lived URL of the bytes, whose origin must be the gateway\'s own or one of the departure\'s discovered `contentOrigins`; ' +
@@ -468,7 +493,7 @@ export class DeliveryRequest {
   @ApiProperty({ description: 'Compact JWS (protected header: ManifestJwsHeader) whose payload is a DeliveryManifest, signed by the departure. Resending the same JWS is an idempotent success.' })
   @IsString()
   @MaxLength(2_000_000)
-  @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'manifest must be a compact JWS' })
+  @Matches(COMPACT_JWS_PATTERN, { message: 'manifest must be a compact JWS' })
   manifest: string;
 }
 
@@ -502,7 +527,7 @@ export class ReceiptRequest {
   @ApiProperty({ description: 'Compact JWS (protected header: ReceiptJwsHeader) whose payload is a Receipt, signed by the arrival. Resending the same JWS is an idempotent success.' })
   @IsString()
   @MaxLength(1_000_000)
-  @Matches(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { message: 'receipt must be a compact JWS' })
+  @Matches(COMPACT_JWS_PATTERN, { message: 'receipt must be a compact JWS' })
   receipt: string;
 }
 

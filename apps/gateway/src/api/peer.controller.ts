@@ -7,6 +7,7 @@ import {
   ApiOperation,
   ApiParam,
   ApiResponse,
+  ApiBody,
   ApiExtraModels,
   ApiTags,
   getSchemaPath,
@@ -32,6 +33,7 @@ import {
 } from '@ent/contract';
 import { ProblemError } from '@ent/common';
 import { PeerAuthGuard, PeerRequest, RequiresPeerScope } from '../peers/peer-auth.guard';
+import { OfferBody } from './offer-body';
 import { ArrivalService } from '../transfers/arrival.service';
 import { DepartureService } from '../transfers/departure.service';
 
@@ -88,7 +90,9 @@ export class PeerController {
   @ApiResponse(problem(413, 'payload-too-large: body over the published limits.maxBodyBytes'))
   @ApiResponse(problem(422, 'unknown-arrival: arrival.uai is not served by this gateway; unknown-departure: departure.uai is not a school registered for the caller'))
   @ApiResponse(RATE_LIMITED)
-  offer(@Req() req: PeerRequest, @Body() offer: Offer): Promise<OfferAnswer> {
+  // Validated by the offer's compiled schema, not by the global pipe (see OfferBody).
+  @ApiBody({ type: Offer })
+  offer(@Req() req: PeerRequest, @OfferBody() offer: Offer): Promise<OfferAnswer> {
     return this.arrival.receiveOffer(req.peer, offer);
   }
 
