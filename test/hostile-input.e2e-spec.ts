@@ -354,6 +354,21 @@ const cases: HostileCase[] = [
     check: expectField('items[0].formats[0].sha512'),
   },
   {
+    // @ValidateNested alone descended into the inner array and accepted it (past maxItems too).
+    name: 'offer: an array in place of an item ([[item]])',
+    send: () => postOffer(offer({ items: [[item()]] })),
+    status: 400,
+    type: T.validation,
+    check: expectField('items'),
+  },
+  {
+    name: 'offer: an array in place of a format ([[format]])',
+    send: () => postOffer(offer({ items: [item({ formats: [[{ format: 'binary', mediaType: 'application/pdf', sizeBytes: 10 }]] })] })),
+    status: 400,
+    type: T.validation,
+    check: expectField('items[0].formats'),
+  },
+  {
     name: 'offer: unknown nested field in owner (owner.isAdmin)',
     send: () => postOffer(offer({ owner: { identityClaim: 'sub', identity: HOSTILE_OWNER, isAdmin: true } })),
     status: 400,
