@@ -50,6 +50,26 @@ describe('job queue (PGlite)', () => {
     expect(rows[2].due).toBe(true);
   });
 
+  it('claims the job of an open lane even behind hundreds waiting on a saturated group, and the oldest first', async () => {
+    await db.transaction(async (tx) => {
+      await enqueueJobs(tx, Array.from({ length: 300 }, (_, n) => ({ kind: 'fetch', payload: { n }, options: { key: `busy-${n}`, group: 'peer:busy' } })));
+      await enqueueJob(tx, 'fetch', { n: 'open' }, { key: 'open-1', group: 'peer:open' });
+      await enqueueJob(tx, 'import', { n: 'import' }, { key: 'import-1' });
+    });
+    // peer:busy already runs its two jobs (live leases) on another replica.
+    await db.query(`UPDATE jobs SET state = 'RUNNING', locked_by = 'other', locked_until = now() + interval '1 minute' WHERE dedupe_key IN ('busy-0', 'busy-1')`);
+    const claim = (w: JobWorker, kinds: string[]) => (w as unknown as { claim(k: string[], t: string): Promise<{ dedupe_key: string } | undefined> }).claim(kinds, 't');
+    worker = new JobWorker(db, { groupLimit: 2 });
+    // The oldest open candidate first: the open peer's fetch was enqueued before the import.
+    expect((await claim(worker, ['fetch', 'import']))?.dedupe_key).toBe('open-1');
+    expect((await claim(worker, ['fetch', 'import']))?.dedupe_key).toBe('import-1');
+    // Now the open peer runs one job and the busy one two: nothing else may start.
+    expect(await claim(worker, ['fetch', 'import'])).toBeUndefined();
+    // Its lease lapses (the replica died): the group has a free slot again, its oldest waiting job goes.
+    await db.query(`UPDATE jobs SET locked_until = now() - interval '1 second' WHERE dedupe_key = 'busy-1'`);
+    expect((await claim(worker, ['fetch']))?.dedupe_key).toBe('busy-1');
+  });
+
   it('deduplicates on the key and runs a job once', async () => {
     const seen: unknown[] = [];
     await db.transaction(async (tx) => {
