@@ -502,6 +502,14 @@ const cases: HostileCase[] = [
     check: expectField('expiresAt'),
   },
   {
+    // ISO 8601 but no date a clock reads: new Date() gives NaN, which no comparison refuses.
+    name: 'offer: expiresAt an ISO 8601 week date (2030-W01-1)',
+    send: () => postOffer(offer({ expiresAt: '2030-W01-1' })),
+    status: 400,
+    type: T.validation,
+    check: expectField('expiresAt'),
+  },
+  {
     name: 'offer: expiresAt already in the past',
     send: () => postOffer(offer({ expiresAt: new Date(Date.now() - 60_000).toISOString() })),
     status: 400,

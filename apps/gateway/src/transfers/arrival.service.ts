@@ -139,6 +139,13 @@ export class ArrivalService {
         errors: [{ field: 'owner.identityClaim', messages: [`must be ${this.config.oidc.identityClaim}`] }],
       });
     }
+    // ISO 8601 allows forms no clock reads (week dates: 2030-W01-1); the comparison below would
+    // let NaN through and the insert fail as a 500.
+    if (!Number.isFinite(new Date(offer.expiresAt).getTime())) {
+      throw new ProblemError(400, PROBLEM_TYPES.validation, 'Unreadable expiry', 'expiresAt must be a date and time such as 2030-06-30T22:00:00Z', {
+        errors: [{ field: 'expiresAt', messages: ['must be a date and time such as 2030-06-30T22:00:00Z'] }],
+      });
+    }
     if (new Date(offer.expiresAt).getTime() <= this.clock.now().getTime()) {
       throw new ProblemError(400, PROBLEM_TYPES.validation, 'Offer already expired', 'expiresAt must be in the future', {
         errors: [{ field: 'expiresAt', messages: ['must be in the future'] }],
