@@ -69,7 +69,7 @@ if (missing.length) {
 out('## How to run it');
 out();
 out('```bash');
-out('../shared/tools/s3-radosgw/up.sh && set -a && . /tmp/ceph-s3/s3.env && set +a   # radosgw row (the embedded row needs nothing)');
+out('CEPH_MEMSTORE_BYTES=12884901888 ../shared/tools/s3-radosgw/up.sh && set -a && . /tmp/ceph-s3/s3.env && set +a   # radosgw row (the embedded row needs nothing); its default 2 GiB of RAM fills during the storage rows, and a full memstore leaves requests unanswered');
 out('npm run bench          # builds, runs bench/suite.ts, then bench/report.ts rewrites this file');
 out('```');
 out();
@@ -152,7 +152,7 @@ if (mem.length) out(`- **Memory**: each gateway peaked at ${n(Math.max(...mem.ma
 if (c50 && c1) out(`- **Many teachers at once**: ${n(c50.gateway.median, 1)} items/s with 50 transfers side by side against ${n(c1.gateway.median, 1)} for one alone (${n(c50.ratio, 1)}×), ${(c50.extra as { errors?: number })?.errors ?? '?'} errors. See \`docs/capacity.md\` for the rehearsal of the summer peak and the capacity table per replica.`);
 const offer500 = bySection('negotiation').find((x) => x.backend === 'radosgw' && x.name.includes('500'));
 if (offer500) out(`- **Offers**: a 500-item offer is answered in ${n(offer500.gateway.median, 1)} ms over HTTP (negotiation alone ${n(offer500.baseline?.median, 2)} ms): ${offer500.holds ? 'never what a teacher waits for' : 'above the 20 ms target on this loaded machine'}.`);
-out('- Read the ratios, not the absolute times: they were measured with the load average shown, on 2 cores shared by seven developers.');
+out('- Read the ratios, not the absolute times: they were measured with the load average shown, on 2 cores shared with other developers builds and tests.');
 out();
 
 writeFileSync(output, lines.join('\n'));
