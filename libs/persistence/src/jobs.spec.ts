@@ -70,6 +70,43 @@ describe('job queue (PGlite)', () => {
     expect((await claim(worker, ['fetch']))?.dedupe_key).toBe('busy-1');
   });
 
+  it('reads about as much to claim with 5,000 jobs waiting in each kind as with 1,000 (issue 17)', async () => {
+    // What one claim reads (buffers, from the plan the database executes) when `waiting` fetches
+    // sit behind a fetch slot count that is full here (fetch is not among the kinds claimed) and
+    // `waiting` imports of the kind being claimed wait too: a summer backlog.
+    const readsToClaimImport = async (waiting: number, tag: string): Promise<number> => {
+      await db.transaction(async (tx) => {
+        await enqueueJobs(tx, Array.from({ length: waiting }, (_, n) => ({ kind: `${tag}:fetch`, payload: { n }, options: { key: `${tag}-fetch-${n}`, group: 'peer:a' } })));
+        await enqueueJob(tx, `${tag}:import`, {}, { key: `${tag}-import`, runAt: new Date(Date.now() - 60_000) });
+        await enqueueJobs(tx, Array.from({ length: waiting }, (_, n) => ({ kind: `${tag}:import`, payload: { n }, options: { key: `${tag}-later-${n}` } })));
+      });
+      let sql = '';
+      let params: unknown[] = [];
+      const recorder = { query: async (s: string, p: unknown[] = []) => { sql = s; params = p; return { rows: [], rowCount: 0 }; } } as unknown as Database;
+      await (new JobWorker(recorder, { groupLimit: 8 }) as unknown as { claim(k: string[], t: string): Promise<unknown> }).claim([`${tag}:import`, `${tag}:receipt`, `${tag}:expire`], 't');
+      expect(sql).toMatch(/^\s*(WITH|UPDATE)/);
+      let blocks = -1;
+      const rollback = new Error('rollback');
+      await db.transaction(async (tx) => {
+        const plan = (await tx.query<Record<string, unknown>>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params)).rows[0];
+        const top = (Object.values(plan)[0] as [{ Plan: Record<string, number> }])[0].Plan;
+        expect(top['Actual Rows']).toBe(1);
+        blocks = top['Shared Hit Blocks'] + top['Shared Read Blocks'] + (top['Local Hit Blocks'] ?? 0) + (top['Local Read Blocks'] ?? 0);
+        throw rollback;
+      }).catch((e) => { if (e !== rollback) throw e; });
+      // The claim did find the oldest import (and the rollback left it waiting).
+      expect((await db.query<{ state: string }>(`SELECT state FROM jobs WHERE dedupe_key = $1`, [`${tag}-import`])).rows[0].state).toBe('PENDING');
+      return blocks;
+    };
+    const some = await readsToClaimImport(1000, 'some');
+    const many = await readsToClaimImport(5000, 'many');
+    expect(some).toBeGreaterThan(0);
+    // Walking the fetches in run_at order, or sorting every waiting import, reads tens of blocks
+    // more for every thousand jobs waiting; a claim by kind reads the same few
+    // index pages and its candidates' rows, one more index level at most.
+    expect(many - some).toBeLessThan(20);
+  });
+
   it('deduplicates on the key and runs a job once', async () => {
     const seen: unknown[] = [];
     await db.transaction(async (tx) => {

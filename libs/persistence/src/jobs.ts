@@ -77,6 +77,9 @@ export async function enqueueJobs(tx: Queryable, jobs: { kind: string; payload: 
   return r.rowCount;
 }
 
+/** Oldest runnable jobs of each kind a claim considers (see JobWorker.claim). */
+const CANDIDATES_PER_KIND = 8;
+
 export type JobHandler = (job: JobRow<any>) => Promise<void>;
 /** Runs once when a job fails for good, so the domain records the failure (never silently dropped). */
 export type GiveUpHandler = (job: JobRow<any>, error: string, cause?: unknown) => Promise<void>;
@@ -259,23 +262,39 @@ export class JobWorker {
    * skipping groups that already run `groupLimit` jobs anywhere (live lease). Two workers
    * claiming at the same instant can each see the same count, so the group limit may be passed
    * by at most one job per worker: a bound on a peer's share, not a lock.
+   *
+   * Its cost does not grow with the backlog of other kinds (issue 17): the groups at their limit
+   * are counted once, then each kind with a free slot gives its few oldest candidates from its own
+   * index (jobs_claim_idx), and the oldest of those that no other worker holds is taken. Several
+   * candidates per kind, so that workers of other replicas claiming at the same instant each get
+   * one instead of finding the first one locked and waiting for the next poll.
    */
   private async claim(kinds: string[], token: string): Promise<JobRow | undefined> {
     const r = await this.db.query<JobRow>(
-      `UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, locked_by = $1,
+      `WITH busy AS MATERIALIZED (
+         SELECT g.group_key FROM jobs g
+         WHERE $4::int > 0 AND g.state = 'RUNNING' AND g.locked_until >= now() AND g.group_key IS NOT NULL
+         GROUP BY g.group_key HAVING count(*) >= $4::int
+       ), candidates AS MATERIALIZED (
+         SELECT c.id, c.run_at FROM unnest($3::text[]) AS k(kind)
+         CROSS JOIN LATERAL (
+           SELECT j.id, j.run_at FROM jobs j
+           WHERE j.kind = k.kind AND j.run_at <= $5::timestamptz
+             AND (j.state = 'PENDING' OR (j.state = 'RUNNING' AND j.locked_until < now()))
+             AND (j.group_key IS NULL OR j.group_key NOT IN (SELECT b.group_key FROM busy b))
+           ORDER BY j.run_at, j.id
+           LIMIT $6::int) c
+       )
+       UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, locked_by = $1,
               locked_until = now() + ($2::int * interval '1 millisecond'), updated_at = now()
        WHERE id = (
-         SELECT j.id FROM jobs j
-         WHERE j.kind = ANY($3::text[]) AND j.run_at <= $5::timestamptz
-           AND (j.state = 'PENDING' OR (j.state = 'RUNNING' AND j.locked_until < now()))
-           AND ($4::int = 0 OR j.group_key IS NULL OR (
-             SELECT count(*) FROM jobs g
-             WHERE g.group_key = j.group_key AND g.state = 'RUNNING' AND g.locked_until >= now()) < $4::int)
-         ORDER BY j.run_at, j.id
+         SELECT j.id FROM candidates c JOIN jobs j ON j.id = c.id
+         WHERE j.state = 'PENDING' OR (j.state = 'RUNNING' AND j.locked_until < now())
+         ORDER BY c.run_at, c.id
          LIMIT 1
-         FOR UPDATE SKIP LOCKED)
+         FOR UPDATE OF j SKIP LOCKED)
        RETURNING id, kind, dedupe_key, payload, attempts, max_attempts`,
-      [token, this.opts.leaseMs, kinds, this.opts.groupLimit, this.now().toISOString()],
+      [token, this.opts.leaseMs, kinds, this.opts.groupLimit, this.now().toISOString(), CANDIDATES_PER_KIND],
     );
     return r.rows[0];
   }
