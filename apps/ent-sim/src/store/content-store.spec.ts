@@ -75,6 +75,41 @@ describe('ContentStore', () => {
     expect(s.findImport('u1', 'k7')?.id).toBe('n7');
   });
 
+  it('writes the index once for the mutations that arrive while it is being written (group commit, issue 17)', async () => {
+    const dir = tempDir('entsim-store-');
+    const s = await ContentStore.open(dir, 'ent-x', tinySeed);
+    const before = s.indexWrites;
+    // 20 imports at once: each resolves only once its change is on disk, yet the catalogue is
+    // written once for the first and once for the 19 that waited, not 20 times.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => s.mutate((idx) => void idx.contents.push({ ...idx.contents[0], id: `g${i}`, importKey: `g${i}`, origin: 'import' }))));
+    expect(s.indexWrites - before).toBe(2);
+    expect(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).contents).toHaveLength(21);
+  });
+
+  it('drops only the mutation that throws from a group written together, the others see each other', async () => {
+    const dir = tempDir('entsim-store-');
+    const s = await ContentStore.open(dir, 'ent-x', tinySeed);
+    const first = s.mutate(() => undefined);
+    const seen: number[] = [];
+    const a = s.mutate((idx) => void idx.contents.push({ ...idx.contents[0], id: 'a', importKey: 'a', origin: 'import' }));
+    const bad = s.mutate((idx) => {
+      idx.contents = [];
+      throw new Error('boom');
+    });
+    const c = s.mutate((idx) => {
+      seen.push(idx.contents.length);
+      idx.contents.push({ ...idx.contents[0], id: 'c', importKey: 'c', origin: 'import' });
+      return idx.contents.length;
+    });
+    await first;
+    await expect(bad).rejects.toThrow('boom');
+    await a;
+    expect(await c).toBe(3);
+    expect(seen[seen.length - 1]).toBe(2);
+    expect(s.list('u1').map((x) => x.id)).toEqual([s.list('u1')[0].id, 'a', 'c']);
+    expect(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).contents.map((x: { id: string }) => x.id)).toEqual(s.list('u1').map((x) => x.id));
+  });
+
   it('keeps the in-memory index unchanged when a mutation throws', async () => {
     const dir = tempDir('entsim-store-');
     const s = await ContentStore.open(dir, 'ent-x', tinySeed);
