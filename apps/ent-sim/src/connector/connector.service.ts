@@ -273,8 +273,11 @@ export class ConnectorService {
     }
     const ref = await this.stores.store.putBlob(body);
     await this.stores.store.mutate((index) => {
-      const c = index.contents.find((x) => x.id === content.id);
-      if (c) c.metadata[format] = { mediaType: format === METADATA_FORMATS.schemaorg.format ? METADATA_FORMATS.schemaorg.mediaType : METADATA_FORMATS.scolomfr31.mediaType, ...ref };
+      const at = index.contents.findIndex((x) => x.id === content.id);
+      if (at < 0) return;
+      const c = index.contents[at];
+      const record = { mediaType: format === METADATA_FORMATS.schemaorg.format ? METADATA_FORMATS.schemaorg.mediaType : METADATA_FORMATS.scolomfr31.mediaType, ...ref };
+      index.contents[at] = { ...c, metadata: { ...c.metadata, [format]: record } };
     });
   }
 }

@@ -124,6 +124,17 @@ describe('ContentStore', () => {
     expect(s.list('u1')).toHaveLength(1);
   });
 
+  it('freezes written entries, so that a mutation changing one instead of replacing it fails and changes nothing', async () => {
+    const dir = tempDir('entsim-store-');
+    const s = await ContentStore.open(dir, 'ent-x', tinySeed);
+    const title = s.list('u1')[0].title;
+    await expect(s.mutate((idx) => void (idx.contents[0].title = 'changed in place'))).rejects.toThrow(TypeError);
+    expect(s.list('u1')[0].title).toBe(title);
+    await s.mutate((idx) => void (idx.contents[0] = { ...idx.contents[0], title: 'replaced' }));
+    expect(s.list('u1')[0].title).toBe('replaced');
+    expect(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).contents[0].title).toBe('replaced');
+  });
+
   it('refuses a data directory that belongs to another ENT, and cleans temp leftovers', async () => {
     const dir = tempDir('entsim-store-');
     await ContentStore.open(dir, 'ent-x', tinySeed);

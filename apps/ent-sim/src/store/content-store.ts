@@ -193,7 +193,8 @@ export class ContentStore {
   /**
    * Applies `fn` to a copy of the index and persists it atomically; the
    * in-memory index changes only once the file is safely replaced. Calls are
-   * serialised, so `fn` sees every earlier mutation.
+   * serialised, so `fn` sees every earlier mutation. The entries are frozen:
+   * `fn` adds, removes or replaces entries of `contents`, never changes one.
    *
    * Group commit (issue 17): the mutations that arrive while the index is being
    * written are applied together, in order, and written once; each resolves when
@@ -230,6 +231,7 @@ export class ContentStore {
           for (const m of batch) m.reject(err);
           continue;
         }
+        for (const c of draft.contents) if (!Object.isFrozen(c)) deepFreeze(c);
         this.index = draft;
         batch.forEach((m, i) => {
           const o = outcomes.results[i];
@@ -248,7 +250,9 @@ export class ContentStore {
    * succeeded so far, so that a failed mutation leaves no trace and the next sees only the others.
    */
   private applyInOrder(fns: ((index: IndexFile) => unknown)[]) {
-    const copy = () => JSON.parse(JSON.stringify(this.index)) as IndexFile;
+    // The catalogue's entries are frozen once written: a copy of the list is enough, and a
+    // mutation replaces an entry instead of changing it (changing one throws).
+    const copy = (): IndexFile => ({ ...this.index, contents: this.index.contents.slice() });
     let draft = copy();
     const results: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     for (const fn of fns) {
@@ -294,6 +298,14 @@ async function writeDurably(path: string, bytes: Buffer): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
