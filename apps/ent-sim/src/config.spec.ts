@@ -55,7 +55,7 @@ describe('loadEntSimConfig', () => {
         '/srv',
       ),
     ).toMatchObject({
-      port: 0, host: '::1', profile: 'ent-a', dataDir: '/srv/var/a', maxItemBytes: 1048576, latencyMs: 250, extraItems: 20,
+      port: 0, host: '::1', profile: 'ent-a', dataDir: '/srv/var/a', maxItemBytes: 1048576, maxItemBytesOverridesProfile: true, latencyMs: 250, extraItems: 20,
       largeItemBytes: 20971520, exportBytesPerSecond: 4194304,
     });
   });

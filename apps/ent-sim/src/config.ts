@@ -14,7 +14,7 @@ import { ConfigError } from '@ent/common';
  * | ENT_SIM_PROFILE           | (required) ent-a or ent-b |
  * | ENT_SIM_CONNECTOR_TOKEN   | (required)         |
  * | ENT_SIM_DATA_DIR          | .data/<profile>    |
- * | ENT_SIM_MAX_ITEM_BYTES    | 2147483648 (2 GiB) |
+ * | ENT_SIM_MAX_ITEM_BYTES    | the profile's limit (ent-b: 1 GiB), else 2147483648 (2 GiB); set, it replaces the profile's |
  * | ENT_SIM_LATENCY_MS        | 0 (tests: simulated slowness) |
  * | ENT_SIM_EXTRA_ITEMS       | 0 (0–500; load tests)  |
  * | ENT_SIM_LARGE_ITEM_BYTES  | 0 (tests, benchmarks: one large PDF per teacher, up to 4 GiB, seeded in flat memory) |
@@ -41,6 +41,11 @@ export interface EntSimConfig {
   /** Absolute path. */
   dataDir: string;
   maxItemBytes: number;
+  /**
+   * ENT_SIM_MAX_ITEM_BYTES was set: it replaces the profile's own limit (ent-b: 1 GiB), lower or
+   * higher, e.g. for a benchmark of 2 GiB items. Unset, the lower of the two applies.
+   */
+  maxItemBytesOverridesProfile?: true;
   /**
    * Simulated slowness (tests only): how long an export waits before its first byte, and an
    * import between receiving the body and committing it. Lets fault-injection tests kill a
@@ -185,6 +190,7 @@ export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): E
 
   if (problems.length > 0) throw new ConfigError(problems);
   return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems, largeItemBytes, exportBytesPerSecond, metadataImports,
+    ...(read('ENT_SIM_MAX_ITEM_BYTES') !== undefined ? { maxItemBytesOverridesProfile: true as const } : {}),
     ...(largeItemOwners ? { largeItemOwners } : {}),
     ...(categoriesOverride ? { categoriesOverride } : {}),
     ...(exportFormats ? { exportFormats } : {}),

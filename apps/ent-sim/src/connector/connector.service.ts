@@ -75,8 +75,9 @@ export class ConnectorService {
     return this.config.latencyMs > 0 ? new Promise((r) => setTimeout(r, this.config.latencyMs)) : Promise.resolve();
   }
 
-  /** The item size limit: the ENT's own, bounded by ENT_SIM_MAX_ITEM_BYTES. */
+  /** The item size limit: ENT_SIM_MAX_ITEM_BYTES when set, else the ENT's own bounded by the 2 GiB default. */
   get maxItemBytes(): number {
+    if (this.config.maxItemBytesOverridesProfile) return this.config.maxItemBytes;
     return Math.min(this.profile.maxItemBytes ?? Number.MAX_SAFE_INTEGER, this.config.maxItemBytes);
   }
 
