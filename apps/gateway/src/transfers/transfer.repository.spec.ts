@@ -95,4 +95,31 @@ describe('TransferRepository.insertItems (PGlite)', () => {
     expect(await repo.insertTransfer(db, t, [{ type: 'SECOND', from: null, to: null }])).toBe(false);
     expect((await db.query(`SELECT type FROM transfer_events WHERE transfer_id = $1`, [id])).rows).toEqual([{ type: 'TRANSFER_CREATED' }]);
   });
+  it('changes a state and records its event in one statement, and records nothing when the state is not the expected one', async () => {
+    const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000504';
+    await repo.insertTransfer(db, {
+      id, role: 'ARRIVAL', state: 'FETCHING', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
+      departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
+      expires_at: new Date(Date.now() + 3_600_000),
+    });
+    await repo.insertItems(db, [{ transfer_id: id, role: 'ARRIVAL', item_id: 'a', position: 0, title: 'A', category: 'RESOURCE', state: 'TO_FETCH',
+      decision: 'IMPORT', source_format: 'pdf', target_format: 'pdf', media_type: 'application/pdf', declared_size: 3, metadata_format: null }] as NewItem[]);
+    const statements: string[] = [];
+    await db.transaction(async (tx) => {
+      const counting: Queryable = { query: (sql, params) => (statements.push(sql), tx.query(sql, params)) };
+      expect(await repo.transitionItem(counting, id, 'ARRIVAL', 'a', ['TO_FETCH'], 'FETCHED', 'ITEM_FETCHED', { size_bytes: 3, sha256: 'abc' }, { note: 'x' })).toBe(true);
+      expect(await repo.transitionItem(counting, id, 'ARRIVAL', 'a', ['TO_FETCH'], 'FAILED', 'ITEM_EXPIRED')).toBe(false);
+      const row = await repo.transition(counting, id, 'ARRIVAL', ['FETCHING'], 'AWAITING_OWNER', 'ALL_OBJECTS_FETCHED', { fetched: 1 }, { receipt_jws: 'r' });
+      expect(row).toMatchObject({ state: 'AWAITING_OWNER', receipt_jws: 'r' });
+    });
+    expect(statements).toHaveLength(3);
+    await expect(repo.transition(db, id, 'ARRIVAL', ['FETCHING'], 'FAILED', 'OFFER_EXPIRED')).rejects.toThrow(/AWAITING_OWNER/);
+    const events = (await db.query(`SELECT item_id, type, from_state, to_state, data FROM transfer_events WHERE transfer_id = $1 ORDER BY seq`, [id])).rows;
+    expect(events).toEqual([
+      { item_id: null, type: 'TRANSFER_CREATED', from_state: null, to_state: 'FETCHING', data: {} },
+      { item_id: 'a', type: 'ITEM_FETCHED', from_state: 'TO_FETCH', to_state: 'FETCHED', data: { note: 'x' } },
+      { item_id: null, type: 'ALL_OBJECTS_FETCHED', from_state: 'FETCHING', to_state: 'AWAITING_OWNER', data: { fetched: 1 } },
+    ]);
+    expect((await repo.item(db, id, 'ARRIVAL', 'a'))).toMatchObject({ state: 'FETCHED', sha256: 'abc' });
+  });
 });

@@ -227,22 +227,29 @@ export class TransferRepository {
     data: Record<string, unknown> = {},
     set: Partial<Pick<TransferRow, 'answer' | 'manifest_jws' | 'receipt_jws'>> = {},
   ): Promise<TransferRow> {
+    // The change and its event in one statement (one round trip less per transition, issue 17).
     const r = await tx.query<TransferRow & { previous: string }>(
-      `UPDATE transfers t SET state = $4, updated_at = now(),
-              answer = COALESCE($5::json, t.answer),
-              manifest_jws = COALESCE($6, t.manifest_jws),
-              receipt_jws = COALESCE($7, t.receipt_jws)
-       FROM (SELECT state AS previous FROM transfers WHERE id = $1 AND role = $2 FOR UPDATE) p
-       WHERE t.id = $1 AND t.role = $2 AND t.state = ANY($3::text[])
-       RETURNING t.*, p.previous`,
-      [id, role, from, to, set.answer ? JSON.stringify(set.answer) : null, set.manifest_jws ?? null, set.receipt_jws ?? null],
+      `WITH u AS (
+         UPDATE transfers t SET state = $4, updated_at = now(),
+                answer = COALESCE($5::json, t.answer),
+                manifest_jws = COALESCE($6, t.manifest_jws),
+                receipt_jws = COALESCE($7, t.receipt_jws)
+         FROM (SELECT state AS previous FROM transfers WHERE id = $1 AND role = $2 FOR UPDATE) p
+         WHERE t.id = $1 AND t.role = $2 AND t.state = ANY($3::text[])
+         RETURNING t.*, p.previous
+       ), e AS (
+         INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data, at)
+         SELECT $1::uuid, $2::text, NULL, $8::text, u.previous, $4::text, $9::jsonb, $10::timestamptz FROM u
+       )
+       SELECT * FROM u`,
+      [id, role, from, to, set.answer ? JSON.stringify(set.answer) : null, set.manifest_jws ?? null, set.receipt_jws ?? null,
+        eventType, JSON.stringify(data), this.clock.now().toISOString()],
     );
     const row = r.rows[0];
     if (!row) {
       const current = await this.get(tx, id, role);
       throw new StateConflictError(id, from, current?.state);
     }
-    await this.appendEvent(tx, id, role, null, eventType, row.previous, to, data);
     return row;
   }
 
@@ -259,17 +266,21 @@ export class TransferRepository {
     data: Record<string, unknown> = {},
   ): Promise<boolean> {
     const cols = Object.keys(set) as (keyof typeof set)[];
-    const assignments = cols.map((c, i) => `${c} = $${i + 6}`);
+    const assignments = cols.map((c, i) => `${c} = $${i + 9}`);
+    // The change and its event in one statement (one round trip less per transition, issue 17).
     const r = await tx.query<{ previous: string }>(
-      `UPDATE transfer_items i SET state = $5, updated_at = now()${assignments.length ? ', ' + assignments.join(', ') : ''}
-       FROM (SELECT state AS previous FROM transfer_items WHERE transfer_id = $1 AND role = $2 AND item_id = $3 FOR UPDATE) p
-       WHERE i.transfer_id = $1 AND i.role = $2 AND i.item_id = $3 AND i.state = ANY($4::text[])
-       RETURNING p.previous`,
-      [id, role, itemId, from, to, ...cols.map((c) => set[c] ?? null)],
+      `WITH u AS (
+         UPDATE transfer_items i SET state = $5, updated_at = now()${assignments.length ? ', ' + assignments.join(', ') : ''}
+         FROM (SELECT state AS previous FROM transfer_items WHERE transfer_id = $1 AND role = $2 AND item_id = $3 FOR UPDATE) p
+         WHERE i.transfer_id = $1 AND i.role = $2 AND i.item_id = $3 AND i.state = ANY($4::text[])
+         RETURNING p.previous
+       )
+       INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data, at)
+       SELECT $1::uuid, $2::text, $3::text, $6::text, u.previous, $5::text, $7::jsonb, $8::timestamptz FROM u
+       RETURNING from_state AS previous`,
+      [id, role, itemId, from, to, eventType, JSON.stringify(data), this.clock.now().toISOString(), ...cols.map((c) => set[c] ?? null)],
     );
-    if (r.rowCount === 0) return false;
-    await this.appendEvent(tx, id, role, itemId, eventType, r.rows[0].previous, to, data);
-    return true;
+    return r.rowCount > 0;
   }
 
   /** The owner accepted contents that came without a valid proof (ADR 010); false when already recorded. */
