@@ -135,6 +135,21 @@ describe('ContentStore', () => {
     expect(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).contents[0].title).toBe('replaced');
   });
 
+  it('writes an index that reopens to the same catalogue, one entry per line', async () => {
+    const dir = tempDir('entsim-store-');
+    const s = await ContentStore.open(dir, 'ent-x', tinySeed);
+    await s.mutate((idx) => void idx.contents.push({ ...idx.contents[0], id: 'q"\\\u00e9', title: 'Cours « 1 »\n"x"', importKey: 'k', origin: 'import' }));
+    await s.mutate((idx) => void (idx.contents[0] = { ...idx.contents[0], title: 'renamed' }));
+    const text = readFileSync(join(dir, 'index.json'), 'utf8');
+    const parsed = JSON.parse(text);
+    expect(parsed).toMatchObject({ version: 1, entId: 'ent-x' });
+    expect(parsed.contents).toEqual(s.list('u1'));
+    expect(text.split('\n').filter((l) => l.startsWith('{"id"'))).toHaveLength(2);
+    const reopened = await ContentStore.open(dir, 'ent-x', tinySeed);
+    expect(reopened.list('u1')).toEqual(s.list('u1'));
+    expect(reopened.list('u1')[1].title).toBe('Cours « 1 »\n"x"');
+  });
+
   it('refuses a data directory that belongs to another ENT, and cleans temp leftovers', async () => {
     const dir = tempDir('entsim-store-');
     await ContentStore.open(dir, 'ent-x', tinySeed);

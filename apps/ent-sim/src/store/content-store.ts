@@ -222,7 +222,7 @@ export class ContentStore {
         const draft = outcomes.draft;
         try {
           const tmp = this.tempPath('index');
-          await writeDurably(tmp, Buffer.from(JSON.stringify(draft, null, 2) + '\n', 'utf8'));
+          await writeDurably(tmp, Buffer.from(serializeIndex(draft), 'utf8'));
           await fs.rename(tmp, join(this.dir, INDEX));
           await fsyncDir(this.dir);
           this.writes++;
@@ -298,6 +298,28 @@ async function writeDurably(path: string, bytes: Buffer): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** The JSON of each written (frozen, hence unchanging) entry, made once. */
+const entryJson = new WeakMap<StoredContent, string>();
+
+/**
+ * The index file: its header, then one entry per line. Entries never change once written (they
+ * are frozen), so each is turned into JSON once and the file is their concatenation: writing the
+ * catalogue costs a join, not a new serialisation of every entry (issue 17).
+ */
+function serializeIndex(index: IndexFile): string {
+  const { contents, ...header } = index;
+  const lines = contents.map((c) => {
+    let json = Object.isFrozen(c) ? entryJson.get(c) : undefined;
+    if (json === undefined) {
+      json = JSON.stringify(c);
+      if (Object.isFrozen(c)) entryJson.set(c, json);
+    }
+    return json;
+  });
+  const head = JSON.stringify(header);
+  return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"contents":[\n${lines.join(',\n')}\n]}\n`;
 }
 
 function deepFreeze<T>(value: T): T {
