@@ -69,13 +69,13 @@ if (missing.length) {
 out('## How to run it');
 out();
 out('```bash');
-out('CEPH_MEMSTORE_BYTES=12884901888 ../shared/tools/s3-radosgw/up.sh && set -a && . /tmp/ceph-s3/s3.env && set +a   # radosgw row (the embedded row needs nothing); its default 2 GiB of RAM fills during the storage rows, and a full memstore leaves requests unanswered');
+out('CEPH_MEMSTORE_BYTES=12884901888 ../shared/tools/s3-radosgw/up.sh && set -a && . /tmp/ceph-s3/s3.env && set +a   # radosgw row (the embedded row needs nothing); its default 2 GiB of RAM fills during the storage rows, and a full memstore leaves requests unanswered; deleted objects are freed by its garbage collector only hours later, so a 2 GiB row gets one round per fresh radosgw (BENCH_LARGE_ROUNDS=1, down.sh then up.sh before it)');
 out('npm run bench          # builds, runs bench/suite.ts, then bench/report.ts rewrites this file');
 out('```');
 out();
 out('Needs `postgresql-15` (a throwaway cluster is started), `zip`/`unzip` and GNU `time` for the packaging row. ' +
   `Settings of this run: sections ${r.settings.sections.join(', ')}; ${r.settings.rounds} alternated rounds; storage rows at ${r.settings.storageMiB} MiB; end to end and memory at ${r.settings.sizesMiB.join(' and ')} MiB ` +
-  `(items above 100 MiB: one round, radosgw only); concurrency ${r.settings.concurrency.join(', ')} transfers × 20 items. Knobs: \`BENCH_SECTIONS\`, \`BENCH_ROUNDS\`, \`BENCH_SIZES_MB\`, \`BENCH_STORAGE_MB\`, \`BENCH_BACKENDS\`, \`BENCH_CONCURRENCY\` (bench/suite.ts). ` +
+  `(items above 100 MiB: radosgw only, with the rounds given by \`BENCH_LARGE_ROUNDS\`: each row says its n); concurrency ${r.settings.concurrency.join(', ')} transfers × 20 items. Knobs: \`BENCH_SECTIONS\`, \`BENCH_ROUNDS\`, \`BENCH_SIZES_MB\`, \`BENCH_STORAGE_MB\`, \`BENCH_BACKENDS\`, \`BENCH_CONCURRENCY\` (bench/suite.ts). ` +
   'A ratio is the baseline\'s median time ÷ the gateway\'s (1.00 = as fast as the raw copy; above 1, faster). Backends: **radosgw** = Ceph radosgw on loopback (a real S3 that checks signatures), **embedded** = the in-process s3rver fallback of the demo stack.');
 out();
 
@@ -111,7 +111,7 @@ table('memory', 'Memory: peak RSS of each gateway',
 table('negotiation', 'Negotiation: an offer of 10, 100 and 500 items',
   'The arrival answering `POST /portability/v1/offers` (token check, validation, negotiation, the transfer and its items written in one transaction: the items in one statement) against `negotiate()` alone in this process. The ratio is not meaningful here (HTTP and a database against a pure function); the target is absolute.');
 table('concurrency', 'Concurrency: transfers side by side',
-  'N transfers of the same 20 items (8 PDFs, 8 Common Cartridge courses imported, 4 mailboxes kept for manual download) launched at once by one teacher, through the whole stack; items per second of wall time, the ratio is against one transfer alone in the same run. Errors = failed + duplicated + lost + delivered to another user (checked in both databases and in ENT B). Job slots: the gateway\'s defaults (`JOB_CONCURRENCY`, `JOB_CONCURRENCY_BY_KIND`).');
+  'N transfers of the same 20 items (8 PDFs, 8 Common Cartridge courses imported, 4 mailboxes kept for manual download) launched at once by one teacher, through the whole stack; items per second of wall time, the ratio is against one transfer alone in the same run (the median of the rounds, after one warm-up transfer that is not counted: the stack\'s first transfer also pays for its connections and its JIT). Errors = failed + duplicated + lost + delivered to another user (checked in both databases and in ENT B). Job slots: the gateway\'s defaults (`JOB_CONCURRENCY`, `JOB_CONCURRENCY_BY_KIND`).');
 
 const pack = bySection('packaging')[0];
 if (pack) {

@@ -8,8 +8,9 @@
  * transfers of 20 items in waves of PEAK_WAVE every PEAK_WAVE_SECONDS (each wave is one
  * moment of the summer when that many teachers press "send"), and while they run samples every
  * 5 s: items done, the age of the oldest job waiting per gateway, jobs per replica. At the end it
- * checks every item (bench/phases.ts: completed, failed, duplicated, lost, to another user) and
- * measures the databases' growth per transfer and per item.
+ * checks every item (bench/phases.ts: completed, failed, duplicated, lost, to another user),
+ * measures the databases' growth per transfer and per item, and the CPU each component of the
+ * stack used per item during the waves (from /proc: what saturates first).
  *
  *   npm run build && npx tsc -p bench/tsconfig.bench.json && node dist/bench/summer-peak.js
  *
@@ -20,7 +21,7 @@
  * items is in BENCHMARKS.md, and docs/capacity.md combines the two.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -72,6 +73,44 @@ async function tableSizes(c: Client): Promise<Record<string, number>> {
   return Object.fromEntries(r.rows.map((x: { relname: string; n: string }) => [x.relname, Number(x.n)]));
 }
 
+/**
+ * CPU seconds used so far by each component of the stack on this machine, from /proc (Linux):
+ * the gateways (all replicas), the simulated ENTs, Postgres (every server process), the S3
+ * server (radosgw and its Ceph daemons), the IdP and this driver. Read at the start and the end
+ * of the waves, it says which component the machine's cores went to, per item: what saturates
+ * first and what to give more cores to. Processes that ended in between are not counted.
+ */
+const COMPONENTS: [string, RegExp][] = [
+  ['gateways', /apps\/gateway\/src\/main\.js/],
+  ['simulated ENTs', /apps\/ent-sim\/src\/main\.js/],
+  ['Postgres', /^postgres[: ]|\/postgres\s/],
+  ['S3 (radosgw, Ceph)', /radosgw|ceph-(osd|mon|mgr)/],
+  ['IdP', /apps\/idp-sim\/src\/main\.js/],
+];
+function cpuByComponent(): Record<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const out: Record<string, number> = {};
+  let names: string[] = [];
+  try {
+    names = readdirSync('/proc').filter((x) => /^\d+$/.test(x));
+  } catch {
+    return out;
+  }
+  for (const pid of names) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpu = (Number(f[11]) + Number(f[12])) / ticks;
+      const name = Number(pid) === process.pid ? 'driver (this script)' : COMPONENTS.find(([, rx]) => rx.test(cmd))?.[0];
+      if (name) out[name] = (out[name] ?? 0) + cpu;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   let pg: ThrowawayPostgres | undefined;
@@ -113,6 +152,7 @@ async function main(): Promise<number> {
     const samples: Sample[] = [];
     let sampling = true;
     const t0 = Date.now();
+    const cpuBefore = cpuByComponent();
     const sampler = (async () => {
       while (sampling) {
         const [qa, qb] = [await queueState(cA), await queueState(cB)];
@@ -138,6 +178,7 @@ async function main(): Promise<number> {
     sampling = false;
     await sampler;
     const wallMs = Date.now() - t0;
+    const cpuAfter = cpuByComponent();
     for (const r of results) printPhase(r, log);
 
     const after = { a: await dbSize(cA), b: await dbSize(cB) };
@@ -168,6 +209,11 @@ async function main(): Promise<number> {
       dbGrowthPerItemBytes: { a: (after.a - before.a) / items, b: (after.b - before.b) / items },
       tables: { a: await tableSizes(cA), b: await tableSizes(cB) },
       jobsByReplicaB: replicaShare.rows,
+      // CPU seconds per component during the waves, per item, and in cores (of cpus().length).
+      cpu: Object.fromEntries(Object.keys(cpuAfter).map((k) => {
+        const sec = cpuAfter[k] - (cpuBefore[k] ?? 0);
+        return [k, { seconds: +sec.toFixed(1), msPerItem: +((sec * 1000) / Math.max(1, items)).toFixed(1), cores: +(sec / (wallMs / 1000)).toFixed(2) }];
+      })),
       samples,
     };
     mkdirSync(dirname(RESULT_FILE), { recursive: true });
@@ -177,6 +223,7 @@ async function main(): Promise<number> {
     log(`  completed ${summary.completed}, failed ${summary.failed}, duplicated ${summary.duplicated}, lost ${summary.lost}, to another user ${summary.misattributed}`);
     log(`  per transfer (first to last departure event): p50 ${seconds(summary.transferP50Ms)}, p95 ${seconds(summary.transferP95Ms)}`);
     log(`  oldest job waiting for a slot: A ${summary.maxOldestWaitingJobSeconds.a} s, B ${summary.maxOldestWaitingJobSeconds.b} s (at worst)`);
+    log(`  CPU during the waves (ms per item, cores): ${Object.entries(summary.cpu).sort((x, y) => y[1].seconds - x[1].seconds).map(([k, v]) => `${k} ${v.msPerItem} ms, ${v.cores}`).join('; ')}`);
     log(`  database growth: A ${(summary.dbGrowthPerTransferBytes.a / 1024).toFixed(1)} KiB/transfer (${(summary.dbGrowthPerItemBytes.a / 1024).toFixed(2)} KiB/item), B ${(summary.dbGrowthPerTransferBytes.b / 1024).toFixed(1)} KiB/transfer (${(summary.dbGrowthPerItemBytes.b / 1024).toFixed(2)} KiB/item)`);
     log('  throughput over time (t, items done at B, transfers final at A, oldest waiting job A/B, load):');
     for (const s of samples.filter((_, i) => i % 2 === 0)) log(`    +${(s.t / 1000).toFixed(0).padStart(4)} s  ${String(s.itemsDoneB).padStart(6)} items  ${String(s.transfersFinal).padStart(4)} transfers  queue ${s.oldestWaitingJobSecondsA}/${s.oldestWaitingJobSecondsB} s  load ${s.load1}`);
