@@ -21,7 +21,8 @@
  * them into BENCHMARKS.md. Knobs: BENCH_SECTIONS (comma list), BENCH_ROUNDS (3),
  * BENCH_SIZES_MB (100,2048: e2e and memory; for a row above 0 the simulated ENTs' and gateways' item limits are raised to 4 GiB, so that a 2 GiB item is imported, not refused), BENCH_STORAGE_MB (100), BENCH_BACKENDS
  * (radosgw,embedded), BENCH_CONCURRENCY (1,10,50), BENCH_EMBEDDED_MAX_MB (100: larger items
- * are measured on radosgw only), BENCH_LARGE_ROUNDS (1: rounds for items above 500 MiB).
+ * are measured on radosgw only), BENCH_LARGE_ROUNDS (1: rounds for items above 500 MiB), BENCH_FIRST
+ * (baseline|gateway: which runs first in the first round).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -68,6 +69,12 @@ const STORAGE_MB = num('BENCH_STORAGE_MB', 100);
 const BACKENDS = list('BENCH_BACKENDS', 'radosgw,embedded') as Backend[];
 const CONCURRENCY = list('BENCH_CONCURRENCY', '1,10,50').map(Number);
 const EMBEDDED_MAX_MB = num('BENCH_EMBEDDED_MAX_MB', 100);
+/**
+ * BENCH_FIRST=gateway: the gateway runs first in the first round (default: the baseline). With one
+ * round per fresh radosgw (2 GiB rows), whichever runs second finds the memstore fuller: run the
+ * row once each way.
+ */
+const FIRST_GATEWAY = process.env.BENCH_FIRST === 'gateway' ? 1 : 0;
 const RESULT_FILE = process.env.BENCH_RESULT_FILE ?? join(ROOT, 'bench', 'results', 'latest.json');
 const TEACHER = { login: 'marie.dupont', password: 'demo-marie' };
 /** Extra environment for both gateways (e.g. job slots to compare): BENCH_GATEWAY_ENV='{"JOB_CONCURRENCY":"8"}'. */
@@ -150,7 +157,7 @@ async function alternate(rounds: number, gateway: () => Promise<number>, baselin
   const b: number[] = [];
   const loads: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) {
+    if ((r + FIRST_GATEWAY) % 2 === 0) {
       b.push(await baseline());
       g.push(await gateway());
     } else {

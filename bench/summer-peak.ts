@@ -2,7 +2,7 @@
  * Rehearsal of the summer peak (issue #17): many teachers' transfers at once through TWO
  * replicas per ENT sharing one Postgres server each, as production runs them.
  *
- * Boots the stack (idp-sim, two ENTs seeded with 20 synthetic contents per teacher, gateway A
+ * Boots the stack (idp-sim, two ENTs seeded with 500 synthetic contents per teacher, gateway A
  * and B on a throwaway Postgres 15 server, S3 from S3_ENDPOINT or the embedded s3rver), starts
  * a second replica of each gateway on the same database, then launches PEAK_TRANSFERS
  * transfers of 20 items in waves of PEAK_WAVE every PEAK_WAVE_SECONDS (each wave is one
@@ -122,7 +122,11 @@ async function main(): Promise<number> {
     log(`machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load ${loadavg()[0].toFixed(1)}; plan ${TRANSFERS} transfers × 20 items in waves of ${WAVE} every ${WAVE_SECONDS} s, two replicas per ENT`);
     pg = await startThrowawayPostgres();
     const urls = await createGatewayDatabases(pg, ['peak_a', 'peak_b']);
-    const entEnv = { ENT_SIM_EXTRA_ITEMS: '20' };
+    // 500 synthetic contents for the teacher, in sets of 20 (the same mix in each set): each wave
+    // sends its own set. A content on its way cannot be put into another transfer (it would be
+    // imported twice), so a wave launched while an earlier one is still delivering needs other
+    // contents, as a real teacher's next transfer would.
+    const entEnv = { ENT_SIM_EXTRA_ITEMS: '500' };
     session = await bootStack('summer-peak', { databaseUrls: { a: urls.peak_a, b: urls.peak_b }, jobPollMs: 500, env: { 'ent-sim-a': entEnv, 'ent-sim-b': entEnv } });
     log(`stack up (S3: ${session.s3.kind === 'external' ? session.s3.endPoint : 'embedded s3rver'}); starting the second replicas`);
     for (const spec of stackSpecs(session.stack.options).filter((s) => s.name === 'gateway-a' || s.name === 'gateway-b')) {
@@ -146,7 +150,10 @@ async function main(): Promise<number> {
 
     const atA = await TeacherClient.login(session.stack.urls.gatewayA, 'marie.dupont', 'demo-marie');
     const { items: contents } = await atA.json<{ items: { id: string }[] }>('GET', '/api/contents');
-    const itemIds = contents.filter((c) => c.id.includes('-extra-')).slice(0, 20).map((c) => c.id);
+    const extras = contents.filter((c) => c.id.includes('-extra-')).map((c) => c.id);
+    const sets = Array.from({ length: Math.floor(extras.length / 20) }, (_, k) => extras.slice(20 * k, 20 * k + 20));
+    const waves = Math.ceil(TRANSFERS / WAVE);
+    if (waves > sets.length) log(`warning: ${waves} waves but ${sets.length} sets of 20 contents: waves ${sets.length + 1} and later reuse a set, and are refused while it is still on its way`);
 
     // The sampler: throughput over time and the age of the oldest job waiting for a slot.
     const samples: Sample[] = [];
@@ -171,7 +178,7 @@ async function main(): Promise<number> {
     const phases: Promise<PhaseResult>[] = [];
     for (let launched = 0, w = 0; launched < TRANSFERS; launched += WAVE, w++) {
       const count = Math.min(WAVE, TRANSFERS - launched);
-      phases.push(runPhase({ label: `wave ${w + 1}`, count, env: session, atA, itemIds, dbA, dbB, deadline: Date.now() + 90 * 60_000, requestTimeoutMs: 600_000, log }));
+      phases.push(runPhase({ label: `wave ${w + 1}`, count, env: session, atA, itemIds: sets[w % sets.length], dbA, dbB, deadline: Date.now() + 90 * 60_000, requestTimeoutMs: 600_000, log }));
       if (launched + WAVE < TRANSFERS) await sleep(WAVE_SECONDS * 1000);
     }
     const results = await Promise.all(phases);
