@@ -579,7 +579,7 @@ function writeResults(final: boolean) {
     date: started.toISOString(),
     finished: final ? new Date().toISOString() : null,
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version },
-    settings: { gatewayEnv: GATEWAY_ENV, sections: SECTIONS, rounds: ROUNDS, sizesMiB: SIZES_MB, storageMiB: STORAGE_MB, backends: BACKENDS, concurrency: CONCURRENCY },
+    settings: { gatewayEnv: GATEWAY_ENV, sections: SECTIONS, rounds: ROUNDS, first: FIRST_GATEWAY ? 'gateway' : 'baseline', sizesMiB: SIZES_MB, storageMiB: STORAGE_MB, backends: BACKENDS, concurrency: CONCURRENCY },
     rows,
   }, null, 2));
 }
