@@ -102,9 +102,11 @@ class Normaliser {
     if (Array.isArray(v)) return v.map((x) => this.value(x, key));
     if (v && typeof v === 'object') {
       // The index objects are generated per delivery (they name the offer and its dates): their
-      // digest changes every run. The content's digests are the seeded files' and are kept.
+      // digest changes every run, and so does their size (the HTML page writes the date in words,
+      // « lundi » or « dimanche »). The content's digests and sizes are the seeded files' and are kept.
       const generated = typeof (v as Record<string, unknown>).name === 'string' && /\/index\//.test(String((v as Record<string, unknown>).contentUrl ?? ''));
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, generated && k === 'sha256' ? '<sha256 of the generated index>' : this.value(x, k)]));
+      const volatile: Record<string, string> = { sha256: '<sha256 of the generated index>', sizeBytes: '<size of the generated index>' };
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, generated && k in volatile ? volatile[k] : this.value(x, k)]));
     }
     if (typeof v === 'number' && ['iat', 'exp', 'nbf', 'auth_time'].includes(key)) return '<epoch seconds>';
     if (typeof v !== 'string') return v;
@@ -285,7 +287,7 @@ function render(all: Exchange[], n: Normaliser, offerId: string, itemIds: string
     if (Array.isArray(v)) v.forEach(collectJws);
     else if (v && typeof v === 'object') Object.values(v).forEach(collectJws);
   };
-  const headerLines = (h: IncomingHttpHeaders, names: string[], prefix: string) => {
+  const headerLines = (h: IncomingHttpHeaders, names: string[], prefix: string, generatedIndex = false) => {
     const out: string[] = [];
     for (const name of names) {
       const raw = h[name];
@@ -296,6 +298,7 @@ function render(all: Exchange[], n: Normaliser, offerId: string, itemIds: string
         collectJws(token);
         value = isJwt(token) ? `Bearer ${n.jwt(token)} (access token: JWT, claims below)` : 'Bearer <opaque>';
       } else if (name === 'etag') value = '"<etag>"';
+      else if (name === 'content-length' && generatedIndex) value = '<size of the generated index>';
       else value = n.str(value);
       out.push(`${prefix}${name}: ${value}`);
     }
@@ -321,7 +324,7 @@ function render(all: Exchange[], n: Normaliser, offerId: string, itemIds: string
     lines.push(...headerLines(e.reqHeaders, REQ_HEADERS, ''));
     lines.push(...body(e.method === 'GET' ? undefined : e.reqBody));
     lines.push('```', '', '```http', `HTTP/1.1 ${e.status}`);
-    lines.push(...headerLines(e.resHeaders, RES_HEADERS.filter((h) => h !== 'content-length' || e.via === 's3'), ''));
+    lines.push(...headerLines(e.resHeaders, RES_HEADERS.filter((h) => h !== 'content-length' || e.via === 's3'), '', /\/_?index\//.test(e.url.split('?')[0])));
     lines.push(...body(e.resBody));
     lines.push('```', '');
     lines.push(...decodedBlocks);
