@@ -220,6 +220,8 @@ export class ContentStore {
         const batch = this.waiting.splice(0);
         const outcomes = this.applyInOrder(batch.map((m) => m.fn));
         const draft = outcomes.draft;
+        // Frozen before it is written: a group that fails to be written is dropped whole anyway.
+        for (const c of draft.contents) deepFreeze(c);
         try {
           const tmp = this.tempPath('index');
           await writeDurably(tmp, Buffer.from(serializeIndex(draft), 'utf8'));
@@ -231,7 +233,6 @@ export class ContentStore {
           for (const m of batch) m.reject(err);
           continue;
         }
-        for (const c of draft.contents) if (!Object.isFrozen(c)) deepFreeze(c);
         this.index = draft;
         batch.forEach((m, i) => {
           const o = outcomes.results[i];
@@ -300,7 +301,7 @@ async function writeDurably(path: string, bytes: Buffer): Promise<void> {
   }
 }
 
-/** The JSON of each written (frozen, hence unchanging) entry, made once. */
+/** The JSON of each entry (frozen, hence unchanging), made once. */
 const entryJson = new WeakMap<StoredContent, string>();
 
 /**
@@ -311,11 +312,8 @@ const entryJson = new WeakMap<StoredContent, string>();
 function serializeIndex(index: IndexFile): string {
   const { contents, ...header } = index;
   const lines = contents.map((c) => {
-    let json = Object.isFrozen(c) ? entryJson.get(c) : undefined;
-    if (json === undefined) {
-      json = JSON.stringify(c);
-      if (Object.isFrozen(c)) entryJson.set(c, json);
-    }
+    let json = entryJson.get(c);
+    if (json === undefined) entryJson.set(c, (json = JSON.stringify(c)));
     return json;
   });
   const head = JSON.stringify(header);

@@ -102,6 +102,9 @@ export class StateConflictError extends Error {
   }
 }
 
+/** The head of every statement that records transfer events (the history is append-only). */
+const INSERT_EVENT = 'INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data, at)';
+
 /**
  * The only place that writes transfers, items and events. State changes are
  * guarded (`WHERE state = ANY(expected)`), so a replayed job or a concurrent
@@ -238,7 +241,7 @@ export class TransferRepository {
          WHERE t.id = $1 AND t.role = $2 AND t.state = ANY($3::text[])
          RETURNING t.*, p.previous
        ), e AS (
-         INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data, at)
+         ${INSERT_EVENT}
          SELECT $1::uuid, $2::text, NULL, $8::text, u.previous, $4::text, $9::jsonb, $10::timestamptz FROM u
        )
        SELECT * FROM u`,
@@ -275,7 +278,7 @@ export class TransferRepository {
          WHERE i.transfer_id = $1 AND i.role = $2 AND i.item_id = $3 AND i.state = ANY($4::text[])
          RETURNING p.previous
        )
-       INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data, at)
+       ${INSERT_EVENT}
        SELECT $1::uuid, $2::text, $3::text, $6::text, u.previous, $5::text, $7::jsonb, $8::timestamptz FROM u
        RETURNING from_state AS previous`,
       [id, role, itemId, from, to, eventType, JSON.stringify(data), this.clock.now().toISOString(), ...cols.map((c) => set[c] ?? null)],
@@ -341,7 +344,7 @@ export class TransferRepository {
     if (events.length === 0) return;
     const at = this.clock.now().toISOString();
     await tx.query(
-      `INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data, at)
+      `${INSERT_EVENT}
        SELECT $1, $2, e.item_id, e.type, e.from_state, e.to_state, e.data, $3
        FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[]) WITH ORDINALITY AS e(item_id, type, from_state, to_state, data, n)
        ORDER BY e.n`,
@@ -361,7 +364,7 @@ export class TransferRepository {
     data: Record<string, unknown>,
   ) {
     await tx.query(
-      `INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data, at)
+      `${INSERT_EVENT}
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
       [id, role, itemId, type, from, to, JSON.stringify(data), this.clock.now().toISOString()],
     );
