@@ -102,6 +102,14 @@ describe('gateway configuration', () => {
     }
   });
 
+  it('S3_IDLE_TIMEOUT_SECONDS: a silent S3 request is cut after 2 minutes by default, between 5 s and an hour', () => {
+    expect(loadGatewayConfig(valid).s3.idleTimeoutMs).toBe(120_000);
+    expect(loadGatewayConfig({ ...valid, S3_IDLE_TIMEOUT_SECONDS: '30' }).s3.idleTimeoutMs).toBe(30_000);
+    for (const bad of ['0', '4', '3601', 'soon']) {
+      expect(problems({ ...valid, S3_IDLE_TIMEOUT_SECONDS: bad }).join(' ')).toContain('S3_IDLE_TIMEOUT_SECONDS');
+    }
+  });
+
   it('DEPARTURE_HISTORY_GRACE_DAYS: 120 days after the end of a past attachment by default', () => {
     expect(loadGatewayConfig(valid).departure.historyGraceMs).toBe(120 * 86_400_000);
     expect(loadGatewayConfig({ ...valid, DEPARTURE_HISTORY_GRACE_DAYS: '0' }).departure.historyGraceMs).toBe(0);

@@ -88,6 +88,7 @@ export class GatewayEnv {
   @Transform(int) @IsInt() @Min(5) @Max(3600) S3_PRESIGN_TTL_SECONDS = 60;
   @Transform(int) @IsInt() @Min(5 * 1024 * 1024, { message: 'S3_PART_SIZE_BYTES must be at least 5 MiB (5242880), the S3 minimum' }) @Max(5 * 1024 ** 3)
   S3_PART_SIZE_BYTES = 8 * 1024 * 1024;
+  @Transform(int) @IsInt() @Min(5) @Max(3600) S3_IDLE_TIMEOUT_SECONDS = 120;
 
   @IsUrl(URL_OPTS, { message: 'OIDC_ISSUER must be the http(s) URL of the OpenID provider' }) OIDC_ISSUER: string;
   @IsString() @MinLength(1) OIDC_CLIENT_ID: string;
@@ -162,7 +163,7 @@ export interface GatewayConfig {
   uais: string[];
   database: { url?: string; pgliteDir?: string };
   /** partSizeBytes: multipart part size, and so the step at which an interrupted upload resumes. */
-  s3: { endPoint: string; accessKey: string; secretKey: string; region: string; bucket: string; presignTtlSeconds: number; partSizeBytes: number };
+  s3: { endPoint: string; accessKey: string; secretKey: string; region: string; bucket: string; presignTtlSeconds: number; partSizeBytes: number; idleTimeoutMs: number };
   oidc: { issuer: string; clientId: string; clientSecret: string; identityClaim: string };
   /** Which signed-in accounts may use the teacher service (always over their own contents only). */
   access: ProfileGrant;
@@ -316,6 +317,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       bucket: e.S3_BUCKET,
       presignTtlSeconds: e.S3_PRESIGN_TTL_SECONDS,
       partSizeBytes: e.S3_PART_SIZE_BYTES,
+      idleTimeoutMs: e.S3_IDLE_TIMEOUT_SECONDS * 1000,
     },
     oidc: { issuer: e.OIDC_ISSUER.replace(/\/+$/, ''), clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET, identityClaim: e.IDENTITY_CLAIM },
     access: e.PORTABILITY_PROFILES.trim() === '*'

@@ -73,3 +73,15 @@ export class InvalidRangeError extends StorageError {
     super(message);
   }
 }
+
+/**
+ * The S3 server sent nothing for `idleTimeoutMs` while a request was under way (a hung server,
+ * a cut that left no reset): the connection is closed and the operation fails, so that the job
+ * that ran it is retried instead of holding its slot, and its lease, forever.
+ */
+export class S3TimeoutError extends StorageError {
+  readonly code = 'S3_TIMEOUT';
+  constructor(readonly idleTimeoutMs: number) {
+    super(`the S3 server sent nothing for ${idleTimeoutMs} ms: connection closed`);
+  }
+}

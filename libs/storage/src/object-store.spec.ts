@@ -8,6 +8,7 @@ import {
   InvalidObjectKeyError,
   InvalidRangeError,
   ObjectNotFoundError,
+  S3TimeoutError,
   SizeLimitExceededError,
   SizeMismatchError,
 } from './errors';
@@ -296,6 +297,69 @@ describe('ObjectStore against a real S3 server', () => {
       sockets.forEach((s) => s.destroy());
       await new Promise((r) => silent.close(r));
     }
+  });
+
+  describe('a server that stops answering (S3_IDLE_TIMEOUT_SECONDS)', () => {
+    /** A TCP server that runs `onConnection` for each client and reports when each connection closes. */
+    async function fakeS3(onConnection: (s: Socket) => void) {
+      const sockets: Socket[] = [];
+      let closed = 0;
+      const server: Server = createServer((s) => {
+        sockets.push(s);
+        s.on('close', () => closed++);
+        s.on('error', () => undefined);
+        onConnection(s);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const endPoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      return {
+        store: new ObjectStore({ ...config, endPoint, idleTimeoutMs: 300 }),
+        closed: () => closed,
+        stop: async () => {
+          sockets.forEach((s) => s.destroy());
+          await new Promise((r) => server.close(r));
+        },
+      };
+    }
+
+    it('fails a request the server never answers with S3TimeoutError, and closes its connection', async () => {
+      const silent = await fakeS3((s) => s.resume()); // accepts, reads, never answers
+      try {
+        await expect(silent.store.stat('a/b')).rejects.toBeInstanceOf(S3TimeoutError);
+        await expect(silent.store.putStream('a/b', Readable.from([Buffer.from('hello')]), { contentType: 'text/plain', expectedSize: 5 }))
+          .rejects.toMatchObject({ code: 'S3_TIMEOUT' });
+        // The server sees each connection end (the client closed it; nothing else would have).
+        for (let i = 0; i < 200 && silent.closed() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(silent.closed()).toBeGreaterThanOrEqual(2);
+      } finally {
+        await silent.stop();
+      }
+    });
+
+    it('fails a download whose body stops half-way instead of waiting for the rest forever', async () => {
+      const stalling = await fakeS3((s) => {
+        s.once('data', () => {
+          s.write('HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\nETag: "0123456789abcdef0123456789abcdef"\r\n\r\n');
+          s.write(Buffer.alloc(10, 1)); // then nothing
+        });
+      });
+      try {
+        const body = await stalling.store.getStream('a/b');
+        await expect((async () => {
+          for await (const _chunk of body) {
+            // drain until the connection is cut
+          }
+        })()).rejects.toThrow();
+        expect(stalling.closed()).toBe(1);
+      } finally {
+        await stalling.stop();
+      }
+    });
+
+    it('refuses an idle timeout that is not a positive integer', () => {
+      expect(() => new ObjectStore({ ...config, idleTimeoutMs: 0 })).toThrow(/idleTimeoutMs/);
+      expect(() => new ObjectStore({ ...config, idleTimeoutMs: 1.5 })).toThrow(/idleTimeoutMs/);
+    });
   });
 
   it('rejects a malformed configuration', () => {

@@ -1,10 +1,14 @@
 import { createHash, type Hash } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { Client } from 'minio';
 import {
   ChecksumMismatchError,
   InvalidRangeError,
   ObjectNotFoundError,
+  S3TimeoutError,
   SizeLimitExceededError,
   SizeMismatchError,
 } from './errors';
@@ -28,6 +32,28 @@ export interface S3Config {
   partSizeBytes?: number;
   /** How long `ping()` waits for the server. Default 3000 ms. */
   pingTimeoutMs?: number;
+  /**
+   * How long a request may go without a byte in either direction before its connection is closed
+   * and the operation fails with S3TimeoutError. Default 120,000 ms. An idle limit, not a total
+   * one: a 2 GiB upload that keeps moving is never cut.
+   */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * Connections to the S3 server that close after `ms` without traffic. Node's agents only close an
+ * idle connection that waits in their pool; one inside a request that the server stops answering
+ * stayed open forever (a hung radosgw kept a staging job RUNNING, its lease renewed, for minutes).
+ */
+function idleTimeoutAgent(useSSL: boolean, ms: number): HttpAgent {
+  const agent = useSSL ? new HttpsAgent({ keepAlive: true, timeout: ms }) : new HttpAgent({ keepAlive: true, timeout: ms });
+  const create = agent.createConnection.bind(agent) as (options: object, callback?: unknown) => Socket;
+  (agent as unknown as { createConnection: typeof create }).createConnection = (options, callback) => {
+    const socket = create(options, callback);
+    socket.on('timeout', () => socket.destroy(new S3TimeoutError(ms)));
+    return socket;
+  };
+  return agent;
 }
 
 export interface PutStreamOptions {
@@ -196,6 +222,10 @@ export class ObjectStore {
     this.presignTtlSeconds = config.presignTtlSeconds;
     this.partSizeBytes = partSize;
     this.pingTimeoutMs = config.pingTimeoutMs ?? 3000;
+    const idleTimeoutMs = config.idleTimeoutMs ?? 120_000;
+    if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 1) {
+      throw new Error(`idleTimeoutMs must be a positive integer, got ${idleTimeoutMs}`);
+    }
     this.client = new S3Client({
       endPoint: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: url.port ? Number(url.port) : useSSL ? 443 : 80,
@@ -204,6 +234,7 @@ export class ObjectStore {
       secretKey: config.secretKey,
       region: this.region,
       pathStyle: true,
+      transportAgent: idleTimeoutAgent(useSSL, idleTimeoutMs),
     });
   }
 
