@@ -1,4 +1,5 @@
-import { bootStack, DEMO, StackSession, TeacherClient, waitUntil } from './support/stack-session';
+import { randomUUID } from 'node:crypto';
+import { bootStack, clientCredentialsToken, DEMO, StackSession, TeacherClient, waitUntil } from './support/stack-session';
 
 /*
  * "Destination full": the arrival ENT refuses an import with 413 (quota). The
@@ -117,5 +118,39 @@ describe('destination full (413 from the arrival ENT)', () => {
     expect(done.events.filter((e: any) => e.type === 'MANIFEST_DELIVERED')).toHaveLength(1);
     const list = (await (await fetch(`${env.stack.urls.entB}/connector/v1/users/marie.dupont/contents`, { headers: { authorization: `Bearer ${DEMO.connectorTokenB}` } })).json()) as any;
     expect(list.items.filter((c: any) => c.importKey === `${draft.id}:${pdf.id}`)).toHaveLength(1);
+  });
+
+  it('answers an offer sent again from what it stored while its ENT is down; a new offer gets 503 and stores nothing', async () => {
+    const { idp, gatewayB } = env.stack.urls;
+    const token = await clientCredentialsToken(idp, DEMO.clientA, gatewayB, 'portability:offer');
+    const offer = (offerId: string) => ({
+      offerId, contractVersion: '1', departure: { entId: 'ent-a', uai: DEMO.uaiA }, arrival: { uai: DEMO.uaiB },
+      owner: { identityClaim: 'sub', identity: 'marie.dupont', displayName: 'Marie Dupont' }, expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      items: [{ itemId: 'cours-1', title: 'Cours 1', category: 'STOCKAGE_PARTAGE', formats: [{ format: 'binary', mediaType: 'application/pdf', sizeBytes: 100 }] }],
+    });
+    const post = (body: unknown) => fetch(`${gatewayB}/portability/v1/offers`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const known = offer(randomUUID());
+    const first = await post(known);
+    expect(first.status).toBe(200);
+    const answer = await first.json();
+    await env.stack.kill('ent-sim-b');
+    try {
+      const again = await post(known);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual(answer);
+      const fresh = offer(randomUUID());
+      const refused = await post(fresh);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      // Nothing of it was kept: once the ENT is back, the same offer is answered as new.
+      await env.stack.start('ent-sim-b');
+      const later = await post(fresh);
+      expect(later.status).toBe(200);
+      expect(((await later.json()) as any).items[0].decision).not.toBe('REFUSED');
+    } finally {
+      if (env.stack.processes.get('ent-sim-b')?.exitCode !== null) await env.stack.start('ent-sim-b');
+    }
   });
 });

@@ -87,7 +87,7 @@ export const PROBLEM_CATALOGUE: readonly ProblemTypeDescription[] = [
   { type: PROBLEM_TYPES.invalidSignature, statuses: [400], scope: 'peer', reaction: 'final',
     meaning: 'The manifest or receipt does not verify against the signer\'s published JWKS (after one refresh of its discovery and JWKS on an unknown `kid`): altered bytes, another key, an algorithm outside ES256/RS256/PS256/EdDSA, a wrong `typ`, no `kid`. Nothing was recorded.', callerAction: 'Final for that document: check the keys the signer publishes.' },
   { type: PROBLEM_TYPES.peerUnavailable, statuses: [502, 503], scope: 'both', reaction: 'retry-with-backoff',
-    meaning: 'The callee needed a third party and could not reach it: the signer\'s discovery document or JWKS (503, nothing recorded), the IdP, or (teacher API) the other ENT.', callerAction: 'Retry later with exponential backoff.' },
+    meaning: 'The callee needed a third party and could not reach it: the signer\'s discovery document or JWKS (503, nothing recorded), the IdP, the ENT it imports into (offers and capabilities: 503, nothing recorded), or (teacher API) the other ENT.', callerAction: 'Retry later with exponential backoff.' },
   { type: PROBLEM_TYPES.unknownArrival, statuses: [422], scope: 'both', reaction: 'final',
     meaning: 'The offer\'s arrival UAI is not served by the callee (or, teacher API, by any registered peer).', callerAction: 'Final: route by the peer registry\'s UAIs.' },
   { type: PROBLEM_TYPES.unknownDeparture, statuses: [422], scope: 'peer', reaction: 'final',

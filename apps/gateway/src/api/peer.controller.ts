@@ -48,6 +48,7 @@ const PROBLEMS = [
   problem(403, 'wrong-audience / insufficient-scope / unknown-peer: token for another audience, without the scope of the operation, or from an unknown peer'),
 ];
 const RATE_LIMITED = problem(429, 'rate-limited: come back after Retry-After (not a failed attempt)');
+const ENT_UNAVAILABLE = problem(503, 'peer-unavailable: the ENT this gateway imports into did not answer; nothing was recorded, send the same request again later (backoff). An offer already answered is answered again from what was stored');
 const KEYS_UNAVAILABLE = problem(503, 'peer-unavailable: the signer\'s discovery document or JWKS could not be read; nothing was recorded, send the same document again later (backoff)');
 /** The path parameter of the content, metadata, index and receipt operations: the offer id. */
 const TRANSFER_ID = { name: 'transferId', format: 'uuid', description: 'The `offerId` of the offer (one id names the offer and the transfer on both sides).' } as const;
@@ -75,7 +76,7 @@ export class PeerController {
   @RequiresPeerScope(PEER_SCOPES.capabilities)
   @ApiOperation({ summary: 'What this ENT imports, per content category, and the conversions it runs' })
   @ApiOkResponse({ type: CapabilitiesDocument })
-  @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2]) @ApiResponse(RATE_LIMITED)
+  @ApiResponse(PROBLEMS[1]) @ApiResponse(PROBLEMS[2]) @ApiResponse(RATE_LIMITED) @ApiResponse(ENT_UNAVAILABLE)
   capabilities(): Promise<CapabilitiesDocument> {
     return this.arrival.capabilities();
   }
@@ -89,7 +90,7 @@ export class PeerController {
   @ApiResponse(problem(409, 'conflict: the offer id was already used for a different offer (the same offer again gets the same answer)'))
   @ApiResponse(problem(413, 'payload-too-large: body over the published limits.maxBodyBytes'))
   @ApiResponse(problem(422, 'unknown-arrival: arrival.uai is not served by this gateway; unknown-departure: departure.uai is not a school registered for the caller'))
-  @ApiResponse(RATE_LIMITED)
+  @ApiResponse(RATE_LIMITED) @ApiResponse(ENT_UNAVAILABLE)
   // Validated by the offer's compiled schema, not by the global pipe (see OfferBody).
   @ApiBody({ type: Offer })
   offer(@Req() req: PeerRequest, @OfferBody() offer: Offer): Promise<OfferAnswer> {

@@ -103,7 +103,17 @@ export class ArrivalService {
 
   /** What this ENT accepts: its connector's native imports, bounded by the gateway's own limits. */
   async capabilities(): Promise<CapabilitiesDocument> {
-    const c = await this.connector.capabilities();
+    let c: Awaited<ReturnType<ConnectorClient['capabilities']>>;
+    try {
+      c = await this.connector.capabilities();
+    } catch (err) {
+      // Without its ENT the arrival can answer nothing: the caller is told to come back (503
+      // peer-unavailable, retry with backoff), not that this gateway failed (500). Nothing was recorded.
+      if (!(err instanceof ConnectorError)) throw err;
+      this.logger.warn(`the ENT's capabilities could not be read: ${err.message}`);
+      throw new ProblemError(503, PROBLEM_TYPES.peerUnavailable, 'Arrival ENT unavailable',
+        'The ENT this gateway imports into did not answer; nothing was recorded. Send the same request again later.');
+    }
     return {
       contractVersion: CONTRACT_VERSION,
       entId: this.config.entId,
@@ -159,20 +169,27 @@ export class ArrivalService {
       });
     }
     const digest = offerDigest(offer);
-    // The ENT's capabilities are asked while the database answers whether the offer is a replay.
-    const capabilities = this.capabilities();
-    capabilities.catch(() => undefined); // awaited below, or not needed (a replay)
-    const existing = await this.repo.get(this.repo.db, offer.offerId, ROLE);
-    if (existing) return this.replayAnswer(existing, peer, digest);
-    // ADR 010: did the owner herself ask? Checked now (the proof is short-lived), kept as a fact.
-    const verdict = await this.ownerProofs.verify(offer, peer);
+    // No lookup first (issue 17: one round trip less per offer): the insert below writes nothing
+    // when the offer id is already known, and a replay is then answered from what was stored.
+    // The ENT's capabilities and (ADR 010) the verdict on the owner's proof, checked now since the
+    // proof is short-lived and kept as a fact, are asked at the same time. Should the ENT or the
+    // IdP fail meanwhile, a replay is still answered from the database.
+    let capabilities: CapabilitiesDocument;
+    let verdict: OwnerProofRecord;
+    try {
+      [capabilities, verdict] = await Promise.all([this.capabilities(), this.ownerProofs.verify(offer, peer)]);
+    } catch (err) {
+      const existing = await this.repo.get(this.repo.db, offer.offerId, ROLE).catch(() => undefined);
+      if (existing) return this.replayAnswer(existing, peer, digest);
+      throw err;
+    }
     const { ownerProof: _token, ...storedOffer } = offer;
 
     let answer: OfferAnswer;
     const now = this.clock.now();
     const ownerWaitUntil = new Date(now.getTime() + this.config.arrival.ownerWaitSeconds * 1000);
     try {
-      answer = negotiate({ offer, capabilities: await capabilities, converters: descriptorsOf(this.converters), arrivalEntId: this.config.entId, now });
+      answer = negotiate({ offer, capabilities, converters: descriptorsOf(this.converters), arrivalEntId: this.config.entId, now });
     } catch (err) {
       if (err instanceof NegotiationInputError) throw new ProblemError(400, PROBLEM_TYPES.validation, 'Invalid offer', err.message);
       throw err;
@@ -220,7 +237,7 @@ export class ArrivalService {
       return true;
     });
     if (!inserted) {
-      // A concurrent identical call won the race: answer what it stored.
+      // A replay, or a concurrent identical call that won the race: answer what was stored.
       return this.replayAnswer((await this.repo.get(this.repo.db, offer.offerId, ROLE))!, peer, digest);
     }
     this.metrics.ownerProof(proof.status === 'REFUSED' ? proof.reason : proof.status);
