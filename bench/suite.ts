@@ -64,6 +64,8 @@ const list = (name: string, fallback: string) => (process.env[name] ?? fallback)
 const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 const SECTIONS = list('BENCH_SECTIONS', 'storage,e2e,negotiation,concurrency,packaging');
 const ROUNDS = num('BENCH_ROUNDS', 3);
+// An offer takes milliseconds and this machine's noise as much: many rounds, the median read.
+const NEGOTIATION_ROUNDS = Math.max(ROUNDS * 10, 30);
 const SIZES_MB = list('BENCH_SIZES_MB', '100,2048').map(Number);
 const STORAGE_MB = num('BENCH_STORAGE_MB', 100);
 const BACKENDS = list('BENCH_BACKENDS', 'radosgw,embedded') as Backend[];
@@ -511,12 +513,12 @@ async function negotiationSection(backend: Backend, h: StackHandle) {
   });
   for (const n of [10, 100, 500]) {
     const pure: number[] = [];
-    for (let r = 0; r < Math.max(ROUNDS, 5); r++) {
+    for (let r = 0; r < NEGOTIATION_ROUNDS; r++) {
       const offer = offerOf(n);
       pure.push(await ms(async () => negotiate({ offer: offer as never, capabilities: caps as never, converters, arrivalEntId: 'ent-b', now: new Date() })));
     }
     const http: number[] = [];
-    for (let r = 0; r < Math.max(ROUNDS, 5); r++) {
+    for (let r = 0; r < NEGOTIATION_ROUNDS; r++) {
       const body = JSON.stringify(offerOf(n));
       http.push(await ms(async () => {
         const res = await fetch(`${urls.gatewayB}/portability/v1/offers`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
