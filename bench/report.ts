@@ -23,7 +23,8 @@ const input = inputs.join(', ');
 const output = process.argv[3] ?? join(ROOT, 'BENCHMARKS.md');
 const parts = inputs.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Results);
 const r: Results = { ...parts[0], rows: parts.flatMap((p) => p.rows), finished: parts.every((p) => p.finished) ? parts[parts.length - 1].finished : null };
-const runs = parts.map((p) => `${p.date.slice(0, 10) !== parts[0].date.slice(0, 10) ? `${p.date.slice(0, 10)} ` : ''}${p.date.slice(11, 16)}${p.finished ? `–${p.finished.slice(11, 16)}` : ' (cut short)'} UTC: ${p.settings.sections.join(', ')} on ${p.settings.backends.join(', ')}${p.settings.sizesMiB ? ` (${p.settings.sizesMiB.join(', ')} MiB)` : ''}`);
+// The date is written again whenever it changes from the run listed before (files are listed in the order given, not by time).
+const runs = parts.map((p, i) => `${i > 0 && p.date.slice(0, 10) !== parts[i - 1].date.slice(0, 10) ? `${p.date.slice(0, 10)} ` : ''}${p.date.slice(11, 16)}${p.finished ? `–${p.finished.slice(11, 16)}` : ' (cut short)'} UTC: ${p.settings.sections.join(', ')} on ${p.settings.backends.join(', ')}${p.settings.sizesMiB ? ` (${p.settings.sizesMiB.join(', ')} MiB)` : ''}`);
 
 const n = (x: number | undefined, digits = 1) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
 const span = (s: Stats | undefined, unit: string, digits = 1) =>
