@@ -105,6 +105,7 @@ export class GatewayModule {
             const db = await openDatabase({
               url: config.database.url,
               pgliteDir: config.database.pgliteDir,
+              preparedStatements: config.database.preparedStatements,
               // A failover is survived: logged, counted, and every user of the pool waits and retries (ADR 018).
               onError: databaseErrorReporter((source) => metrics.databaseError(source)),
             });

@@ -110,6 +110,12 @@ describe('gateway configuration', () => {
     }
   });
 
+  it('DATABASE_PREPARED_STATEMENTS: on unless set to false (for a pooler that cannot carry them)', () => {
+    expect(loadGatewayConfig(valid).database.preparedStatements).toBe(true);
+    expect(loadGatewayConfig({ ...valid, DATABASE_PREPARED_STATEMENTS: 'false' }).database.preparedStatements).toBe(false);
+    expect(problems({ ...valid, DATABASE_PREPARED_STATEMENTS: 'no' }).join(' ')).toContain('DATABASE_PREPARED_STATEMENTS');
+  });
+
   it('DEPARTURE_HISTORY_GRACE_DAYS: 120 days after the end of a past attachment by default', () => {
     expect(loadGatewayConfig(valid).departure.historyGraceMs).toBe(120 * 86_400_000);
     expect(loadGatewayConfig({ ...valid, DEPARTURE_HISTORY_GRACE_DAYS: '0' }).departure.historyGraceMs).toBe(0);

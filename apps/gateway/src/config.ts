@@ -79,6 +79,7 @@ export class GatewayEnv {
 
   @IsOptional() @IsString() DATABASE_URL?: string;
   @IsOptional() @IsString() PGLITE_DIR?: string;
+  @IsIn(['true', 'false'], { message: 'DATABASE_PREPARED_STATEMENTS must be true or false' }) DATABASE_PREPARED_STATEMENTS = 'true';
 
   @IsUrl(URL_OPTS, { message: 'S3_ENDPOINT must be an http(s) URL' }) S3_ENDPOINT: string;
   @IsString() @MinLength(1) S3_ACCESS_KEY: string;
@@ -161,7 +162,7 @@ export interface GatewayConfig {
   publicUrl: string;
   entId: string;
   uais: string[];
-  database: { url?: string; pgliteDir?: string };
+  database: { url?: string; pgliteDir?: string; preparedStatements: boolean };
   /** partSizeBytes: multipart part size, and so the step at which an interrupted upload resumes. */
   s3: { endPoint: string; accessKey: string; secretKey: string; region: string; bucket: string; presignTtlSeconds: number; partSizeBytes: number; idleTimeoutMs: number };
   oidc: { issuer: string; clientId: string; clientSecret: string; identityClaim: string };
@@ -308,7 +309,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     publicUrl,
     entId: e.ENT_ID,
     uais: e.GATEWAY_UAIS,
-    database: { url: e.DATABASE_URL, pgliteDir: e.PGLITE_DIR },
+    database: { url: e.DATABASE_URL, pgliteDir: e.PGLITE_DIR, preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true' },
     s3: {
       endPoint: e.S3_ENDPOINT,
       accessKey: e.S3_ACCESS_KEY,

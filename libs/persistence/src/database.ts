@@ -1,10 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Pool, PoolClient, types as pgTypes } from 'pg';
+import { Pool, PoolClient, type QueryConfig, types as pgTypes } from 'pg';
+
+/** How to run one statement. */
+export interface QueryOptions {
+  /**
+   * Run it as this named prepared statement on a Postgres server: parsed and planned once per
+   * connection instead of at every call (ADR 023). For a hot statement whose text never changes
+   * and whose result columns are listed (never `*`, so a migration cannot change its result
+   * type). Ignored by PGlite, and when the database was opened with `preparedStatements: false`.
+   */
+  prepare?: string;
+}
 
 /** What repositories need: run a statement, alone or inside a transaction. */
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount: number }>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<{ rows: T[]; rowCount: number }>;
 }
 
 export interface Database extends Queryable {
@@ -85,6 +96,7 @@ class PostgresDatabase implements Database {
   constructor(
     private readonly pool: Pool,
     private readonly onError: (err: Error, source: DatabaseErrorSource) => void,
+    private readonly preparedStatements: boolean,
   ) {
     // An idle connection the server cuts (restart, failover) is reported here; without a
     // listener Node would end the process on this `error` event (issue 14, finding 4). The pool
@@ -92,9 +104,14 @@ class PostgresDatabase implements Database {
     pool.on('error', (err) => this.onError(err, 'idle-connection'));
   }
 
-  async query<T>(sql: string, params: unknown[] = []) {
+  /** A named statement when asked and allowed (node-postgres prepares it once per connection). */
+  private statement(sql: string, params: unknown[], options?: QueryOptions): QueryConfig {
+    return options?.prepare && this.preparedStatements ? { name: options.prepare, text: sql, values: params } : { text: sql, values: params };
+  }
+
+  async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions) {
     try {
-      const r = await this.pool.query(sql, params);
+      const r = await this.pool.query(this.statement(sql, params, options));
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
     } catch (err) {
       throw this.classify(err);
@@ -119,8 +136,8 @@ class PostgresDatabase implements Database {
     try {
       await client.query('BEGIN');
       const result = await fn({
-        query: async <R>(sql: string, params: unknown[] = []) => {
-          const r = await client.query(sql, params);
+        query: async <R>(sql: string, params: unknown[] = [], options?: QueryOptions) => {
+          const r = await client.query(this.statement(sql, params, options));
           return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
         },
       });
@@ -157,6 +174,12 @@ export interface DatabaseOptions {
   onError?: (err: Error, source: DatabaseErrorSource) => void;
   /** Postgres server: how long to wait for a connection before the query fails as unavailable. */
   connectTimeoutMs?: number;
+  /**
+   * Postgres server: run the statements that ask for it as named prepared statements (default
+   * true). Off behind a pooler that cannot carry them from one transaction to the next
+   * (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+   */
+  preparedStatements?: boolean;
 }
 
 export type DatabaseErrorSource = 'idle-connection' | 'checked-out-connection' | 'query';
@@ -173,7 +196,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       },
     });
     // Fail fast at boot with the server's own message rather than at the first request.
-    const db = new PostgresDatabase(pool, options.onError ?? (() => undefined));
+    const db = new PostgresDatabase(pool, options.onError ?? (() => undefined), options.preparedStatements ?? true);
     await pool.query('SELECT 1');
     return db;
   }
