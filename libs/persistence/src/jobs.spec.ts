@@ -58,11 +58,14 @@ describe('job queue (PGlite)', () => {
     });
     // peer:busy already runs its two jobs (live leases) on another replica.
     await db.query(`UPDATE jobs SET state = 'RUNNING', locked_by = 'other', locked_until = now() + interval '1 minute' WHERE dedupe_key IN ('busy-0', 'busy-1')`);
-    const claim = (w: JobWorker, kinds: string[]) => (w as unknown as { claim(k: string[], t: string): Promise<{ dedupe_key: string } | undefined> }).claim(kinds, 't');
+    type Claimed = { job?: { dedupe_key: string }; othersWaiting: boolean };
+    const claimed = (w: JobWorker, kinds: string[]) => (w as unknown as { claim(k: string[], t: string): Promise<Claimed> }).claim(kinds, 't');
+    const claim = async (w: JobWorker, kinds: string[]) => (await claimed(w, kinds)).job;
     worker = new JobWorker(db, { groupLimit: 2 });
-    // The oldest open candidate first: the open peer's fetch was enqueued before the import.
-    expect((await claim(worker, ['fetch', 'import']))?.dedupe_key).toBe('open-1');
-    expect((await claim(worker, ['fetch', 'import']))?.dedupe_key).toBe('import-1');
+    // The oldest open candidate first: the open peer's fetch was enqueued before the import,
+    // which the claim saw waiting too; the import was the last candidate.
+    expect(await claimed(worker, ['fetch', 'import'])).toEqual({ job: expect.objectContaining({ dedupe_key: 'open-1' }), othersWaiting: true });
+    expect(await claimed(worker, ['fetch', 'import'])).toEqual({ job: expect.objectContaining({ dedupe_key: 'import-1' }), othersWaiting: false });
     // Now the open peer runs one job and the busy one two: nothing else may start.
     expect(await claim(worker, ['fetch', 'import'])).toBeUndefined();
     // Its lease lapses (the replica died): the group has a free slot again, its oldest waiting job goes.
@@ -245,6 +248,41 @@ describe('job queue (PGlite)', () => {
     expect(worker.slotsOf('wide')).toBe(4);
     expect(worker.slotsOf('other')).toBe(1);
     release();
+  });
+
+  it('does not claim again when its claim saw no other job waiting (no empty claim after the last job)', async () => {
+    let release!: () => void;
+    const hung = new Promise<void>((r) => (release = r));
+    let started = 0;
+    let claims = 0;
+    const counting: Database = {
+      kind: db.kind,
+      query: (sql, params, options) => {
+        if (sql.startsWith('WITH busy AS MATERIALIZED')) claims++;
+        return db.query(sql, params, options);
+      },
+      transaction: (fn) => db.transaction(fn),
+      close: () => db.close(),
+    };
+    await db.transaction(async (tx) => {
+      for (const n of [1, 2, 3]) await enqueueJob(tx, 'wide', {}, { key: `three-${n}` });
+    });
+    // A poll far away: every claim below comes from the first tick.
+    worker = new JobWorker(counting, { pollIntervalMs: 60_000, concurrency: 1, concurrencyByKind: { wide: 4 } });
+    worker.register('wide', async () => {
+      started++;
+      await hung;
+    });
+    worker.start();
+    try {
+      await waitFor(async () => started === 3);
+      await new Promise((r) => setTimeout(r, 100));
+      // Three jobs, three claims: the third saw no other candidate, so there was no fourth (empty) one.
+      expect(claims).toBe(3);
+    } finally {
+      release(); // else the worker cannot stop and the suite hangs
+    }
+    await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE state = 'DONE'`)).rowCount === 3);
   });
 
   it('runs at most groupLimit jobs of one group, leaving the other slots to other groups', async () => {

@@ -199,7 +199,7 @@ export class JobWorker {
         const kinds = this.kindsWithFreeSlots();
         if (kinds.length === 0) break;
         const token = `${this.workerId}#${++this.claims}`;
-        const job = await this.claim(kinds, token);
+        const { job, othersWaiting } = await this.claim(kinds, token);
         if (!job) break;
         this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 0) + 1);
         this.unavailableStreak = 0;
@@ -208,6 +208,10 @@ export class JobWorker {
           this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 1) - 1);
           this.schedule(0);
         });
+        // The claim saw no other runnable job of the kinds it looked at, and the next claim would
+        // look at no more of them (slots only fill up here; a finished job schedules a claim of
+        // its own): it would come back empty, one statement for nothing per job (issue 17).
+        if (!othersWaiting) break;
       }
     } catch (err) {
       if (isDatabaseUnavailable(err)) {
@@ -269,8 +273,8 @@ export class JobWorker {
    * candidates per kind, so that workers of other replicas claiming at the same instant each get
    * one instead of finding the first one locked and waiting for the next poll.
    */
-  private async claim(kinds: string[], token: string): Promise<JobRow | undefined> {
-    const r = await this.db.query<JobRow>(
+  private async claim(kinds: string[], token: string): Promise<{ job?: JobRow; othersWaiting: boolean }> {
+    const r = await this.db.query<JobRow & { candidates: number }>(
       `WITH busy AS MATERIALIZED (
          SELECT g.group_key FROM jobs g
          WHERE $4::int > 0 AND g.state = 'RUNNING' AND g.locked_until >= now() AND g.group_key IS NOT NULL
@@ -293,13 +297,17 @@ export class JobWorker {
          ORDER BY c.run_at, c.id
          LIMIT 1
          FOR UPDATE OF j SKIP LOCKED)
-       RETURNING id, kind, dedupe_key, payload, attempts, max_attempts`,
+       RETURNING id, kind, dedupe_key, payload, attempts, max_attempts, (SELECT count(*) FROM candidates)::int AS candidates`,
       [token, this.opts.leaseMs, kinds, this.opts.groupLimit, this.now().toISOString(), CANDIDATES_PER_KIND],
       // The most frequent statement of a busy gateway, and its planning cost as much as running it
       // (ADR 023): planned once per connection.
       { prepare: 'ent_jobs_claim' },
     );
-    return r.rows[0];
+    const row = r.rows[0];
+    if (!row) return { othersWaiting: false };
+    // Candidates held by other workers count too: a claim too many, never one too few.
+    const { candidates, ...job } = row;
+    return { job, othersWaiting: candidates > 1 };
   }
 
   private async run(job: JobRow, token: string): Promise<void> {
