@@ -41,6 +41,7 @@ describe('items and their transfer under concurrent transactions (Postgres serve
   const insertItems = (c: Client, id: string, n: number) => c.query(
     `INSERT INTO transfer_items (transfer_id, role, item_id, position, title, category, state)
      SELECT $1, 'ARRIVAL', 'item-' || g, g, 't', 'STOCKAGE_PARTAGE', 'OFFERED' FROM generate_series(1, $2::int) g`, [id, n]);
+  const countItems = async (id: string) => (await db.query('SELECT 1 FROM transfer_items WHERE transfer_id = $1', [id])).rowCount;
   const outcome = (p: Promise<unknown>) => p.then(() => 'committed', (err: { code?: string }) => err.code ?? String(err));
 
   /** Resolves once `pid` waits on a lock (the other transaction holds the row). */
@@ -66,35 +67,32 @@ describe('items and their transfer under concurrent transactions (Postgres serve
     await adder.query('COMMIT');
     expect(await deleting).toBe('23503');
     expect((await db.query('SELECT 1 FROM transfers WHERE id = $1', [id])).rowCount).toBe(1);
-    expect((await db.query('SELECT 1 FROM transfer_items WHERE transfer_id = $1', [id])).rowCount).toBe(3);
+    expect(await countItems(id)).toBe(3);
   });
 
-  it('items added to a transfer another transaction is deleting: the insert waits, then fails (23503)', async () => {
-    const id = '7a1f8c2e-2b7b-4a3e-9d51-000000000002';
+  /** Another transaction deletes the transfer and holds its lock; items are added meanwhile; the deletion ends with `end`. */
+  async function addWhileDeleting(id: string, n: number, end: 'COMMIT' | 'ROLLBACK') {
     await insertTransfer(db, id);
     const adder = await connect();
     const deleter = await connect();
     await deleter.query('BEGIN');
     await deleter.query('DELETE FROM transfers WHERE id = $1', [id]);
-    const adding = outcome(insertItems(adder, id, 3));
+    const adding = outcome(insertItems(adder, id, n));
     await waitsOnLock(pidOf(adder));
-    await deleter.query('COMMIT');
-    expect(await adding).toBe('23503');
-    expect((await db.query('SELECT 1 FROM transfer_items WHERE transfer_id = $1', [id])).rowCount).toBe(0);
+    await deleter.query(end);
+    return adding;
+  }
+
+  it('items added to a transfer another transaction is deleting: the insert waits, then fails (23503)', async () => {
+    const id = '7a1f8c2e-2b7b-4a3e-9d51-000000000002';
+    expect(await addWhileDeleting(id, 3, 'COMMIT')).toBe('23503');
+    expect(await countItems(id)).toBe(0);
   });
 
   it('a deletion that rolls back lets the waiting insert through', async () => {
     const id = '7a1f8c2e-2b7b-4a3e-9d51-000000000003';
-    await insertTransfer(db, id);
-    const adder = await connect();
-    const deleter = await connect();
-    await deleter.query('BEGIN');
-    await deleter.query('DELETE FROM transfers WHERE id = $1', [id]);
-    const adding = outcome(insertItems(adder, id, 2));
-    await waitsOnLock(pidOf(adder));
-    await deleter.query('ROLLBACK');
-    expect(await adding).toBe('committed');
-    expect((await db.query('SELECT 1 FROM transfer_items WHERE transfer_id = $1', [id])).rowCount).toBe(2);
+    expect(await addWhileDeleting(id, 2, 'ROLLBACK')).toBe('committed');
+    expect(await countItems(id)).toBe(2);
   });
 
   it('two transactions adding items to the same transfer do not wait on each other', async () => {
@@ -109,6 +107,6 @@ describe('items and their transfer under concurrent transactions (Postgres serve
     await b.query(`INSERT INTO transfer_items (transfer_id, role, item_id, position, title, category, state) VALUES ($1, 'ARRIVAL', 'b', 1, 't', 'c', 'OFFERED')`, [id]);
     await a.query('COMMIT');
     await b.query('COMMIT');
-    expect((await db.query('SELECT 1 FROM transfer_items WHERE transfer_id = $1', [id])).rowCount).toBe(2);
+    expect(await countItems(id)).toBe(2);
   });
 });

@@ -122,77 +122,68 @@ describe('TransferRepository writes (PGlite)', () => {
     ]);
     expect((await repo.item(db, id, 'ARRIVAL', 'a'))).toMatchObject({ state: 'FETCHED', sha256: 'abc' });
   });
-});
 
-describe('items always belong to a transfer (migration 015, ADR 022; PGlite)', () => {
-  let db: Database;
-  let repo: TransferRepository;
-  beforeAll(async () => {
-    db = await openDatabase({});
-    await migrate(db);
-    repo = new TransferRepository(db);
-  });
-  afterAll(() => db.close());
+  describe('items always belong to a transfer (migration 015, ADR 022)', () => {
+    const transfer = (id: string) => ({
+      id, role: 'ARRIVAL' as const, state: 'OFFER_RECEIVED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
+      departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
+      expires_at: new Date(Date.now() + 3_600_000),
+    });
+    const items = (id: string, n: number): NewItem[] => Array.from({ length: n }, (_, i) => ({
+      transfer_id: id, role: 'ARRIVAL', item_id: `item-${i}`, position: i, title: `t${i}`, category: 'STOCKAGE_PARTAGE', state: 'OFFERED',
+    }));
+    const code = async (p: Promise<unknown>) => p.then(() => 'no error', (err: { code?: string }) => err.code);
+    const countItems = async (id: string) => (await db.query('SELECT 1 FROM transfer_items WHERE transfer_id = $1', [id])).rowCount;
 
-  const transfer = (id: string) => ({
-    id, role: 'ARRIVAL' as const, state: 'OFFER_RECEIVED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
-    departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
-    expires_at: new Date(Date.now() + 3_600_000),
-  });
-  const items = (id: string, n: number): NewItem[] => Array.from({ length: n }, (_, i) => ({
-    transfer_id: id, role: 'ARRIVAL', item_id: `item-${i}`, position: i, title: `t${i}`, category: 'STOCKAGE_PARTAGE', state: 'OFFERED',
-  }));
-  const code = async (p: Promise<unknown>) => p.then(() => 'no error', (err: { code?: string }) => err.code);
-  const countItems = async (id: string) => (await db.query('SELECT 1 FROM transfer_items WHERE transfer_id = $1', [id])).rowCount;
+    it('checks the parent of 500 items once for the statement, not once per item', async () => {
+      const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000600';
+      await repo.insertTransfer(db, transfer(id));
+      const list = items(id, 500);
+      const plan = (await db.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, COSTS OFF) INSERT INTO transfer_items (transfer_id, role, item_id, position, title, category, state)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[])`,
+        [list.map((i) => i.transfer_id), list.map((i) => i.role), list.map((i) => i.item_id), list.map((i) => i.position),
+          list.map((i) => i.title), list.map((i) => i.category), list.map((i) => i.state)],
+      )).rows.map((r) => r['QUERY PLAN']);
+      const triggers = plan.filter((line) => line.startsWith('Trigger'));
+      // A foreign key shows as "Trigger for constraint …: calls=500".
+      expect(triggers).toHaveLength(1);
+      expect(triggers[0]).toMatch(/^Trigger transfer_items_parent_on_insert: time=[\d.]+ calls=1$/);
+      expect(await countItems(id)).toBe(500);
+    });
 
-  it('checks the parent of 500 items once for the statement, not once per item', async () => {
-    const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000600';
-    await repo.insertTransfer(db, transfer(id));
-    const list = items(id, 500);
-    const plan = (await db.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN (ANALYZE, COSTS OFF) INSERT INTO transfer_items (transfer_id, role, item_id, position, title, category, state)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[])`,
-      [list.map((i) => i.transfer_id), list.map((i) => i.role), list.map((i) => i.item_id), list.map((i) => i.position),
-        list.map((i) => i.title), list.map((i) => i.category), list.map((i) => i.state)],
-    )).rows.map((r) => r['QUERY PLAN']);
-    const triggers = plan.filter((line) => line.startsWith('Trigger'));
-    // A foreign key shows as "Trigger for constraint …: calls=500".
-    expect(triggers).toHaveLength(1);
-    expect(triggers[0]).toMatch(/^Trigger transfer_items_parent_on_insert: time=[\d.]+ calls=1$/);
-    expect(await countItems(id)).toBe(500);
-  });
+    it('refuses items of a transfer that does not exist, as a foreign key would (23503), and writes none', async () => {
+      const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000601';
+      expect(await code(repo.insertItems(db, items(id, 3)))).toBe('23503');
+      expect(await countItems(id)).toBe(0);
+      // One good parent does not cover another one missing in the same statement.
+      const good = '6f1f8c2e-2b7b-4a3e-9d51-000000000602';
+      await repo.insertTransfer(db, transfer(good));
+      expect(await code(repo.insertItems(db, [...items(good, 2), ...items(id, 1)]))).toBe('23503');
+      expect(await countItems(good)).toBe(0);
+      // The same transfer id on the other side is another transfer.
+      expect(await code(repo.insertItems(db, items(good, 1).map((i) => ({ ...i, role: 'DEPARTURE' as const }))))).toBe('23503');
+      await repo.insertItems(db, items(good, 2));
+      expect(await countItems(good)).toBe(2);
+    });
 
-  it('refuses items of a transfer that does not exist, as a foreign key would (23503), and writes none', async () => {
-    const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000601';
-    expect(await code(repo.insertItems(db, items(id, 3)))).toBe('23503');
-    expect(await countItems(id)).toBe(0);
-    // One good parent does not cover another one missing in the same statement.
-    const good = '6f1f8c2e-2b7b-4a3e-9d51-000000000602';
-    await repo.insertTransfer(db, transfer(good));
-    expect(await code(repo.insertItems(db, [...items(good, 2), ...items(id, 1)]))).toBe('23503');
-    expect(await countItems(good)).toBe(0);
-    // The same transfer id on the other side is another transfer.
-    expect(await code(repo.insertItems(db, items(good, 1).map((i) => ({ ...i, role: 'DEPARTURE' as const }))))).toBe('23503');
-    await repo.insertItems(db, items(good, 2));
-    expect(await countItems(good)).toBe(2);
-  });
-
-  it('keeps a transfer with items from being deleted or re-keyed, and an item from moving to another transfer', async () => {
-    const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000603';
-    const other = '6f1f8c2e-2b7b-4a3e-9d51-000000000604';
-    await repo.insertTransfer(db, transfer(id));
-    await repo.insertTransfer(db, transfer(other));
-    await repo.insertItems(db, items(id, 2));
-    expect(await code(db.query('DELETE FROM transfers WHERE id = $1', [id]))).toBe('23503');
-    expect(await code(db.query(`UPDATE transfers SET id = '6f1f8c2e-2b7b-4a3e-9d51-000000000699' WHERE id = $1`, [id]))).toBe('23503');
-    expect(await code(db.query(`UPDATE transfers SET role = 'DEPARTURE' WHERE id = $1`, [id]))).toBe('23503');
-    expect(await code(db.query('UPDATE transfer_items SET transfer_id = $2 WHERE transfer_id = $1', [id, other]))).toBe('23503');
-    expect(await countItems(id)).toBe(2);
-    // Re-keying a transfer without items, and other updates of both tables, are not refused.
-    expect(await code(db.query(`UPDATE transfers SET role = 'DEPARTURE' WHERE id = $1`, [other]))).toBe('no error');
-    expect(await code(db.query(`UPDATE transfer_items SET state = 'FETCHED', transfer_id = transfer_id WHERE transfer_id = $1`, [id]))).toBe('no error');
-    // What a deleted draft does (items first, then the transfer, in one transaction) still works.
-    await db.transaction((tx) => repo.remove(tx, id, 'ARRIVAL'));
-    expect((await db.query('SELECT 1 FROM transfers WHERE id = $1', [id])).rowCount).toBe(0);
+    it('keeps a transfer with items from being deleted or re-keyed, and an item from moving to another transfer', async () => {
+      const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000603';
+      const other = '6f1f8c2e-2b7b-4a3e-9d51-000000000604';
+      await repo.insertTransfer(db, transfer(id));
+      await repo.insertTransfer(db, transfer(other));
+      await repo.insertItems(db, items(id, 2));
+      expect(await code(db.query('DELETE FROM transfers WHERE id = $1', [id]))).toBe('23503');
+      expect(await code(db.query(`UPDATE transfers SET id = '6f1f8c2e-2b7b-4a3e-9d51-000000000699' WHERE id = $1`, [id]))).toBe('23503');
+      expect(await code(db.query(`UPDATE transfers SET role = 'DEPARTURE' WHERE id = $1`, [id]))).toBe('23503');
+      expect(await code(db.query('UPDATE transfer_items SET transfer_id = $2 WHERE transfer_id = $1', [id, other]))).toBe('23503');
+      expect(await countItems(id)).toBe(2);
+      // Re-keying a transfer without items, and other updates of both tables, are not refused.
+      expect(await code(db.query(`UPDATE transfers SET role = 'DEPARTURE' WHERE id = $1`, [other]))).toBe('no error');
+      expect(await code(db.query(`UPDATE transfer_items SET state = 'FETCHED', transfer_id = transfer_id WHERE transfer_id = $1`, [id]))).toBe('no error');
+      // What a deleted draft does (items first, then the transfer, in one transaction) still works.
+      await db.transaction((tx) => repo.remove(tx, id, 'ARRIVAL'));
+      expect((await db.query('SELECT 1 FROM transfers WHERE id = $1', [id])).rowCount).toBe(0);
+    });
   });
 });
