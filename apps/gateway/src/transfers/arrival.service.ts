@@ -203,9 +203,10 @@ export class ArrivalService {
         proof = { status: 'REFUSED', reason: 'REPLAYED', verifiedAt: verdict.verifiedAt };
       }
       answer = { ...answer, ownerProof: proofOutcome(proof) };
-      // Four statements whatever the offer's size (issue #17: a 500-item offer answered in
-      // milliseconds): the transfer already answered, its history, its items, its two deadlines.
-      // The history reads as before: created, the proof's verdict, then the answer.
+      // Two statements whatever the offer's size (issue #17: a 500-item offer answered in
+      // milliseconds): the transfer already answered with its history and its items, then its two
+      // deadlines. The history reads as before: created, the proof's verdict, then the answer.
+      const decisions = new Map(answer.items.map((d) => [d.itemId, d]));
       const created = await this.repo.insertTransfer(tx, {
         id: offer.offerId, role: ROLE, state: 'ANSWERED', owner_identity: offer.owner.identity,
         owner_display_name: offer.owner.displayName ?? null, departure_ent_id: peer.entId, departure_uai: offer.departure.uai,
@@ -216,20 +217,18 @@ export class ArrivalService {
         { type: `OWNER_PROOF_${proof.status}`, from: null, to: null,
           data: proof.status === 'REFUSED' ? { reason: proof.reason } : proof.status === 'VERIFIED' ? { actor: proof.actor, expiresAt: proof.expiresAt } : {} },
         { type: 'ANSWER_SENT', from: 'OFFER_RECEIVED', to: 'ANSWERED', data: { decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])) } },
-      ]);
-      if (!created) return false;
-      const decisions = new Map(answer.items.map((d) => [d.itemId, d]));
-      await this.repo.insertItems(tx, offer.items.map((item, position) => {
+      ], offer.items.map((item, position) => {
         const d = decisions.get(item.itemId)!;
         const chosen = item.formats.find((f) => f.format === d.sourceFormat) ?? item.formats[0];
         return {
-          transfer_id: offer.offerId, role: ROLE, item_id: item.itemId, position, title: item.title, category: item.category,
+          item_id: item.itemId, position, title: item.title, category: item.category,
           state: d.decision === 'REFUSED' ? 'REFUSED' : 'OFFERED', decision: d.decision, source_format: d.sourceFormat ?? null,
           target_format: d.targetFormat ?? null, media_type: chosen.mediaType, declared_size: chosen.sizeBytes,
           // The record the answer takes (never one the ENT could refuse after the content went in).
           metadata_format: d.metadata?.format ?? null,
         };
       }));
+      if (!created) return false;
       await enqueueJobs(tx, [
         { kind: JOB_KINDS.expireArrival, payload: { transferId: offer.offerId }, options: { key: `expire:${offer.offerId}`, runAt: new Date(offer.expiresAt) } },
         { kind: JOB_KINDS.ownerDeadline, payload: { transferId: offer.offerId }, options: { key: `owner-deadline:${offer.offerId}`, runAt: ownerWaitUntil } },

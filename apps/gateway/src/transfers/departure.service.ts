@@ -172,14 +172,13 @@ export class DepartureService {
         offer,
         offer_digest: offerDigest(offer),
         expires_at: new Date(offer.expiresAt),
-      });
-      // Retention (ARCHITECTURE §5): past the offer's expiry, staged data goes.
-      await enqueueJob(tx, JOB_KINDS.expireDeparture, { transferId: id }, { key: `expire:${id}`, runAt: new Date(offer.expiresAt) });
-      await this.repo.insertItems(tx, offer.items.map((item, position) => ({
-        transfer_id: id, role: ROLE, item_id: item.itemId, position, title: item.title, category: item.category,
+      }, undefined, offer.items.map((item, position) => ({
+        item_id: item.itemId, position, title: item.title, category: item.category,
         state: 'SELECTED', media_type: item.formats[0].mediaType, declared_size: item.formats[0].sizeBytes,
         metadata_format: item.metadata?.[0]?.format ?? null,
       })));
+      // Retention (ARCHITECTURE §5): past the offer's expiry, staged data goes.
+      await enqueueJob(tx, JOB_KINDS.expireDeparture, { transferId: id }, { key: `expire:${id}`, runAt: new Date(offer.expiresAt) });
       return id;
     });
     return this.view(user, created);

@@ -1,5 +1,5 @@
 import { migrate, openDatabase, type Database, type Queryable } from '@ent/persistence';
-import { TransferRepository, type NewItem } from './transfer.repository';
+import { TransferRepository, type NewItem, type TransferItemInput } from './transfer.repository';
 
 describe('TransferRepository writes (PGlite)', () => {
   let db: Database;
@@ -11,32 +11,57 @@ describe('TransferRepository writes (PGlite)', () => {
   });
   afterAll(() => db.close());
 
-  it('writes the items of a 500-item offer in one statement, each column as given', async () => {
+  it('writes a 500-item offer — the transfer, its history and its items — in one statement, each column as given', async () => {
     const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000500';
     const statements: string[] = [];
+    const items: TransferItemInput[] = Array.from({ length: 500 }, (_, i) => ({
+      item_id: `item-${i}`, position: i, title: `Élément « ${i} »`, category: 'STOCKAGE_PARTAGE',
+      state: i % 7 === 0 ? 'REFUSED' : 'OFFERED', decision: i % 7 === 0 ? 'REFUSED' : 'IMPORT',
+      source_format: i % 7 === 0 ? null : 'binary', target_format: i % 7 === 0 ? null : 'binary', media_type: 'application/pdf',
+      declared_size: 3_000_000_000 + i, metadata_format: i % 2 ? 'scolomfr-3.1' : null,
+    }));
     await db.transaction(async (tx) => {
-      await repo.insertTransfer(tx, {
+      const counting: Queryable = { query: (sql, params) => (statements.push(sql), tx.query(sql, params)) };
+      expect(await repo.insertTransfer(counting, {
         id, role: 'ARRIVAL', state: 'OFFER_RECEIVED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
         departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
         expires_at: new Date(Date.now() + 3_600_000),
-      });
+      }, undefined, items)).toBe(true);
+    });
+    expect(statements).toHaveLength(1);
+    const rows = (await db.query<Record<string, unknown>>(
+      `SELECT transfer_id, role, item_id, position, title, state, decision, source_format, declared_size, metadata_format FROM transfer_items WHERE transfer_id = $1 ORDER BY position`,
+      [id],
+    )).rows;
+    expect(rows).toHaveLength(500);
+    expect(rows[0]).toEqual({ transfer_id: id, role: 'ARRIVAL', item_id: 'item-0', position: 0, title: 'Élément « 0 »', state: 'REFUSED', decision: 'REFUSED', source_format: null, declared_size: 3_000_000_000, metadata_format: null });
+    expect(rows[499]).toEqual({ transfer_id: id, role: 'ARRIVAL', item_id: 'item-499', position: 499, title: 'Élément « 499 »', state: 'OFFERED', decision: 'IMPORT', source_format: 'binary', declared_size: 3_000_000_499, metadata_format: 'scolomfr-3.1' });
+    expect((await db.query(`SELECT type FROM transfer_events WHERE transfer_id = $1`, [id])).rows).toEqual([{ type: 'TRANSFER_CREATED' }]);
+  });
+
+  it('adds items to transfers that exist in one statement, each column as given', async () => {
+    const ids = ['6f1f8c2e-2b7b-4a3e-9d51-000000000510', '6f1f8c2e-2b7b-4a3e-9d51-000000000511'];
+    const statements: string[] = [];
+    await db.transaction(async (tx) => {
+      for (const id of ids) {
+        await repo.insertTransfer(tx, {
+          id, role: 'ARRIVAL', state: 'OFFER_RECEIVED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
+          departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
+          expires_at: new Date(Date.now() + 3_600_000),
+        });
+      }
       const counting: Queryable = { query: (sql, params) => (statements.push(sql), tx.query(sql, params)) };
-      const items: NewItem[] = Array.from({ length: 500 }, (_, i) => ({
-        transfer_id: id, role: 'ARRIVAL', item_id: `item-${i}`, position: i, title: `Élément « ${i} »`, category: 'STOCKAGE_PARTAGE',
-        state: i % 7 === 0 ? 'REFUSED' : 'OFFERED', decision: i % 7 === 0 ? 'REFUSED' : 'IMPORT',
-        source_format: i % 7 === 0 ? null : 'binary', target_format: i % 7 === 0 ? null : 'binary', media_type: 'application/pdf',
-        declared_size: 3_000_000_000 + i, metadata_format: i % 2 ? 'scolomfr-3.1' : null,
+      const items: NewItem[] = Array.from({ length: 6 }, (_, i) => ({
+        transfer_id: ids[i % 2], role: 'ARRIVAL', item_id: `item-${i}`, position: i, title: `Élément ${i}`, category: 'STOCKAGE_PARTAGE',
+        state: 'OFFERED', media_type: 'application/pdf', declared_size: 10 + i,
       }));
       await repo.insertItems(counting, items);
     });
     expect(statements).toHaveLength(1);
     const rows = (await db.query<Record<string, unknown>>(
-      `SELECT item_id, position, title, state, decision, source_format, declared_size, metadata_format FROM transfer_items WHERE transfer_id = $1 ORDER BY position`,
-      [id],
+      `SELECT transfer_id, item_id, declared_size FROM transfer_items WHERE transfer_id = ANY($1::uuid[]) ORDER BY position`, [ids],
     )).rows;
-    expect(rows).toHaveLength(500);
-    expect(rows[0]).toEqual({ item_id: 'item-0', position: 0, title: 'Élément « 0 »', state: 'REFUSED', decision: 'REFUSED', source_format: null, declared_size: 3_000_000_000, metadata_format: null });
-    expect(rows[499]).toEqual({ item_id: 'item-499', position: 499, title: 'Élément « 499 »', state: 'OFFERED', decision: 'IMPORT', source_format: 'binary', declared_size: 3_000_000_499, metadata_format: 'scolomfr-3.1' });
+    expect(rows.map((r) => [r.transfer_id, r.item_id, r.declared_size])).toEqual(Array.from({ length: 6 }, (_, i) => [ids[i % 2], `item-${i}`, 10 + i]));
   });
 
   it('writes nothing for an empty list, and rolls back with the transaction on a duplicate', async () => {
@@ -84,16 +109,18 @@ describe('TransferRepository writes (PGlite)', () => {
     expect(row?.answer).toEqual(answer);
   });
 
-  it('writes nothing, not even an event, when the transfer already exists', async () => {
+  it('writes nothing, not even an event or an item, when the transfer already exists', async () => {
     const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000503';
     const t = {
       id, role: 'ARRIVAL' as const, state: 'ANSWERED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
       departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
       expires_at: new Date(Date.now() + 3_600_000),
     };
-    expect(await repo.insertTransfer(db, t)).toBe(true);
-    expect(await repo.insertTransfer(db, t, [{ type: 'SECOND', from: null, to: null }])).toBe(false);
+    const item = (itemId: string): TransferItemInput => ({ item_id: itemId, position: 0, title: 't', category: 'STOCKAGE_PARTAGE', state: 'OFFERED' });
+    expect(await repo.insertTransfer(db, t, undefined, [item('a')])).toBe(true);
+    expect(await repo.insertTransfer(db, t, [{ type: 'SECOND', from: null, to: null }], [item('b')])).toBe(false);
     expect((await db.query(`SELECT type FROM transfer_events WHERE transfer_id = $1`, [id])).rows).toEqual([{ type: 'TRANSFER_CREATED' }]);
+    expect((await db.query(`SELECT item_id FROM transfer_items WHERE transfer_id = $1`, [id])).rows).toEqual([{ item_id: 'a' }]);
   });
   it('changes a state and records its event in one statement, and records nothing when the state is not the expected one', async () => {
     const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000504';

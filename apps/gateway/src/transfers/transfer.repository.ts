@@ -91,6 +91,8 @@ export interface NewEvent {
 
 /** A new item row: what an offer says about it, before anything moves. */
 export type NewItem = Partial<ItemRow> & Pick<ItemRow, 'transfer_id' | 'role' | 'item_id' | 'position' | 'title' | 'category' | 'state'>;
+/** An item written with its transfer (`insertTransfer`): its transfer id and role are the row's. */
+export type TransferItemInput = Omit<NewItem, 'transfer_id' | 'role'>;
 
 export class StateConflictError extends Error {
   constructor(
@@ -104,6 +106,10 @@ export class StateConflictError extends Error {
 
 /** The head of every statement that records transfer events (the history is append-only). */
 const INSERT_EVENT = 'INSERT INTO transfer_events (transfer_id, role, item_id, type, from_state, to_state, data, at)';
+
+/** The columns an item is created with, after its transfer id and role (in this order in both inserts). */
+const ITEM_COLUMNS = ['item_id', 'position', 'title', 'category', 'state', 'decision', 'source_format', 'target_format', 'media_type', 'declared_size', 'metadata_format'] as const;
+const INSERT_ITEMS = `INSERT INTO transfer_items (transfer_id, role, ${ITEM_COLUMNS.join(', ')})`;
 
 /** Events as one JSON parameter for `json_to_recordset`, numbered so that their seq follows the order given. */
 function eventsJson(events: NewEvent[]): string {
@@ -137,9 +143,14 @@ export class TransferRepository {
     },
     /** The history written with the row (default: TRANSFER_CREATED into `t.state`), in one statement. */
     events: NewEvent[] = [{ type: 'TRANSFER_CREATED', from: null, to: t.state }],
+    /** The transfer's items, written by the same statement (their `transfer_id` and `role` are the row's). */
+    items: TransferItemInput[] = [],
   ): Promise<boolean> {
-    // The row and its history in one statement (issue 17): the events are written only when the
-    // row was (a replayed offer writes nothing), in the order given.
+    // The row, its history and its items in one statement (issue 17: one round trip for a 500-item
+    // offer): the events and items are written only when the row was (a replayed offer writes
+    // nothing), the events in the order given. The items' parent check (ADR 022) runs at the end of
+    // the statement and sees the row it wrote.
+    const column = <K extends keyof TransferItemInput>(k: K) => items.map((i) => i[k] ?? null);
     const r = await tx.query(
       `WITH t AS (
          INSERT INTO transfers (id, role, state, owner_identity, owner_display_name, departure_ent_id, departure_uai,
@@ -152,7 +163,11 @@ export class TransferRepository {
          SELECT t.id, t.role, e.item_id, e.type, e.from_state, e.to_state, e.data, $15::timestamptz
          FROM t, json_to_recordset($17::json) AS e(n int, item_id text, type text, from_state text, to_state text, data jsonb)
          ORDER BY e.n
-       )
+       )${items.length === 0 ? '' : `, i AS (
+         ${INSERT_ITEMS}
+         SELECT t.id, t.role, u.* FROM t, unnest($18::text[], $19::int[], $20::text[], $21::text[], $22::text[], $23::text[],
+           $24::text[], $25::text[], $26::text[], $27::bigint[], $28::text[]) AS u
+       )`}
        SELECT id FROM t`,
       [
         t.id, t.role, t.state, t.owner_identity, t.owner_display_name, t.departure_ent_id, t.departure_uai,
@@ -162,6 +177,7 @@ export class TransferRepository {
         this.clock.now().toISOString(),
         t.owner_wait_until?.toISOString() ?? null,
         eventsJson(events),
+        ...(items.length === 0 ? [] : ITEM_COLUMNS.map(column)),
       ],
     );
     return r.rowCount > 0;
@@ -176,14 +192,10 @@ export class TransferRepository {
     if (items.length === 0) return;
     const column = <K extends keyof NewItem>(k: K) => items.map((i) => i[k] ?? null);
     await tx.query(
-      `INSERT INTO transfer_items (transfer_id, role, item_id, position, title, category, state, decision,
-         source_format, target_format, media_type, declared_size, metadata_format)
+      `${INSERT_ITEMS}
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
          $9::text[], $10::text[], $11::text[], $12::bigint[], $13::text[])`,
-      [
-        column('transfer_id'), column('role'), column('item_id'), column('position'), column('title'), column('category'), column('state'),
-        column('decision'), column('source_format'), column('target_format'), column('media_type'), column('declared_size'), column('metadata_format'),
-      ],
+      [column('transfer_id'), column('role'), ...ITEM_COLUMNS.map(column)],
     );
   }
 
