@@ -10,8 +10,11 @@ jest.setTimeout(300_000);
 
 describe('destination full (413 from the arrival ENT)', () => {
   let env: StackSession;
+  // ENT B asks its gateway not to reuse its capabilities (by default the simulated ENT lets it for
+  // 60 s): an offer reaches ENT B whenever the ENT is up, and fails with 503 whenever it is down.
+  const NO_CACHE = { ENT_SIM_CAPABILITIES_MAX_AGE: '0' };
   beforeAll(async () => {
-    env = await bootStack('full');
+    env = await bootStack('full', { env: { 'ent-sim-b': NO_CACHE } });
   });
   afterAll(async () => {
     await env?.close();
@@ -31,7 +34,7 @@ describe('destination full (413 from the arrival ENT)', () => {
 
     // ENT B's space shrinks to 3 000 bytes per item after it answered the offer.
     await env.stack.kill('ent-sim-b');
-    env.stack.options.env = { ...env.stack.options.env, 'ent-sim-b': { ENT_SIM_MAX_ITEM_BYTES: '3000' } };
+    env.stack.options.env = { ...env.stack.options.env, 'ent-sim-b': { ...NO_CACHE, ENT_SIM_MAX_ITEM_BYTES: '3000' } };
     await env.stack.start('ent-sim-b');
 
     const atB = await TeacherClient.login(env.stack.urls.gatewayB, 'marie.dupont', 'demo-marie');
@@ -49,7 +52,7 @@ describe('destination full (413 from the arrival ENT)', () => {
     expect(still.events.filter((e: any) => e.type === 'DESTINATION_FULL')).toHaveLength(1);
     // Resuming before anything changed is allowed; resuming a transfer that is not paused is not.
     await env.stack.kill('ent-sim-b');
-    env.stack.options.env = { ...env.stack.options.env, 'ent-sim-b': {} };
+    env.stack.options.env = { ...env.stack.options.env, 'ent-sim-b': NO_CACHE };
     await env.stack.start('ent-sim-b');
     const resumed = await atB.json('POST', `/api/received/${draft.id}/resume`);
     expect(resumed.state).toBe('IMPORTING');
@@ -120,7 +123,7 @@ describe('destination full (413 from the arrival ENT)', () => {
     expect(list.items.filter((c: any) => c.importKey === `${draft.id}:${pdf.id}`)).toHaveLength(1);
   });
 
-  it('answers an offer sent again from what it stored while its ENT is down; a new offer gets 503 and stores nothing', async () => {
+  const offerTo = async () => {
     const { idp, gatewayB } = env.stack.urls;
     const token = await clientCredentialsToken(idp, DEMO.clientA, gatewayB, 'portability:offer');
     const offer = (offerId: string) => ({
@@ -131,6 +134,11 @@ describe('destination full (413 from the arrival ENT)', () => {
     const post = (body: unknown) => fetch(`${gatewayB}/portability/v1/offers`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
     });
+    return { offer, post };
+  };
+
+  it('answers an offer sent again from what it stored while its ENT is down; a new offer gets 503 and stores nothing', async () => {
+    const { offer, post } = await offerTo();
     const known = offer(randomUUID());
     const first = await post(known);
     expect(first.status).toBe(200);
@@ -151,6 +159,28 @@ describe('destination full (413 from the arrival ENT)', () => {
       expect(((await later.json()) as any).items[0].decision).not.toBe('REFUSED');
     } finally {
       if (env.stack.processes.get('ent-sim-b')?.exitCode !== null) await env.stack.start('ent-sim-b');
+    }
+  });
+
+  it('answers new offers from the capabilities its ENT let it keep (Cache-Control: max-age) while the ENT is down; its health still says the ENT is down', async () => {
+    await env.stack.kill('ent-sim-b');
+    env.stack.options.env = { ...env.stack.options.env, 'ent-sim-b': { ENT_SIM_CAPABILITIES_MAX_AGE: '600' } };
+    await env.stack.start('ent-sim-b');
+    try {
+      const { offer, post } = await offerTo();
+      // Read while the ENT is up: its answer now says it may be reused for 600 s.
+      expect((await post(offer(randomUUID()))).status).toBe(200);
+      await env.stack.kill('ent-sim-b');
+      const answered = await post(offer(randomUUID()));
+      expect(answered.status).toBe(200);
+      expect(((await answered.json()) as any).items[0].decision).not.toBe('REFUSED');
+      const health = await fetch(`${env.stack.urls.gatewayB}/health`);
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as any).checks.connector.ok).toBe(false);
+    } finally {
+      if (env.stack.processes.get('ent-sim-b')?.exitCode === null) await env.stack.kill('ent-sim-b');
+      env.stack.options.env = { ...env.stack.options.env, 'ent-sim-b': NO_CACHE };
+      await env.stack.start('ent-sim-b');
     }
   });
 });

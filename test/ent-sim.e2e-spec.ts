@@ -228,8 +228,10 @@ describe('ent-sim (two simulated ENTs over real HTTP)', () => {
     expect(put.status).toBe(401);
   });
 
-  it('publishes the capabilities of each profile', async () => {
-    const capsA = (await call(a, 'GET', `${C}/capabilities`)).json<ConnectorCapabilities>();
+  it('publishes the capabilities of each profile, which its gateway may reuse for 60 s (default ENT_SIM_CAPABILITIES_MAX_AGE)', async () => {
+    const answerA = await call(a, 'GET', `${C}/capabilities`);
+    expect(answerA.headers.get('cache-control')).toBe('max-age=60');
+    const capsA = answerA.json<ConnectorCapabilities>();
     expect(capsA).toEqual({
       entId: 'ent-a',
       categories: [

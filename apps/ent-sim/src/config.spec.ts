@@ -23,12 +23,21 @@ describe('loadEntSimConfig', () => {
       dataDir: '/srv/.data/ent-b',
       maxItemBytes: ENT_SIM_DEFAULTS.maxItemBytes,
       latencyMs: 0,
+      capabilitiesMaxAge: 60,
       extraItems: 0,
       largeItemBytes: 0,
       exportBytesPerSecond: 0,
       metadataImports: ['scolomfr-3.1'],
     });
     expect(ENT_SIM_DEFAULTS.maxItemBytes).toBe(2 * 1024 ** 3);
+  });
+
+  it('reads how long its gateway may reuse its capabilities (0: no-cache), within a day', () => {
+    const base = { ENT_SIM_PROFILE: 'ent-b', ENT_SIM_CONNECTOR_TOKEN: TOKEN };
+    expect(loadEntSimConfig({ ...base, ENT_SIM_CAPABILITIES_MAX_AGE: '0' }, '/srv').capabilitiesMaxAge).toBe(0);
+    expect(loadEntSimConfig({ ...base, ENT_SIM_CAPABILITIES_MAX_AGE: '600' }, '/srv').capabilitiesMaxAge).toBe(600);
+    expect(() => loadEntSimConfig({ ...base, ENT_SIM_CAPABILITIES_MAX_AGE: '86401' }, '/srv')).toThrow(/ENT_SIM_CAPABILITIES_MAX_AGE/);
+    expect(() => loadEntSimConfig({ ...base, ENT_SIM_CAPABILITIES_MAX_AGE: 'forever' }, '/srv')).toThrow(/ENT_SIM_CAPABILITIES_MAX_AGE/);
   });
 
   it('reads the metadata formats its connector attaches, among those it knows', () => {

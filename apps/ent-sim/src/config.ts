@@ -16,6 +16,7 @@ import { ConfigError } from '@ent/common';
  * | ENT_SIM_DATA_DIR          | .data/<profile>    |
  * | ENT_SIM_MAX_ITEM_BYTES    | the profile's limit (ent-b: 1 GiB), else 2147483648 (2 GiB); set, it replaces the profile's |
  * | ENT_SIM_LATENCY_MS        | 0 (tests: simulated slowness) |
+ * | ENT_SIM_CAPABILITIES_MAX_AGE | 60: `Cache-Control: max-age` of the capabilities, seconds (0: `no-cache`, asked for every offer) |
  * | ENT_SIM_EXTRA_ITEMS       | 0 (0–500; load tests)  |
  * | ENT_SIM_LARGE_ITEM_BYTES  | 0 (tests, benchmarks: one large PDF per teacher, up to 4 GiB, seeded in flat memory) |
  * | ENT_SIM_LARGE_ITEM_OWNERS | (every seeded teacher) comma-separated owners who get it |
@@ -52,6 +53,11 @@ export interface EntSimConfig {
    * gateway while it is staging or importing.
    */
   latencyMs: number;
+  /**
+   * ENT_SIM_CAPABILITIES_MAX_AGE: how long the gateway may reuse the capabilities (`Cache-Control:
+   * max-age`, seconds; 0: `no-cache`). Tests that restart the ENT with other capabilities set 0.
+   */
+  capabilitiesMaxAge: number;
   /** ENT_SIM_CATEGORIES (tests): replaces the profile's native import abilities. */
   categoriesOverride?: { category: ContentCategory; imports: { format: string; mediaTypes?: string[] }[] }[];
   /** Synthetic contents added per seeded teacher at seeding (ENT_SIM_EXTRA_ITEMS, 0–500). */
@@ -134,6 +140,7 @@ export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): E
 
   const maxItemBytes = integer('ENT_SIM_MAX_ITEM_BYTES', ENT_SIM_DEFAULTS.maxItemBytes, 1, Number.MAX_SAFE_INTEGER);
   const latencyMs = integer('ENT_SIM_LATENCY_MS', 0, 0, 600_000);
+  const capabilitiesMaxAge = integer('ENT_SIM_CAPABILITIES_MAX_AGE', 60, 0, 86_400);
   let categoriesOverride: EntSimConfig['categoriesOverride'];
   const categoriesRaw = read('ENT_SIM_CATEGORIES');
   if (categoriesRaw !== undefined) {
@@ -189,7 +196,7 @@ export function loadEntSimConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): E
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, extraItems, largeItemBytes, exportBytesPerSecond, metadataImports,
+  return { port, host, profile, connectorToken: token!, dataDir, maxItemBytes, latencyMs, capabilitiesMaxAge, extraItems, largeItemBytes, exportBytesPerSecond, metadataImports,
     ...(read('ENT_SIM_MAX_ITEM_BYTES') !== undefined ? { maxItemBytesOverridesProfile: true as const } : {}),
     ...(largeItemOwners ? { largeItemOwners } : {}),
     ...(categoriesOverride ? { categoriesOverride } : {}),

@@ -52,9 +52,14 @@ export class ConnectorController {
 
   @Get('capabilities')
   @ApiOperation({ summary: 'What this ENT imports natively, per content category.' })
-  @ApiResponse({ status: 200, type: ConnectorCapabilities })
+  @ApiResponse({
+    status: 200,
+    type: ConnectorCapabilities,
+    headers: { 'Cache-Control': { description: '`max-age=N`: the gateway may reuse this answer for N seconds (it keeps it 300 s at most); without it, or with `no-cache`, it asks for every offer', schema: { type: 'string' } } },
+  })
   @unauthorized
-  capabilities(): ConnectorCapabilities {
+  capabilities(@Res({ passthrough: true }) res: Response): ConnectorCapabilities {
+    res.setHeader('Cache-Control', this.config.capabilitiesMaxAge > 0 ? `max-age=${this.config.capabilitiesMaxAge}` : 'no-cache');
     return this.connector.capabilities();
   }
 

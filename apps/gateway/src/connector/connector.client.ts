@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Clock, CLOCK, processClock } from '@ent/common';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
@@ -44,16 +45,55 @@ function answerError(label: string, status: number, text: string): ConnectorErro
   return new ConnectorError(`${label} answered ${status}: ${text.slice(0, 300)}`, status, status >= 500 || status === 429, problemType);
 }
 
+/** The longest the gateway keeps the ENT's capabilities, whatever `max-age` the ENT sends. */
+export const CAPABILITIES_MAX_CACHE_SECONDS = 300;
+
+/**
+ * How long an answer may be reused, from its `Cache-Control` (RFC 9111 §5.2.2): `max-age`, bounded
+ * by `ceiling`; 0 (ask every time) without it, or with `no-store` or `no-cache`.
+ */
+export function reusableSeconds(cacheControl: string | null, ceiling: number): number {
+  if (!cacheControl) return 0;
+  const directives = cacheControl.toLowerCase().split(',').map((d) => d.trim());
+  if (directives.some((d) => d === 'no-store' || d === 'no-cache' || d.startsWith('no-cache='))) return 0;
+  const maxAge = directives.map((d) => /^max-age=("?)(\d{1,9})\1$/.exec(d)).find(Boolean);
+  return maxAge ? Math.min(Number(maxAge[2]), ceiling) : 0;
+}
+
 /** Client of the connector contract v1 (gateway → its own ENT). */
 @Injectable()
 export class ConnectorClient {
+  /** The ENT's last capabilities and until when (this gateway's clock, ms) they may be reused. */
+  private cachedCapabilities?: { value: ConnectorCapabilities; until: number };
+  /** The read under way: offers arriving together share it. */
+  private capabilitiesRead?: Promise<ConnectorCapabilities>;
+
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(OUTBOUND_POLICY) private readonly outbound: OutboundPolicy,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = processClock,
   ) {}
 
+  /**
+   * What the ENT imports. Asked for every offer unless the ENT says how long its answer holds
+   * (`Cache-Control: max-age`, at most CAPABILITIES_MAX_CACHE_SECONDS; issue 17: the call was 2 of
+   * the 20 ms of an offer). Only a 200 is kept; a failed read is never remembered.
+   */
   capabilities(): Promise<ConnectorCapabilities> {
-    return this.json('GET', '/capabilities');
+    const cached = this.cachedCapabilities;
+    if (cached && this.clock.now().getTime() < cached.until) return Promise.resolve(cached.value);
+    this.capabilitiesRead ??= (async () => {
+      try {
+        const res = await this.call('GET', '/capabilities');
+        const value = (await res.json()) as ConnectorCapabilities;
+        const seconds = reusableSeconds(res.headers.get('cache-control'), CAPABILITIES_MAX_CACHE_SECONDS);
+        this.cachedCapabilities = seconds > 0 ? { value, until: this.clock.now().getTime() + seconds * 1000 } : undefined;
+        return value;
+      } finally {
+        this.capabilitiesRead = undefined;
+      }
+    })();
+    return this.capabilitiesRead;
   }
 
   async listContents(userId: string): Promise<ConnectorContent[]> {
@@ -113,9 +153,10 @@ export class ConnectorClient {
     await this.upload(`/users/${encodeURIComponent(userId)}/imports/${encodeURIComponent(importKey)}/metadata?format=${encodeURIComponent(format)}`, body);
   }
 
+  /** Whether the ENT answers now (readiness): never from the capabilities kept. */
   async ping(): Promise<boolean> {
     try {
-      await this.capabilities();
+      await (await this.call('GET', '/capabilities')).arrayBuffer();
       return true;
     } catch {
       return false;
