@@ -104,6 +104,7 @@ const aToB = (scope: string) => tokenFor(DEMO.clientA, ctx.urls.gatewayB, scope)
 const bToA = (scope: string) => tokenFor(DEMO.clientB, ctx.urls.gatewayA, scope);
 
 const offersUrl = () => `${ctx.urls.gatewayB}/portability/v1/offers`;
+const capabilitiesUrl = () => `${ctx.urls.gatewayB}/portability/v1/capabilities`;
 const deliveriesUrl = (offerId: string) => `${ctx.urls.gatewayB}/portability/v1/offers/${offerId}/deliveries`;
 const contentUrl = (transferId: string, itemId: string, kind = 'content') => `${ctx.urls.gatewayA}/portability/v1/transfers/${transferId}/items/${itemId}/${kind}`;
 const receiptUrl = (transferId: string) => `${ctx.urls.gatewayA}/portability/v1/transfers/${transferId}/receipt`;
@@ -708,8 +709,13 @@ const cases: HostileCase[] = [
     type: T.invalidToken,
   },
   {
-    name: 'token: forged (payload changed to add a scope, signature kept)',
-    send: async () => call('POST', offersUrl(), { token: withPayload(await aToB('portability:capabilities'), (p) => ({ ...p, scope: 'portability:offer' })), json: offer() }),
+    name: 'token: forged (payload changed to add a scope, signature kept) from a genuine token the gateway already accepted',
+    send: async () => {
+      const genuine = await aToB('portability:capabilities');
+      // The gateway keeps the tokens it verified (issue 17): the genuine one is accepted, and known.
+      expect((await call('GET', capabilitiesUrl(), { token: genuine })).status).toBe(200);
+      return call('POST', offersUrl(), { token: withPayload(genuine, (p) => ({ ...p, scope: 'portability:offer' })), json: offer() });
+    },
     status: 401,
     type: T.invalidToken,
   },
@@ -760,11 +766,15 @@ const cases: HostileCase[] = [
     type: T.invalidToken,
   },
   {
-    name: `token: genuine IdP token presented after it expired (TTL ${TOKEN_TTL_SECONDS} s, + 5 s tolerance)`,
+    name: `token: genuine IdP token verified, then presented again after it expired (TTL ${TOKEN_TTL_SECONDS} s, + 5 s tolerance)`,
     send: async () => {
       const token = await aToB('portability:offer');
       const { exp, iat } = decodePart(token, 1);
       expect(exp - iat).toBe(TOKEN_TTL_SECONDS);
+      // Verified while valid (then refused for its scope, which changes nothing): the gateway
+      // keeps the tokens it verified until their expiry (issue 17), never beyond.
+      const early = await call('GET', capabilitiesUrl(), { token });
+      expect([early.status, ((await early.json()) as any).type]).toEqual([403, T.insufficientScope]);
       await sleep(Math.max(0, (exp + 7) * 1000 - Date.now()));
       return call('POST', offersUrl(), { token, json: offer() });
     },
@@ -779,8 +789,12 @@ const cases: HostileCase[] = [
     type: T.wrongAudience,
   },
   {
-    name: 'token: without the scope of the operation',
-    send: async () => call('POST', offersUrl(), { token: await aToB('portability:capabilities'), json: offer() }),
+    name: 'token: without the scope of the operation (already accepted for the one it has)',
+    send: async () => {
+      const token = await aToB('portability:capabilities');
+      expect((await call('GET', capabilitiesUrl(), { token })).status).toBe(200);
+      return call('POST', offersUrl(), { token, json: offer() });
+    },
     status: 403,
     type: T.insufficientScope,
   },
