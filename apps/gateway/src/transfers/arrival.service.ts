@@ -40,11 +40,13 @@ import { importGate } from './import-gate';
 import { OwnerProofRecord, OwnerProofVerifier, proofOutcome } from './owner-proof';
 import { JOB_KINDS, peerJobGroup } from './states';
 import { mayImportNow } from './import-gate';
-import { ItemRow, TransferRepository, TransferRow } from './transfer.repository';
+import { ItemRow, TransferHead, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
 import { importLocation } from '../connector/import-location';
 
 const ROLE = 'ARRIVAL' as const;
+/** An item in one of these states has not reached its outcome yet: the transfer is not complete. */
+const UNFINISHED_ITEM_STATES: readonly string[] = ['OFFERED', 'TO_FETCH', 'FETCHED', 'IMPORTING'];
 /** Largest metadata record read, converted and handed to the ENT. */
 const MAX_METADATA_BYTES = 16 * 1024 * 1024;
 
@@ -417,7 +419,7 @@ export class ArrivalService {
       throw err;
     }
     const kept = await this.repo.transaction(async (tx) => {
-      const locked = await this.repo.get(tx, p.transferId, ROLE, true);
+      const locked = await this.repo.lock(tx, p.transferId, ROLE);
       const still = await this.repo.item(tx, p.transferId, ROLE, p.itemId);
       const column = p.role === 'content' ? 'object_key' : 'metadata_key';
       if (locked?.state !== 'FETCHING' || still?.state !== 'TO_FETCH') {
@@ -425,13 +427,15 @@ export class ArrivalService {
         // the item already points at this key, which is theirs — leave it. Otherwise it expired meanwhile.
         return still?.[column] === key ? 'kept-by-another-run' : false;
       }
-      await tx.query(`UPDATE transfer_items SET ${column} = $4${p.role === 'metadata' ? ', metadata_size = $5, metadata_sha256 = $6' : ''}, updated_at = now()
-                      WHERE transfer_id = $1 AND role = $2 AND item_id = $3`,
-        p.role === 'metadata' ? [p.transferId, ROLE, p.itemId, key, p.sizeBytes, p.sha256] : [p.transferId, ROLE, p.itemId, key]);
+      // What the item holds once this object is kept, returned by the update itself.
+      const current = (await tx.query<Pick<ItemRow, 'object_key' | 'metadata_key' | 'metadata_format'>>(
+        `UPDATE transfer_items SET ${column} = $4${p.role === 'metadata' ? ', metadata_size = $5, metadata_sha256 = $6' : ''}, updated_at = now()
+          WHERE transfer_id = $1 AND role = $2 AND item_id = $3
+          RETURNING object_key, metadata_key, metadata_format`,
+        p.role === 'metadata' ? [p.transferId, ROLE, p.itemId, key, p.sizeBytes, p.sha256] : [p.transferId, ROLE, p.itemId, key])).rows[0];
       await this.repo.appendEvent(tx, p.transferId, ROLE, p.itemId, 'OBJECT_FETCHED', null, null, {
         role: p.role, sizeBytes: p.sizeBytes, sha256: p.sha256, ...(resumedFrom > 0 ? { resumedFromByte: resumedFrom } : {}),
       });
-      const current = (await this.repo.item(tx, p.transferId, ROLE, p.itemId))!;
       if (current.object_key && (!current.metadata_format || current.metadata_key)) {
         await this.repo.transitionItem(tx, p.transferId, ROLE, p.itemId, ['TO_FETCH'], 'FETCHED', 'ITEM_FETCHED');
       }
@@ -505,7 +509,7 @@ export class ArrivalService {
     this.logger.warn({ transferId: p.transferId, itemId: p.itemId, role: p.role, reason, err: error }, 'object could not be fetched');
     await this.checkpoints.abandon(`arrival/${p.transferId}/${p.itemId}/${p.role}`);
     await this.repo.transaction(async (tx) => {
-      const locked = await this.repo.get(tx, p.transferId, ROLE, true);
+      const locked = await this.repo.lock(tx, p.transferId, ROLE);
       await this.repo.transitionItem(tx, p.transferId, ROLE, p.itemId, ['TO_FETCH'], 'FAILED', 'ITEM_FETCH_FAILED', { last_error: reason });
       await this.afterFetchProgress(tx, locked!);
     });
@@ -516,11 +520,10 @@ export class ArrivalService {
    * Once nothing is left to fetch: wait for the owner's acceptance when nothing proves she asked
    * (import gate, ADR 010); otherwise wait for her login, or import at once if she already logged in.
    */
-  private async afterFetchProgress(tx: Queryable, t: TransferRow) {
+  private async afterFetchProgress(tx: Queryable, t: TransferHead) {
     if (t.state !== 'FETCHING') return;
-    const items = await this.repo.items(tx, t.id, ROLE);
-    if (items.some((i) => i.state === 'TO_FETCH')) return;
-    const fetched = items.filter((i) => i.state === 'FETCHED').length;
+    if (await this.repo.anyItemIn(tx, t.id, ROLE, ['TO_FETCH'])) return;
+    const fetched = (await this.repo.items(tx, t.id, ROLE)).filter((i) => i.state === 'FETCHED').length;
     if (importGate(t) === 'OWNER_MUST_ACCEPT') {
       await this.repo.transition(tx, t.id, ROLE, ['FETCHING'], 'AWAITING_ACCEPTANCE', 'ALL_OBJECTS_FETCHED', { fetched, acceptance: 'REQUIRED' });
       return;
@@ -637,7 +640,7 @@ export class ArrivalService {
     if (!t || !item || item.state !== 'FETCHED') return;
     if (item.decision === 'MANUAL') {
       await this.repo.transaction(async (tx) => {
-        await this.repo.get(tx, transferId, ROLE, true);
+        await this.repo.lock(tx, transferId, ROLE);
         await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['FETCHED'], 'AWAITING_MANUAL_DOWNLOAD', 'ITEM_KEPT_FOR_MANUAL_DOWNLOAD');
         await this.completeIfDone(tx, transferId);
       });
@@ -706,7 +709,7 @@ export class ArrivalService {
       throw err;
     }
     await this.repo.transaction(async (tx) => {
-      await this.repo.get(tx, transferId, ROLE, true);
+      await this.repo.lock(tx, transferId, ROLE);
       if (conversion) await this.repo.appendEvent(tx, transferId, ROLE, itemId, 'ITEM_CONVERTED', null, null, conversion);
       await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['FETCHED'], 'IMPORTED', 'ITEM_IMPORTED', { local_id: localId, ...(location ? { location } : {}) });
       await this.completeIfDone(tx, transferId);
@@ -743,7 +746,7 @@ export class ArrivalService {
     const { transferId, itemId } = job.payload;
     this.logger.warn({ transferId, itemId, err: error }, 'item could not be imported');
     await this.repo.transaction(async (tx) => {
-      await this.repo.get(tx, transferId, ROLE, true);
+      await this.repo.lock(tx, transferId, ROLE);
       // The bytes stay in our bucket: the teacher can still download them by hand.
       await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['FETCHED'], 'FAILED', 'ITEM_IMPORT_FAILED', { last_error: 'IMPORT_FAILED' satisfies ItemFailureReason });
       await this.completeIfDone(tx, transferId);
@@ -786,10 +789,11 @@ export class ArrivalService {
 
   /** When every item has an outcome: DONE or PARTIAL, and a signed receipt to send back. */
   private async completeIfDone(tx: Queryable, id: string) {
+    if (await this.repo.anyItemIn(tx, id, ROLE, UNFINISHED_ITEM_STATES)) return;
     const t = (await this.repo.get(tx, id, ROLE))!;
     if (t.state !== 'IMPORTING') return;
     const items = await this.repo.items(tx, id, ROLE);
-    if (items.some((i) => ['OFFERED', 'TO_FETCH', 'FETCHED', 'IMPORTING'].includes(i.state))) return;
+    if (items.some((i) => UNFINISHED_ITEM_STATES.includes(i.state))) return;
     const jws = await this.signReceipt(t, items);
     const partial = items.some((i) => i.state === 'FAILED' || i.state === 'REFUSED');
     await this.repo.transition(tx, id, ROLE, ['IMPORTING'], partial ? 'PARTIAL' : 'DONE', 'TRANSFER_COMPLETED', {

@@ -516,7 +516,7 @@ export class DepartureService {
       metadata = await this.store.putStream(`${base}/metadata`, meta.stream, { contentType: meta.mediaType, maxBytes: 16 * 1024 * 1024 });
     }
     const kept = await this.repo.transaction(async (tx) => {
-      const locked = await this.repo.get(tx, transferId, ROLE, true);
+      const locked = await this.repo.lock(tx, transferId, ROLE);
       if (locked?.state !== 'STAGING') return false; // expired or cancelled meanwhile
       const moved = await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['TO_STAGE'], 'STAGED', 'ITEM_STAGED', {
         size_bytes: content.sizeBytes,
@@ -525,8 +525,8 @@ export class DepartureService {
         ...(metadata ? { metadata_size: metadata.sizeBytes, metadata_sha256: metadata.sha256, metadata_key: `${base}/metadata` } : {}),
       }, { sizeBytes: content.sizeBytes, sha256: content.sha256, ...(content.resumedFrom > 0 ? { resumedFromByte: content.resumedFrom } : {}) });
       if (!moved) return true;
-      const items = await this.repo.items(tx, transferId, ROLE);
-      if (items.every((i) => STAGING_SETTLED.includes(i.state))) {
+      // The last item staged sends the manifest (one lookup, not every item read: issue 17).
+      if (!(await this.repo.anyItemOutside(tx, transferId, ROLE, STAGING_SETTLED))) {
         await enqueueJob(tx, JOB_KINDS.deliver, { transferId }, { key: `deliver:${transferId}` });
       }
       return true;
@@ -544,7 +544,7 @@ export class DepartureService {
     // The parts of an upload that will never complete go now, not at the offer's expiry.
     await this.checkpoints.abandon(`departure/${transferId}/${itemId}/`);
     await this.repo.transaction(async (tx) => {
-      await this.repo.get(tx, transferId, ROLE, true);
+      await this.repo.lock(tx, transferId, ROLE);
       await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['TO_STAGE'], 'FAILED', 'ITEM_STAGING_FAILED', { last_error: 'EXPORT_FAILED' satisfies ItemFailureReason });
       const items = await this.repo.items(tx, transferId, ROLE);
       if (items.every((i) => STAGING_SETTLED.includes(i.state))) {
