@@ -381,7 +381,7 @@ export class ArrivalService {
   async fetchObject(job: JobRow<FetchPayload>): Promise<void> {
     const p = job.payload;
     if (p.role === 'index') return this.fetchIndexFile(p);
-    const t = await this.repo.get(this.repo.db, p.transferId, ROLE);
+    const t = await this.repo.head(this.repo.db, p.transferId, ROLE);
     const item = await this.repo.item(this.repo.db, p.transferId, ROLE, p.itemId);
     if (!t || !item || item.state !== 'TO_FETCH') return;
     const peer = this.peers.byEntId(t.departure_ent_id);

@@ -499,7 +499,7 @@ export class DepartureService {
    */
   async stageItem(job: JobRow<{ transferId: string; itemId: string }>): Promise<void> {
     const { transferId, itemId } = job.payload;
-    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    const t = await this.repo.head(this.repo.db, transferId, ROLE);
     const item = await this.repo.item(this.repo.db, transferId, ROLE, itemId);
     if (!t || t.state !== 'STAGING' || !item || item.state !== 'TO_STAGE') return;
     const base = `departure/${transferId}/${itemId}`;
@@ -682,13 +682,14 @@ export class DepartureService {
 
   /** Peer endpoint: a short-lived presigned URL for one staged object, for the arrival named in the offer only. */
   async objectUrl(peer: PeerEntry, transferId: string, itemId: string, role: 'content' | 'metadata'): Promise<string> {
-    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    // Asked once per object: the transfer without its documents (a 500-item manifest is not read 1,000 times).
+    const t = await this.repo.head(this.repo.db, transferId, ROLE);
     if (!t || t.arrival_ent_id !== peer.entId) {
       throw new ProblemError(404, PROBLEM_TYPES.notFound, 'Unknown transfer', 'No transfer with this id is addressed to you.');
     }
     // Available from the moment the manifest is signed: the arrival may start pulling before
     // the departure has recorded that its delivery call returned.
-    if (!t.manifest_jws || !['STAGING', 'DELIVERED', 'RECEIPTED'].includes(t.state)) {
+    if (!t.manifest_signed || !['STAGING', 'DELIVERED', 'RECEIPTED'].includes(t.state)) {
       throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Not available', `Objects are available once delivered and until cleaned up; the transfer is ${t.state}.`);
     }
     const item = await this.repo.item(this.repo.db, transferId, ROLE, itemId);

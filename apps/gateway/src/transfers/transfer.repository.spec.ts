@@ -1,4 +1,5 @@
 import { migrate, openDatabase, type Database, type Queryable } from '@ent/persistence';
+import type { ItemState } from './states';
 import { TransferRepository, type NewItem, type TransferItemInput } from './transfer.repository';
 
 describe('TransferRepository writes (PGlite)', () => {
@@ -122,7 +123,7 @@ describe('TransferRepository writes (PGlite)', () => {
     expect((await db.query(`SELECT type FROM transfer_events WHERE transfer_id = $1`, [id])).rows).toEqual([{ type: 'TRANSFER_CREATED' }]);
     expect((await db.query(`SELECT item_id FROM transfer_items WHERE transfer_id = $1`, [id])).rows).toEqual([{ item_id: 'a' }]);
   });
-  it('locks a transfer and reads it without its documents (every other column, as get reads it)', async () => {
+  it('reads a transfer without its documents, locked or not (every other column as get reads it, and whether the manifest was signed)', async () => {
     const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000520';
     await repo.insertTransfer(db, {
       id, role: 'ARRIVAL', state: 'ANSWERED', owner_identity: 'marie', owner_display_name: 'Marie', departure_ent_id: 'ent-a',
@@ -130,15 +131,17 @@ describe('TransferRepository writes (PGlite)', () => {
       expires_at: new Date(Date.now() + 3_600_000), answer: { items: [] } as never, owner_proof: { status: 'ABSENT' } as never,
     });
     const whole = (await repo.get(db, id, 'ARRIVAL'))!;
-    const head = await db.transaction((tx) => repo.lock(tx, id, 'ARRIVAL'));
     const { offer: _o, answer: _a, manifest_jws: _m, receipt_jws: _r, ...rest } = whole;
-    expect(head).toEqual(rest);
+    expect(await db.transaction((tx) => repo.lock(tx, id, 'ARRIVAL'))).toEqual({ ...rest, manifest_signed: false });
+    expect(await repo.head(db, id, 'ARRIVAL')).toEqual({ ...rest, manifest_signed: false });
+    await db.query(`UPDATE transfers SET manifest_jws = 'a.b.c' WHERE id = $1`, [id]);
+    expect((await repo.head(db, id, 'ARRIVAL'))?.manifest_signed).toBe(true);
     expect(await db.transaction((tx) => repo.lock(tx, '6f1f8c2e-2b7b-4a3e-9d51-000000000521', 'ARRIVAL'))).toBeUndefined();
   });
 
   it('tells whether any item is in, or outside, some states, without reading the items', async () => {
     const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000530';
-    const item = (itemId: string, state: string): TransferItemInput => ({ item_id: itemId, position: 0, title: 't', category: 'STOCKAGE_PARTAGE', state });
+    const item = (itemId: string, state: ItemState): TransferItemInput => ({ item_id: itemId, position: 0, title: 't', category: 'STOCKAGE_PARTAGE', state });
     await repo.insertTransfer(db, {
       id, role: 'ARRIVAL', state: 'FETCHING', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
       departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',

@@ -36,9 +36,12 @@ export interface TransferRow {
   updated_at: Date;
 }
 
-/** A transfer without its documents (offer, answer, manifest, receipt): what an item job locks and reads. */
-export type TransferHead = Omit<TransferRow, 'offer' | 'answer' | 'manifest_jws' | 'receipt_jws'>;
-const HEAD_COLUMNS = 'id, role, state, owner_identity, owner_display_name, departure_ent_id, departure_uai, arrival_ent_id, arrival_uai, offer_digest, owner_seen_at, owner_proof, owner_accepted_at, expires_at, owner_wait_until, retain_until, analysis, created_at, updated_at';
+/**
+ * A transfer without its documents (offer, answer, manifest, receipt): what an item job or an
+ * object request reads. Whether the manifest was signed is told, not the manifest itself.
+ */
+export type TransferHead = Omit<TransferRow, 'offer' | 'answer' | 'manifest_jws' | 'receipt_jws'> & { manifest_signed: boolean };
+const HEAD_COLUMNS = 'id, role, state, owner_identity, owner_display_name, departure_ent_id, departure_uai, arrival_ent_id, arrival_uai, offer_digest, owner_seen_at, owner_proof, owner_accepted_at, expires_at, owner_wait_until, retain_until, analysis, created_at, updated_at, manifest_jws IS NOT NULL AS manifest_signed';
 
 export interface ItemRow {
   transfer_id: string;
@@ -217,7 +220,16 @@ export class TransferRepository {
    * would otherwise read and parse at every item (issue 17: ~160 kB for a 500-item transfer).
    */
   async lock(q: Queryable, id: string, role: TransferRole): Promise<TransferHead | undefined> {
-    const r = await q.query<TransferHead>(`SELECT ${HEAD_COLUMNS} FROM transfers WHERE id = $1 AND role = $2 FOR UPDATE`, [id, role]);
+    return this.head(q, id, role, true);
+  }
+
+  /**
+   * The transfer without its documents (see lock). Every job and request made once per item reads
+   * this, never the whole row: reading the offer, answer and manifest at every item made a
+   * transfer's cost grow with the square of its items.
+   */
+  async head(q: Queryable, id: string, role: TransferRole, forUpdate = false): Promise<TransferHead | undefined> {
+    const r = await q.query<TransferHead>(`SELECT ${HEAD_COLUMNS} FROM transfers WHERE id = $1 AND role = $2${forUpdate ? ' FOR UPDATE' : ''}`, [id, role]);
     return r.rows[0];
   }
 
