@@ -7,6 +7,7 @@ import {
   DELIVERY_INDEX_NAMES,
   DeliveryManifest,
   isItemFailureReason,
+  ItemDecision,
   ITEM_ID_PATTERN,
   ItemFailureReason,
   Offer,
@@ -635,7 +636,7 @@ export class ArrivalService {
   /** Job: hand one item to the ENT (IMPORT/CONVERT) or keep it for manual download (MANUAL). */
   async importItem(job: JobRow<{ transferId: string; itemId: string }>): Promise<void> {
     const { transferId, itemId } = job.payload;
-    const t = await this.repo.get(this.repo.db, transferId, ROLE);
+    const t = await this.repo.head(this.repo.db, transferId, ROLE);
     const item = await this.repo.item(this.repo.db, transferId, ROLE, itemId);
     if (!t || !item || item.state !== 'FETCHED') return;
     if (item.decision === 'MANUAL') {
@@ -657,12 +658,15 @@ export class ArrivalService {
     let conversion: { converters: string[]; losses: string[] } | undefined;
     // Content and its description go in together or not at all: the record is read, brought to
     // the format the ENT takes and checked before the content is handed over.
-    const record = await this.metadataRecord(t, item);
+    // What the answer decided for this item alone (its converters, its record's format), not the
+    // whole answer: read once per item, it made a transfer's imports grow with the square of its items.
+    const decision = item.decision === 'CONVERT' || item.metadata_format ? await this.repo.answerItem(this.repo.db, transferId, ROLE, itemId) : undefined;
+    const record = await this.metadataRecord(decision, item);
     try {
       let body: Readable = await this.store.getStream(item.object_key!);
       let mediaType = item.media_type ?? 'application/octet-stream';
       if (item.decision === 'CONVERT') {
-        const converted = await this.convert(t, item, body);
+        const converted = await this.convert(decision, item, body);
         body = converted.body;
         mediaType = converted.mediaType;
         conversion = { converters: converted.converters, losses: converted.losses };
@@ -722,10 +726,10 @@ export class ArrivalService {
    * through the crosswalk when the departure sent another format), checked to be a record of that
    * format. A record that cannot be made acceptable fails the item before anything is imported.
    */
-  private async metadataRecord(t: TransferRow, item: ItemRow): Promise<{ format: string; bytes: Buffer } | undefined> {
+  private async metadataRecord(answered: ItemDecision | undefined, item: ItemRow): Promise<{ format: string; bytes: Buffer } | undefined> {
     if (!item.metadata_format) return undefined;
     if (!item.metadata_key) throw new PermanentJobError(`the ${item.metadata_format} record of ${item.item_id} was never received`);
-    const decision = t.answer?.items.find((d) => d.itemId === item.item_id)?.metadata;
+    const decision = answered?.metadata;
     const target = decision?.targetFormat ?? item.metadata_format;
     try {
       let bytes = await readStream(await this.store.getStream(item.metadata_key), MAX_METADATA_BYTES);
@@ -758,8 +762,7 @@ export class ArrivalService {
    * Runs the converters the answer announced (§8.3 flow 3 told the teacher what would be
    * lost), in order, each on the previous one's output.
    */
-  private async convert(t: TransferRow, item: ItemRow, input: Readable): Promise<{ body: Readable; mediaType: string; converters: string[]; losses: string[] }> {
-    const decision = t.answer?.items.find((d) => d.itemId === item.item_id);
+  private async convert(decision: ItemDecision | undefined, item: ItemRow, input: Readable): Promise<{ body: Readable; mediaType: string; converters: string[]; losses: string[] }> {
     const ids = decision?.converters ?? [];
     if (ids.length === 0) throw new PermanentJobError(`no converter recorded for ${item.item_id}`);
     let current: Readable | Buffer = input;

@@ -139,6 +139,30 @@ describe('TransferRepository writes (PGlite)', () => {
     expect(await db.transaction((tx) => repo.lock(tx, '6f1f8c2e-2b7b-4a3e-9d51-000000000521', 'ARRIVAL'))).toBeUndefined();
   });
 
+  it('reads what the answer decided for one item, and nothing for an item or transfer it does not know', async () => {
+    const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000540';
+    const decisions = Array.from({ length: 500 }, (_, i) => ({
+      itemId: `item-${i}`, decision: i % 2 ? 'CONVERT' : 'IMPORT', converters: i % 2 ? ['imscc-1.3-to-1.1'] : [],
+      ...(i === 7 ? { metadata: { format: 'schemaorg-jsonld', targetFormat: 'scolomfr-3.1', converters: ['schemaorg-to-scolomfr'] } } : {}),
+    }));
+    await repo.insertTransfer(db, {
+      id, role: 'ARRIVAL', state: 'ANSWERED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
+      departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
+      expires_at: new Date(Date.now() + 3_600_000), answer: { offerId: id, items: decisions } as never,
+    });
+    expect(await repo.answerItem(db, id, 'ARRIVAL', 'item-7')).toEqual(decisions[7]);
+    expect(await repo.answerItem(db, id, 'ARRIVAL', 'item-498')).toEqual(decisions[498]);
+    expect(await repo.answerItem(db, id, 'ARRIVAL', 'item-500')).toBeUndefined();
+    expect(await repo.answerItem(db, id, 'DEPARTURE', 'item-7')).toBeUndefined();
+    const unanswered = '6f1f8c2e-2b7b-4a3e-9d51-000000000541';
+    await repo.insertTransfer(db, {
+      id: unanswered, role: 'ARRIVAL', state: 'OFFER_RECEIVED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
+      departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
+      expires_at: new Date(Date.now() + 3_600_000),
+    });
+    expect(await repo.answerItem(db, unanswered, 'ARRIVAL', 'item-7')).toBeUndefined();
+  });
+
   it('tells whether any item is in, or outside, some states, without reading the items', async () => {
     const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000530';
     const item = (itemId: string, state: ItemState): TransferItemInput => ({ item_id: itemId, position: 0, title: 't', category: 'STOCKAGE_PARTAGE', state });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Database, Queryable } from '@ent/persistence';
-import { Offer, OfferAnswer, PROBLEM_TYPES } from '@ent/contract';
+import { ItemDecision, Offer, OfferAnswer, PROBLEM_TYPES } from '@ent/contract';
 import { Clock, CLOCK, ProblemError, processClock } from '@ent/common';
 import { DATABASE } from '../infra/tokens';
 import type { OwnerProofRecord } from './owner-proof';
@@ -231,6 +231,20 @@ export class TransferRepository {
   async head(q: Queryable, id: string, role: TransferRole, forUpdate = false): Promise<TransferHead | undefined> {
     const r = await q.query<TransferHead>(`SELECT ${HEAD_COLUMNS} FROM transfers WHERE id = $1 AND role = $2${forUpdate ? ' FOR UPDATE' : ''}`, [id, role]);
     return r.rows[0];
+  }
+
+  /**
+   * What the answer decided for one item (converters, metadata record), read by Postgres out of
+   * the stored answer: the import of each item needs its own decision, not the whole answer.
+   */
+  async answerItem(q: Queryable, id: string, role: TransferRole, itemId: string): Promise<ItemDecision | undefined> {
+    const r = await q.query<{ decision: ItemDecision }>(
+      `SELECT d AS decision FROM transfers t, json_array_elements(t.answer->'items') d
+        WHERE t.id = $1 AND t.role = $2 AND d->>'itemId' = $3
+        LIMIT 1`,
+      [id, role, itemId],
+    );
+    return r.rows[0]?.decision;
   }
 
   /** A transfer of this teacher, or a 404 that does not say whether it exists for someone else. */
