@@ -14,6 +14,7 @@ import {
 } from '@ent/contract';
 import type { ResumableSource } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config';
+import { cacheControlDirectives, maxAgeSeconds } from '../infra/cache-control';
 import { resumeHeaders, servedRange, strongEtag } from '../infra/http-range';
 import { OUTBOUND_POLICY, OutboundPolicy } from '../infra/outbound';
 
@@ -53,11 +54,9 @@ export const CAPABILITIES_MAX_CACHE_SECONDS = 300;
  * by `ceiling`; 0 (ask every time) without it, or with `no-store` or `no-cache`.
  */
 export function reusableSeconds(cacheControl: string | null, ceiling: number): number {
-  if (!cacheControl) return 0;
-  const directives = cacheControl.toLowerCase().split(',').map((d) => d.trim());
-  if (directives.some((d) => d === 'no-store' || d === 'no-cache' || d.startsWith('no-cache='))) return 0;
-  const maxAge = directives.map((d) => /^max-age=("?)(\d{1,9})\1$/.exec(d)).find(Boolean);
-  return maxAge ? Math.min(Number(maxAge[2]), ceiling) : 0;
+  const directives = cacheControlDirectives(cacheControl);
+  if (directives.get('no-store') === true || directives.has('no-cache')) return 0;
+  return Math.min(maxAgeSeconds(directives, 9) ?? 0, ceiling);
 }
 
 /** Client of the connector contract v1 (gateway → its own ENT). */

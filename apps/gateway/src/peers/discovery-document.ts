@@ -1,4 +1,5 @@
 import { CONTRACT_VERSION, NO_CONTROL_CHARS, UAI_PATTERN } from '@ent/contract';
+import { cacheControlDirectives, maxAgeSeconds } from '../infra/cache-control';
 
 /**
  * A peer's discovery document, once checked (ADR 007). It comes from another organisation, so
@@ -212,11 +213,9 @@ export function parseDiscoveryDocument(raw: unknown, expected: { entId: string; 
  */
 export function discoveryLifetimeSeconds(cacheControl: string | null, bounds: { minTtlSeconds: number; maxTtlSeconds: number }): number {
   const clamp = (n: number) => Math.min(Math.max(n, bounds.minTtlSeconds), bounds.maxTtlSeconds);
-  if (!cacheControl) return clamp(3600);
-  const directives = cacheControl.toLowerCase().split(',').map((d) => d.trim());
-  if (directives.some((d) => d === 'no-store' || d === 'no-cache')) return bounds.minTtlSeconds;
-  const maxAge = directives.map((d) => /^max-age\s*=\s*"?(\d{1,10})"?$/.exec(d)).find(Boolean);
-  return clamp(maxAge ? Number(maxAge[1]) : 3600);
+  const directives = cacheControlDirectives(cacheControl);
+  if (directives.get('no-store') === true || directives.get('no-cache') === true) return bounds.minTtlSeconds;
+  return clamp(maxAgeSeconds(directives, 10) ?? 3600);
 }
 
 /** Whether `url` is on `origin` (an absolute http(s) URL whose origin is exactly it). */
