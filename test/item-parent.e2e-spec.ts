@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { migrate, openDatabase, type Database } from '@ent/persistence';
+import { isOwnerProofSpent, TransferRepository } from '../apps/gateway/src/transfers/transfer.repository';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './support/postgres';
 
 jest.setTimeout(60_000);
@@ -8,7 +9,7 @@ jest.setTimeout(60_000);
 // by a foreign key, once per row. A foreign key also holds under concurrency: a transfer being
 // deleted and items being added to it never both commit. These races need a real server (PGlite
 // runs one transaction at a time).
-describe('items and their transfer under concurrent transactions (Postgres server)', () => {
+describe('transfers and their items under concurrent transactions (Postgres server)', () => {
   let pg: ThrowawayPostgres;
   let db: Database;
   const clients: Client[] = [];
@@ -108,5 +109,35 @@ describe('items and their transfer under concurrent transactions (Postgres serve
     await a.query('COMMIT');
     await b.query('COMMIT');
     expect(await countItems(id)).toBe(2);
+  });
+
+  // Issue 17: an offer is written by one statement, without a transaction of its own. A verified
+  // owner proof is good for one offer (ADR 010): two offers spending the same proof at once leave
+  // exactly one written, and the other fails in a way the arrival recognises (it then receives
+  // that offer with the proof refused as a replay), having written nothing.
+  it('two offers spending one owner proof at the same time: one is written, the other is told the proof is spent', async () => {
+    const repo = new TransferRepository(db);
+    for (let round = 0; round < 10; round++) {
+      const proof = { status: 'VERIFIED', jti: `race-${round}`, actor: 'gateway-a', verifiedAt: '2030-01-01T00:00:00Z', expiresAt: '2030-01-01T00:05:00Z' };
+      const ids = [0, 1].map((n) => `7a0c3f7e-0000-4000-8000-0000000${round}${n}`.padEnd(36, '0').slice(0, 36));
+      const offer = (id: string) => repo.insertTransfer(db, {
+        id, role: 'ARRIVAL', state: 'ANSWERED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
+        departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
+        expires_at: new Date(Date.now() + 3_600_000), owner_proof: proof as never,
+      }, undefined, Array.from({ length: 50 }, (_, i) => ({ item_id: `i${i}`, position: i, title: 't', category: 'STOCKAGE_PARTAGE', state: 'OFFERED' })),
+      [{ kind: 'expire-arrival', payload: { transferId: id }, options: { key: `expire:${id}` } }]);
+      const outcomes = await Promise.allSettled(ids.map(offer));
+      const written = outcomes.filter((o) => o.status === 'fulfilled' && o.value === true);
+      const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
+      expect(written).toHaveLength(1);
+      expect(refused.map(isOwnerProofSpent)).toEqual([true]);
+      const loser = ids[outcomes.findIndex((o) => o.status === 'rejected')];
+      const left = await db.query(
+        `SELECT (SELECT count(*) FROM transfers WHERE id = $1)::int + (SELECT count(*) FROM transfer_items WHERE transfer_id = $1)::int
+              + (SELECT count(*) FROM transfer_events WHERE transfer_id = $1)::int + (SELECT count(*) FROM jobs WHERE dedupe_key = 'expire:' || $1)::int AS n`,
+        [loser],
+      );
+      expect(left.rows[0]).toEqual({ n: 0 });
+    }
   });
 });

@@ -63,17 +63,37 @@ export async function enqueueJob(
   return r.rowCount > 0;
 }
 
-/** Several jobs in one statement (same outbox rule as enqueueJob); returns how many were new. */
-export async function enqueueJobs(tx: Queryable, jobs: { kind: string; payload: Record<string, unknown>; options: EnqueueOptions }[]): Promise<number> {
-  if (jobs.length === 0) return 0;
-  const r = await tx.query(
-    `INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts, group_key)
+/** A job to enqueue: its kind, its payload and how it is keyed and scheduled. */
+export interface NewJob {
+  kind: string;
+  payload: Record<string, unknown>;
+  options: EnqueueOptions;
+}
+
+/**
+ * The insert `enqueueJobs` runs, with its parameters numbered from `firstParam`, for a caller that
+ * writes its jobs inside a larger statement (a data-modifying CTE) under the same outbox rule.
+ * `onlyWith` names a relation of that statement: the jobs are written once per row it has, so a
+ * relation of one row (the row just inserted) writes them and an empty one writes nothing.
+ */
+export function jobsInsert(jobs: NewJob[], firstParam = 1, onlyWith?: string): { sql: string; params: unknown[] } {
+  const p = (n: number) => `$${firstParam + n}`;
+  return {
+    sql: `INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts, group_key)
      SELECT j.kind, j.dedupe_key, j.payload, COALESCE(j.run_at, now()), j.max_attempts, j.group_key
-     FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::int[], $6::text[]) AS j(kind, dedupe_key, payload, run_at, max_attempts, group_key)
+     FROM ${onlyWith ? `${onlyWith}, ` : ''}unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::jsonb[], ${p(3)}::timestamptz[], ${p(4)}::int[], ${p(5)}::text[])
+       AS j(kind, dedupe_key, payload, run_at, max_attempts, group_key)
      ON CONFLICT (dedupe_key) DO NOTHING`,
-    [jobs.map((j) => j.kind), jobs.map((j) => j.options.key), jobs.map((j) => JSON.stringify(j.payload)),
+    params: [jobs.map((j) => j.kind), jobs.map((j) => j.options.key), jobs.map((j) => JSON.stringify(j.payload)),
       jobs.map((j) => j.options.runAt?.toISOString() ?? null), jobs.map((j) => j.options.maxAttempts ?? null), jobs.map((j) => j.options.group ?? null)],
-  );
+  };
+}
+
+/** Several jobs in one statement (same outbox rule as enqueueJob); returns how many were new. */
+export async function enqueueJobs(tx: Queryable, jobs: NewJob[]): Promise<number> {
+  if (jobs.length === 0) return 0;
+  const { sql, params } = jobsInsert(jobs);
+  const r = await tx.query(sql, params);
   return r.rowCount;
 }
 

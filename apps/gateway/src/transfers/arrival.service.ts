@@ -34,14 +34,14 @@ import { isOnOrigin } from '../peers/discovery-document';
 import { PeerDiscovery } from '../peers/peer-discovery';
 import { PeerHealth } from '../peers/peer-health';
 import { peerSlowedFr } from '../ui/labels.fr';
-import { offerDigest, readStream } from './departure.service';
+import { offerDigest, offerJson, readStream } from './departure.service';
 import { JobWake } from './job-wake';
 import { UploadCheckpoints } from './upload-checkpoints';
 import { importGate } from './import-gate';
 import { OwnerProofRecord, OwnerProofVerifier, proofOutcome } from './owner-proof';
 import { JOB_KINDS, peerJobGroup } from './states';
 import { mayImportNow } from './import-gate';
-import { ItemRow, TransferHead, TransferRepository, TransferRow } from './transfer.repository';
+import { isOwnerProofSpent, ItemRow, TransferHead, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferView, TransferView } from './views';
 import { importLocation } from '../connector/import-location';
 
@@ -171,7 +171,9 @@ export class ArrivalService {
         errors: [{ field: 'items', messages: [`duplicate itemId ${duplicates[0]}`] }],
       });
     }
-    const digest = offerDigest(offer);
+    // Serialised once: the digest is of the very JSON that is stored.
+    const storedOffer = offerJson(offer);
+    const digest = offerDigest(storedOffer);
     // No lookup first (issue 17: one round trip less per offer): the insert below writes nothing
     // when the offer id is already known, and a replay is then answered from what was stored.
     // The ENT's capabilities and (ADR 010) the verdict on the owner's proof, checked now since the
@@ -186,7 +188,6 @@ export class ArrivalService {
       if (existing) return this.replayAnswer(existing, peer, digest);
       throw err;
     }
-    const { ownerProof: _token, ...storedOffer } = offer;
 
     let answer: OfferAnswer;
     const now = this.clock.now();
@@ -199,26 +200,22 @@ export class ArrivalService {
     }
     // RGPD: the departure shows the teacher how long this side keeps what it receives.
     answer = { ...answer, retention: { awaitsOwnerUntil: ownerWaitUntil.toISOString(), keepsReceivedCopiesDays: Math.ceil(this.config.arrival.retentionSeconds / 86_400) } };
-    let proof: OwnerProofRecord = verdict;
-    const inserted = await this.repo.transaction(async (tx) => {
-      // A proof is good for one offer: the same jti on another offer is a replay.
-      if (verdict.status === 'VERIFIED' && (await this.repo.ownerProofUsed(tx, verdict.jti))) {
-        proof = { status: 'REFUSED', reason: 'REPLAYED', verifiedAt: verdict.verifiedAt };
-      }
-      answer = { ...answer, ownerProof: proofOutcome(proof) };
-      // Two statements whatever the offer's size (issue #17: a 500-item offer answered in
-      // milliseconds): the transfer already answered with its history and its items, then its two
-      // deadlines. The history reads as before: created, the proof's verdict, then the answer.
+    const negotiated = answer;
+    // One statement, and no transaction of its own (issue 17): the transfer already answered with its
+    // history, its items and its two deadlines. The history reads as before: created, the proof's
+    // verdict, then the answer.
+    const write = (p: OwnerProofRecord) => {
+      answer = { ...negotiated, ownerProof: proofOutcome(p) };
       const decisions = new Map(answer.items.map((d) => [d.itemId, d]));
-      const created = await this.repo.insertTransfer(tx, {
+      return this.repo.insertTransfer(this.repo.db, {
         id: offer.offerId, role: ROLE, state: 'ANSWERED', owner_identity: offer.owner.identity,
         owner_display_name: offer.owner.displayName ?? null, departure_ent_id: peer.entId, departure_uai: offer.departure.uai,
-        arrival_ent_id: this.config.entId, arrival_uai: offer.arrival.uai, offer: storedOffer as Offer, offer_digest: digest,
-        expires_at: new Date(offer.expiresAt), owner_proof: proof, owner_wait_until: ownerWaitUntil, answer,
+        arrival_ent_id: this.config.entId, arrival_uai: offer.arrival.uai, offer: storedOffer, offer_digest: digest,
+        expires_at: new Date(offer.expiresAt), owner_proof: p, owner_wait_until: ownerWaitUntil, answer,
       }, [
         { type: 'TRANSFER_CREATED', from: null, to: 'OFFER_RECEIVED' },
-        { type: `OWNER_PROOF_${proof.status}`, from: null, to: null,
-          data: proof.status === 'REFUSED' ? { reason: proof.reason } : proof.status === 'VERIFIED' ? { actor: proof.actor, expiresAt: proof.expiresAt } : {} },
+        { type: `OWNER_PROOF_${p.status}`, from: null, to: null,
+          data: p.status === 'REFUSED' ? { reason: p.reason } : p.status === 'VERIFIED' ? { actor: p.actor, expiresAt: p.expiresAt } : {} },
         { type: 'ANSWER_SENT', from: 'OFFER_RECEIVED', to: 'ANSWERED', data: { decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])) } },
       ], offer.items.map((item, position) => {
         const d = decisions.get(item.itemId)!;
@@ -230,14 +227,23 @@ export class ArrivalService {
           // The record the answer takes (never one the ENT could refuse after the content went in).
           metadata_format: d.metadata?.format ?? null,
         };
-      }));
-      if (!created) return false;
-      await enqueueJobs(tx, [
+      }), [
         { kind: JOB_KINDS.expireArrival, payload: { transferId: offer.offerId }, options: { key: `expire:${offer.offerId}`, runAt: new Date(offer.expiresAt) } },
         { kind: JOB_KINDS.ownerDeadline, payload: { transferId: offer.offerId }, options: { key: `owner-deadline:${offer.offerId}`, runAt: ownerWaitUntil } },
       ]);
-      return true;
-    });
+    };
+    let proof: OwnerProofRecord = verdict;
+    let inserted: boolean;
+    try {
+      inserted = await write(proof);
+    } catch (err) {
+      // A proof is good for one offer: its jti is unique among received offers, so a proof already
+      // spent on another offer fails the statement, which wrote nothing. The offer is then received
+      // with the proof refused as a replay (also when two offers raced with the same proof).
+      if (!(verdict.status === 'VERIFIED' && isOwnerProofSpent(err))) throw err;
+      proof = { status: 'REFUSED', reason: 'REPLAYED', verifiedAt: verdict.verifiedAt };
+      inserted = await write(proof);
+    }
     if (!inserted) {
       // A replay, or a concurrent identical call that won the race: answer what was stored.
       return this.replayAnswer((await this.repo.get(this.repo.db, offer.offerId, ROLE))!, peer, digest);

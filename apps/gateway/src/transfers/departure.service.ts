@@ -73,9 +73,14 @@ export async function readStream(stream: Readable, maxBytes: number): Promise<Bu
  * What makes two offers "the same" for idempotency: everything but the owner proof, which is a
  * fresh token at each attempt (ADR 010).
  */
-export function offerDigest(offer: Offer): string {
+export function offerDigest(offer: Offer | string): string {
+  return createHash('sha256').update(typeof offer === 'string' ? offer : offerJson(offer)).digest('hex');
+}
+
+/** The offer as both sides store it and digest it: its JSON without the owner's proof (ADR 010). */
+export function offerJson(offer: Offer): string {
   const { ownerProof: _proof, ...rest } = offer;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+  return JSON.stringify(rest);
 }
 
 /** The departure side of §8.3: the teacher's choice, the offer, staging, delivery, receipt, clean-up. */

@@ -1,6 +1,6 @@
 import { migrate, openDatabase, type Database, type Queryable } from '@ent/persistence';
 import type { ItemState } from './states';
-import { TransferRepository, type NewItem, type TransferItemInput } from './transfer.repository';
+import { isOwnerProofSpent, TransferRepository, type NewItem, type TransferItemInput } from './transfer.repository';
 
 describe('TransferRepository writes (PGlite)', () => {
   let db: Database;
@@ -12,7 +12,7 @@ describe('TransferRepository writes (PGlite)', () => {
   });
   afterAll(() => db.close());
 
-  it('writes a 500-item offer — the transfer, its history and its items — in one statement, each column as given', async () => {
+  it('writes a 500-item offer — the transfer, its history, its items and its jobs — in one statement, each column as given', async () => {
     const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000500';
     const statements: string[] = [];
     const items: TransferItemInput[] = Array.from({ length: 500 }, (_, i) => ({
@@ -27,9 +27,16 @@ describe('TransferRepository writes (PGlite)', () => {
         id, role: 'ARRIVAL', state: 'OFFER_RECEIVED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
         departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
         expires_at: new Date(Date.now() + 3_600_000),
-      }, undefined, items)).toBe(true);
+      }, undefined, items, [
+        { kind: 'expire-arrival', payload: { transferId: id }, options: { key: `expire:${id}`, runAt: new Date('2031-01-02T03:04:05Z') } },
+        { kind: 'owner-deadline', payload: { transferId: id, n: 'é"\\' }, options: { key: `owner-deadline:${id}`, maxAttempts: 3, group: 'g' } },
+      ])).toBe(true);
     });
     expect(statements).toHaveLength(1);
+    expect((await db.query(`SELECT kind, payload, run_at, max_attempts, group_key, state FROM jobs WHERE dedupe_key LIKE '%' || $1 ORDER BY kind`, [id])).rows).toEqual([
+      { kind: 'expire-arrival', payload: { transferId: id }, run_at: new Date('2031-01-02T03:04:05Z'), max_attempts: null, group_key: null, state: 'PENDING' },
+      { kind: 'owner-deadline', payload: { transferId: id, n: 'é"\\' }, run_at: expect.any(Date), max_attempts: 3, group_key: 'g', state: 'PENDING' },
+    ]);
     const rows = (await db.query<Record<string, unknown>>(
       `SELECT transfer_id, role, item_id, position, title, state, decision, source_format, declared_size, metadata_format FROM transfer_items WHERE transfer_id = $1 ORDER BY position`,
       [id],
@@ -119,9 +126,36 @@ describe('TransferRepository writes (PGlite)', () => {
     };
     const item = (itemId: string): TransferItemInput => ({ item_id: itemId, position: 0, title: 't', category: 'STOCKAGE_PARTAGE', state: 'OFFERED' });
     expect(await repo.insertTransfer(db, t, undefined, [item('a')])).toBe(true);
-    expect(await repo.insertTransfer(db, t, [{ type: 'SECOND', from: null, to: null }], [item('b')])).toBe(false);
+    expect(await repo.insertTransfer(db, t, [{ type: 'SECOND', from: null, to: null }], [item('b')], [
+      { kind: 'expire-arrival', payload: { transferId: id }, options: { key: `replayed:${id}` } },
+    ])).toBe(false);
     expect((await db.query(`SELECT type FROM transfer_events WHERE transfer_id = $1`, [id])).rows).toEqual([{ type: 'TRANSFER_CREATED' }]);
     expect((await db.query(`SELECT item_id FROM transfer_items WHERE transfer_id = $1`, [id])).rows).toEqual([{ item_id: 'a' }]);
+    expect((await db.query(`SELECT 1 FROM jobs WHERE dedupe_key = $1`, [`replayed:${id}`])).rowCount).toBe(0);
+  });
+
+  it('refuses a second offer recording a verified owner proof already spent, writing none of it, and says why', async () => {
+    const proof = { status: 'VERIFIED', jti: 'jti-spent-once', actor: 'gateway-a', verifiedAt: '2030-01-01T00:00:00Z', expiresAt: '2030-01-01T00:05:00Z' };
+    const t = (id: string) => ({
+      id, role: 'ARRIVAL' as const, state: 'ANSWERED', owner_identity: 'marie', owner_display_name: null, departure_ent_id: 'ent-a',
+      departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
+      expires_at: new Date(Date.now() + 3_600_000), owner_proof: proof as never,
+    });
+    const first = '6f1f8c2e-2b7b-4a3e-9d51-000000000590';
+    const second = '6f1f8c2e-2b7b-4a3e-9d51-000000000591';
+    const item: TransferItemInput = { item_id: 'a', position: 0, title: 't', category: 'STOCKAGE_PARTAGE', state: 'OFFERED' };
+    const job = (id: string) => [{ kind: 'expire-arrival', payload: { transferId: id }, options: { key: `expire:${id}` } }];
+    expect(await repo.insertTransfer(db, t(first), undefined, [item], job(first))).toBe(true);
+    const err = await repo.insertTransfer(db, t(second), undefined, [item], job(second)).catch((e: unknown) => e);
+    expect(isOwnerProofSpent(err)).toBe(true);
+    expect(isOwnerProofSpent(Object.assign(new Error('duplicate key'), { code: '23505', constraint: 'transfers_pkey' }))).toBe(false);
+    expect(isOwnerProofSpent(undefined)).toBe(false);
+    for (const table of ['transfers WHERE id', 'transfer_items WHERE transfer_id', 'transfer_events WHERE transfer_id']) {
+      expect([table, (await db.query(`SELECT 1 FROM ${table} = $1`, [second])).rowCount]).toEqual([table, 0]);
+    }
+    expect((await db.query(`SELECT 1 FROM jobs WHERE dedupe_key = $1`, [`expire:${second}`])).rowCount).toBe(0);
+    // The same offer again (a replay) is not a second use of its proof: nothing written, no error.
+    expect(await repo.insertTransfer(db, t(first), undefined, [item], job(first))).toBe(false);
   });
   it('reads a transfer without its documents, locked or not (every other column as get reads it, and whether the manifest was signed)', async () => {
     const id = '6f1f8c2e-2b7b-4a3e-9d51-000000000520';

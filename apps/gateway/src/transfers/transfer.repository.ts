@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database, Queryable } from '@ent/persistence';
+import { Database, jobsInsert, NewJob, Queryable } from '@ent/persistence';
 import { ItemDecision, Offer, OfferAnswer, PROBLEM_TYPES } from '@ent/contract';
 import { Clock, CLOCK, ProblemError, processClock } from '@ent/common';
 import { DATABASE } from '../infra/tokens';
@@ -101,6 +101,15 @@ export type NewItem = Partial<ItemRow> & Pick<ItemRow, 'transfer_id' | 'role' | 
 /** An item written with its transfer (`insertTransfer`): its transfer id and role are the row's. */
 export type TransferItemInput = Omit<NewItem, 'transfer_id' | 'role'>;
 
+/**
+ * Whether an insert failed because the verified owner proof it records was already spent on
+ * another offer: a proof's jti is unique among received offers (ADR 010, unique index).
+ */
+export function isOwnerProofSpent(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23505' && e.constraint === 'transfers_owner_proof_jti_idx';
+}
+
 export class StateConflictError extends Error {
   constructor(
     readonly transferId: string,
@@ -143,7 +152,9 @@ export class TransferRepository {
 
   async insertTransfer(
     tx: Queryable,
-    t: Omit<TransferRow, 'created_at' | 'updated_at' | 'answer' | 'manifest_jws' | 'receipt_jws' | 'owner_seen_at' | 'owner_proof' | 'owner_accepted_at' | 'owner_wait_until' | 'retain_until' | 'analysis'> & {
+    t: Omit<TransferRow, 'created_at' | 'updated_at' | 'offer' | 'answer' | 'manifest_jws' | 'receipt_jws' | 'owner_seen_at' | 'owner_proof' | 'owner_accepted_at' | 'owner_wait_until' | 'retain_until' | 'analysis'> & {
+      /** The offer, or its JSON as already serialised (for its digest, say): stored as is. */
+      offer: Offer | string;
       answer?: OfferAnswer | null;
       owner_proof?: OwnerProofRecord | null;
       owner_wait_until?: Date | null;
@@ -152,12 +163,40 @@ export class TransferRepository {
     events: NewEvent[] = [{ type: 'TRANSFER_CREATED', from: null, to: t.state }],
     /** The transfer's items, written by the same statement (their `transfer_id` and `role` are the row's). */
     items: TransferItemInput[] = [],
+    /** Jobs the new row implies (outbox), written by the same statement and only when the row is. */
+    jobs: NewJob[] = [],
   ): Promise<boolean> {
-    // The row, its history and its items in one statement (issue 17: one round trip for a 500-item
-    // offer): the events and items are written only when the row was (a replayed offer writes
-    // nothing), the events in the order given. The items' parent check (ADR 022) runs at the end of
-    // the statement and sees the row it wrote.
+    // The row, its history, its items and its jobs in one statement (issue 17: a 500-item offer is
+    // one round trip, and needs no transaction of its own): the rest is written only when the row
+    // was (a replayed offer writes nothing), the events in the order given. The items' parent check
+    // (ADR 022) runs at the end of the statement and sees the row it wrote.
     const column = <K extends keyof TransferItemInput>(k: K) => items.map((i) => i[k] ?? null);
+    const params: unknown[] = [
+      t.id, t.role, t.state, t.owner_identity, t.owner_display_name, t.departure_ent_id, t.departure_uai,
+      t.arrival_ent_id, t.arrival_uai, typeof t.offer === 'string' ? t.offer : JSON.stringify(t.offer), t.offer_digest,
+      t.answer ? JSON.stringify(t.answer) : null, t.expires_at.toISOString(),
+      t.owner_proof ? JSON.stringify(t.owner_proof) : null,
+      this.clock.now().toISOString(),
+      t.owner_wait_until?.toISOString() ?? null,
+      eventsJson(events),
+    ];
+    const p = (n: number) => `$${params.length + n}`;
+    let more = '';
+    if (items.length > 0) {
+      more += `, i AS (
+         ${INSERT_ITEMS}
+         SELECT t.id, t.role, u.* FROM t, unnest(${p(1)}::text[], ${p(2)}::int[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[], ${p(6)}::text[],
+           ${p(7)}::text[], ${p(8)}::text[], ${p(9)}::text[], ${p(10)}::bigint[], ${p(11)}::text[]) AS u
+       )`;
+      params.push(...ITEM_COLUMNS.map(column));
+    }
+    if (jobs.length > 0) {
+      const j = jobsInsert(jobs, params.length + 1, 't');
+      more += `, j AS (
+         ${j.sql}
+       )`;
+      params.push(...j.params);
+    }
     const r = await tx.query(
       `WITH t AS (
          INSERT INTO transfers (id, role, state, owner_identity, owner_display_name, departure_ent_id, departure_uai,
@@ -170,22 +209,11 @@ export class TransferRepository {
          SELECT t.id, t.role, e.item_id, e.type, e.from_state, e.to_state, e.data, $15::timestamptz
          FROM t, json_to_recordset($17::json) AS e(n int, item_id text, type text, from_state text, to_state text, data jsonb)
          ORDER BY e.n
-       )${items.length === 0 ? '' : `, i AS (
-         ${INSERT_ITEMS}
-         SELECT t.id, t.role, u.* FROM t, unnest($18::text[], $19::int[], $20::text[], $21::text[], $22::text[], $23::text[],
-           $24::text[], $25::text[], $26::text[], $27::bigint[], $28::text[]) AS u
-       )`}
+       )${more}
        SELECT id FROM t`,
-      [
-        t.id, t.role, t.state, t.owner_identity, t.owner_display_name, t.departure_ent_id, t.departure_uai,
-        t.arrival_ent_id, t.arrival_uai, JSON.stringify(t.offer), t.offer_digest,
-        t.answer ? JSON.stringify(t.answer) : null, t.expires_at.toISOString(),
-        t.owner_proof ? JSON.stringify(t.owner_proof) : null,
-        this.clock.now().toISOString(),
-        t.owner_wait_until?.toISOString() ?? null,
-        eventsJson(events),
-        ...(items.length === 0 ? [] : ITEM_COLUMNS.map(column)),
-      ],
+      params,
+      // Parsed and planned once per connection (ADR 023): one name per shape of the statement.
+      { prepare: `ent_insert_transfer${items.length > 0 ? '_items' : ''}${jobs.length > 0 ? '_jobs' : ''}` },
     );
     return r.rowCount > 0;
   }
@@ -383,12 +411,6 @@ export class TransferRepository {
       `UPDATE transfers SET owner_accepted_at = now(), updated_at = now() WHERE id = $1 AND role = 'ARRIVAL' AND owner_accepted_at IS NULL`,
       [id],
     );
-    return r.rowCount > 0;
-  }
-
-  /** Whether a verified owner proof with this jti was already spent on another offer. */
-  async ownerProofUsed(q: Queryable, jti: string): Promise<boolean> {
-    const r = await q.query(`SELECT 1 FROM transfers WHERE role = 'ARRIVAL' AND owner_proof->>'jti' = $1`, [jti]);
     return r.rowCount > 0;
   }
 
