@@ -291,7 +291,10 @@ export class JobWorker {
    * are counted once, then each kind with a free slot gives its few oldest candidates from its own
    * index (jobs_claim_idx), and the oldest of those that no other worker holds is taken. Several
    * candidates per kind, so that workers of other replicas claiming at the same instant each get
-   * one instead of finding the first one locked and waiting for the next poll.
+   * one instead of finding the first one locked and waiting for the next poll. The candidates are
+   * then tried in order, each by its primary key, until one is locked: joined to the jobs table
+   * instead, Postgres hashed every runnable job (a scan of the whole backlog at every claim) as
+   * soon as its statistics said the table was small, which a young or just-filled table does.
    */
   private async claim(kinds: string[], token: string): Promise<{ job?: JobRow; othersWaiting: boolean }> {
     const r = await this.db.query<JobRow & { candidates: number }>(
@@ -312,11 +315,13 @@ export class JobWorker {
        UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, locked_by = $1,
               locked_until = now() + ($2::int * interval '1 millisecond'), updated_at = now()
        WHERE id = (
-         SELECT j.id FROM candidates c JOIN jobs j ON j.id = c.id
-         WHERE j.state = 'PENDING' OR (j.state = 'RUNNING' AND j.locked_until < now())
+         SELECT l.id FROM (SELECT c.id, c.run_at FROM candidates c ORDER BY c.run_at, c.id) c
+         CROSS JOIN LATERAL (
+           SELECT j.id FROM jobs j
+           WHERE j.id = c.id AND (j.state = 'PENDING' OR (j.state = 'RUNNING' AND j.locked_until < now()))
+           FOR UPDATE SKIP LOCKED) l
          ORDER BY c.run_at, c.id
-         LIMIT 1
-         FOR UPDATE OF j SKIP LOCKED)
+         LIMIT 1)
        RETURNING id, kind, dedupe_key, payload, attempts, max_attempts, (SELECT count(*) FROM candidates)::int AS candidates`,
       [token, this.opts.leaseMs, kinds, this.opts.groupLimit, this.now().toISOString(), CANDIDATES_PER_KIND],
       // The most frequent statement of a busy gateway, and its planning cost as much as running it
