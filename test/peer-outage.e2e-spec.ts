@@ -73,6 +73,36 @@ describe('a peer that answers 503 for a while, then recovers', () => {
     }
   });
 
+  // She cancels while the offer is still on its way: the arrival, asked to withdraw it, has not
+  // recorded it yet (404: nothing to withdraw). The offer then reaches it and is answered. Without
+  // a second withdrawal it waited there for her, for nothing, until it expired.
+  it('withdraws at the arrival an offer that reached it after she cancelled', async () => {
+    const atA = await TeacherClient.login(env.stack.urls.gatewayA, 'marie.dupont', 'demo-marie');
+    const contents = (await atA.json('GET', '/api/contents')).items as any[];
+    const pdf = contents.find((c) => c.category === 'STOCKAGE_PARTAGE');
+    const draft = await atA.json('POST', '/api/transfers', { arrivalUai: DEMO.uaiB, itemIds: [pdf.id] });
+    const dbB = await GatewayDb.open(urls.out_b);
+    try {
+      const heldBefore = proxy.heldPaths.length;
+      proxy.holding = /\/offers$/;
+      const asked = atA.json('POST', `/api/transfers/${draft.id}/analysis`);
+      await waitUntil('the offer held on its way to B', async () => proxy.heldPaths.length > heldBefore, 30_000);
+      expect((await atA.json('POST', `/api/transfers/${draft.id}/cancel`)).state).toBe('CANCELLED');
+      expect(await dbB.transferState(draft.id, 'ARRIVAL')).toBeUndefined();
+
+      proxy.release();
+      await asked;
+      await waitUntil('the late offer withdrawn at B', async () => (await dbB.transferState(draft.id, 'ARRIVAL')) === 'CANCELLED', 30_000);
+      const events = (await dbB.events(draft.id, 'ARRIVAL')).map((e) => e.type);
+      expect(events[0]).toBe('TRANSFER_CREATED');
+      expect(events).toContain('ANSWER_SENT');
+      expect(events[events.length - 1]).toBe('OFFER_WITHDRAWN');
+    } finally {
+      proxy.release();
+      await dbB.close();
+    }
+  });
+
   it('treats a 4xx answer as final: no retry, the transfer is marked failed', async () => {
     const atA = await TeacherClient.login(env.stack.urls.gatewayA, 'marie.dupont', 'demo-marie');
     const contents = (await atA.json('GET', '/api/contents')).items as any[];

@@ -25,6 +25,11 @@ export interface SeenRequest {
  */
 export class FlakyProxy {
   failing: { pattern: RegExp; status: number } | undefined;
+  /** Requests whose path matches wait here, not forwarded, until `release()`: a peer slow to receive them. */
+  holding: RegExp | undefined;
+  /** Paths of the requests held so far (released or not). */
+  readonly heldPaths: string[] = [];
+  private held: (() => void)[] = [];
   readonly seen: SeenRequest[] = [];
   private server!: Server;
   port = 0;
@@ -46,8 +51,22 @@ export class FlakyProxy {
     await new Promise<void>((ok) => this.server.close(() => ok()));
   }
 
+  /** Forwards the held requests, in the order they came, and holds no more. */
+  release(): void {
+    this.holding = undefined;
+    const held = this.held;
+    this.held = [];
+    held.forEach((forward) => forward());
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse) {
     const path = req.url ?? '/';
+    if (this.holding?.test(path)) {
+      // Nothing reads the body meanwhile: it waits in the socket until the request is forwarded.
+      this.heldPaths.push(path);
+      this.held.push(() => this.handle(req, res));
+      return;
+    }
     const at = Date.now();
     const range = typeof req.headers.range === 'string' ? req.headers.range : undefined;
     const copySource = typeof req.headers['x-amz-copy-source'] === 'string' ? req.headers['x-amz-copy-source'] : undefined;

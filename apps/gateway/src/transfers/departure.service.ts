@@ -390,9 +390,9 @@ export class DepartureService {
       await this.analysisFailed(id, t.analysis.attempts + 1, 'INVALID_ANSWER', {});
       return;
     }
-    await this.repo.transaction(async (tx) => {
+    const kept = await this.repo.transaction(async (tx) => {
       const locked = await this.repo.get(tx, id, ROLE, true);
-      if (locked?.state !== 'OFFERED') return; // cancelled or deleted meanwhile
+      if (locked?.state !== 'OFFERED') return false; // cancelled or deleted meanwhile
       await this.repo.transition(tx, id, ROLE, ['OFFERED'], 'ANSWERED', 'ANSWER_RECEIVED', {
         decisions: Object.fromEntries(answer.items.map((d) => [d.itemId, d.decision])),
         ownerProof: answer.ownerProof?.status ?? 'MISSING',
@@ -406,7 +406,15 @@ export class DepartureService {
           metadata_format: d.decision === 'REFUSED' ? null : deliveredMetadataFormat(t.offer, d),
         }, { decision: d.decision, reasons: d.reasons.map((r) => r.code), metadata: d.metadata === undefined ? 'legacy' : d.metadata?.format ?? null });
       }
+      return true;
     });
+    // She cancelled (or deleted the draft) while the offer was on its way: the arrival, told then
+    // that there was nothing to withdraw, has just recorded it. Withdraw it now, so that it does
+    // not wait there for her until it expires. Best effort: nothing of hers ever reaches it.
+    if (!kept) {
+      await this.peerClient.cancelOffer(peer, id).catch((err: Error) =>
+        this.logger.warn({ transferId: id, err: err.message }, 'offer answered after its cancellation could not be withdrawn'));
+    }
   }
 
   /** The job itself failed for good (not the arrival: the database, a bug): she is told, and may ask again. */
