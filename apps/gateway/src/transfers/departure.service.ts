@@ -70,11 +70,11 @@ export async function readStream(stream: Readable, maxBytes: number): Promise<Bu
 }
 
 /**
- * What makes two offers "the same" for idempotency: everything but the owner proof, which is a
- * fresh token at each attempt (ADR 010).
+ * What makes two offers "the same" for idempotency, digested from `offerJson`: everything but the
+ * owner proof, which is a fresh token at each attempt (ADR 010).
  */
-export function offerDigest(offer: Offer | string): string {
-  return createHash('sha256').update(typeof offer === 'string' ? offer : offerJson(offer)).digest('hex');
+export function offerDigest(json: string): string {
+  return createHash('sha256').update(json).digest('hex');
 }
 
 /** The offer as both sides store it and digest it: its JSON without the owner's proof (ADR 010). */
@@ -158,6 +158,8 @@ export class DepartureService {
         };
       }),
     };
+    // Serialised once: the digest is of the very JSON that is stored.
+    const stored = offerJson(offer);
     const created = await this.repo.transaction(async (tx) => {
       if (submission) {
         // ADR 016: a double click, or a client retrying with the same Idempotency-Key, gets the first one's transfer.
@@ -174,8 +176,8 @@ export class DepartureService {
         departure_uai: departureUai,
         arrival_ent_id: peer.entId,
         arrival_uai: arrivalUai,
-        offer,
-        offer_digest: offerDigest(offer),
+        offer: stored,
+        offer_digest: offerDigest(stored),
         expires_at: new Date(offer.expiresAt),
       }, undefined, offer.items.map((item, position) => ({
         item_id: item.itemId, position, title: item.title, category: item.category,
@@ -311,7 +313,8 @@ export class DepartureService {
       for (const itemId of itemIds) await this.repo.transitionItem(tx, id, ROLE, itemId, ['SELECTED', 'REFUSED'], 'DROPPED', 'ITEM_DROPPED');
       if (locked.state === 'DRAFT') {
         const offer: Offer = { ...locked.offer, items: locked.offer.items.filter((i) => !itemIds.includes(i.itemId)) };
-        await tx.query('UPDATE transfers SET offer = $3, offer_digest = $4, updated_at = now() WHERE id = $1 AND role = $2', [id, ROLE, JSON.stringify(offer), offerDigest(offer)]);
+        const json = offerJson(offer);
+        await tx.query('UPDATE transfers SET offer = $3, offer_digest = $4, updated_at = now() WHERE id = $1 AND role = $2', [id, ROLE, json, offerDigest(json)]);
       }
     });
     return this.view(user, id);
