@@ -1,4 +1,4 @@
-import { openDatabase, Database, DatabaseUnavailableError, isDatabaseUnavailable } from './database';
+import { openDatabase, Database, DatabaseUnavailableError, isDatabaseUnavailable, type QueryOptions } from './database';
 import { migrate } from './migrations';
 import { enqueueJob, enqueueJobs, JobWorker, PermanentJobError, RetryLaterError } from './jobs';
 
@@ -58,14 +58,14 @@ describe('job queue (PGlite)', () => {
     });
     // peer:busy already runs its two jobs (live leases) on another replica.
     await db.query(`UPDATE jobs SET state = 'RUNNING', locked_by = 'other', locked_until = now() + interval '1 minute' WHERE dedupe_key IN ('busy-0', 'busy-1')`);
-    type Claimed = { job?: { dedupe_key: string }; othersWaiting: boolean };
+    type Claimed = { job?: { dedupe_key: string }; waitingKinds: string[] };
     const claimed = (w: JobWorker, kinds: string[]) => (w as unknown as { claim(k: string[], t: string): Promise<Claimed> }).claim(kinds, 't');
     const claim = async (w: JobWorker, kinds: string[]) => (await claimed(w, kinds)).job;
     worker = new JobWorker(db, { groupLimit: 2 });
     // The oldest open candidate first: the open peer's fetch was enqueued before the import,
     // which the claim saw waiting too; the import was the last candidate.
-    expect(await claimed(worker, ['fetch', 'import'])).toEqual({ job: expect.objectContaining({ dedupe_key: 'open-1' }), othersWaiting: true });
-    expect(await claimed(worker, ['fetch', 'import'])).toEqual({ job: expect.objectContaining({ dedupe_key: 'import-1' }), othersWaiting: false });
+    expect(await claimed(worker, ['fetch', 'import'])).toEqual({ job: expect.objectContaining({ dedupe_key: 'open-1' }), waitingKinds: ['import'] });
+    expect(await claimed(worker, ['fetch', 'import'])).toEqual({ job: expect.objectContaining({ dedupe_key: 'import-1' }), waitingKinds: [] });
     // Now the open peer runs one job and the busy one two: nothing else may start.
     expect(await claim(worker, ['fetch', 'import'])).toBeUndefined();
     // Its lease lapses (the replica died): the group has a free slot again, its oldest waiting job goes.
@@ -283,6 +283,38 @@ describe('job queue (PGlite)', () => {
       release(); // else the worker cannot stop and the suite hangs
     }
     await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE state = 'DONE'`)).rowCount === 3);
+  });
+
+  it('does not claim for a kind that had nothing waiting once the kind it took from is full (issue 17)', async () => {
+    // Before, a claim that saw another job waiting looped whenever any kind still had a free slot:
+    // with the fetch slots full, it claimed again for the imports, which had nothing, at every job.
+    let claims = 0;
+    let empty = 0;
+    const counting: Database = {
+      kind: db.kind,
+      query: async <T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions) => {
+        const r = await db.query<T>(sql, params, options);
+        if (sql.startsWith('WITH busy AS MATERIALIZED')) {
+          claims++;
+          if (r.rowCount === 0) empty++;
+        }
+        return r;
+      },
+      transaction: (fn) => db.transaction(fn),
+      close: () => db.close(),
+    };
+    await db.transaction(async (tx) => {
+      for (const n of [1, 2, 3]) await enqueueJob(tx, 'narrow', {}, { key: `narrow-${n}` });
+    });
+    // A poll far away: every claim below comes from the first tick or from a finished job.
+    worker = new JobWorker(counting, { pollIntervalMs: 60_000, concurrency: 2, concurrencyByKind: { narrow: 1 } });
+    worker.register('narrow', async () => undefined);
+    worker.register('idle', async () => undefined);
+    worker.start();
+    await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE state = 'DONE'`)).rowCount === 3);
+    await new Promise((r) => setTimeout(r, 100));
+    // One claim per job, and the one a finished job makes, which finds nothing after the last.
+    expect({ claims, empty }).toEqual({ claims: 4, empty: 1 });
   });
 
   it('runs at most groupLimit jobs of one group, leaving the other slots to other groups', async () => {

@@ -215,11 +215,16 @@ export class JobWorker {
   private async tick(): Promise<void> {
     this.wakeRequested = false;
     try {
+      // Kinds the last claim saw other jobs waiting in (undefined before the first claim).
+      let waiting: Set<string> | undefined;
       while (!this.stopped) {
-        const kinds = this.kindsWithFreeSlots();
+        // A kind the last claim saw nothing in would come back empty: one statement for nothing
+        // per job while another kind's slots are full and its backlog long (issue 17). A kind
+        // whose slots were full then was not looked at, and a job finishing there ticks again.
+        const kinds = this.kindsWithFreeSlots().filter((k) => waiting === undefined || waiting.has(k));
         if (kinds.length === 0) break;
         const token = `${this.workerId}#${++this.claims}`;
-        const { job, othersWaiting } = await this.claim(kinds, token);
+        const { job, waitingKinds } = await this.claim(kinds, token);
         if (!job) break;
         this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 0) + 1);
         this.unavailableStreak = 0;
@@ -228,10 +233,8 @@ export class JobWorker {
           this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 1) - 1);
           this.schedule(0);
         });
-        // The claim saw no other runnable job of the kinds it looked at, and the next claim would
-        // look at no more of them (slots only fill up here; a finished job schedules a claim of
-        // its own): it would come back empty, one statement for nothing per job (issue 17).
-        if (!othersWaiting) break;
+        // Slots only fill up here, and a finished job schedules a claim of its own.
+        waiting = new Set(waitingKinds);
       }
     } catch (err) {
       if (isDatabaseUnavailable(err)) {
@@ -296,14 +299,14 @@ export class JobWorker {
    * instead, Postgres hashed every runnable job (a scan of the whole backlog at every claim) as
    * soon as its statistics said the table was small, which a young or just-filled table does.
    */
-  private async claim(kinds: string[], token: string): Promise<{ job?: JobRow; othersWaiting: boolean }> {
-    const r = await this.db.query<JobRow & { candidates: number }>(
+  private async claim(kinds: string[], token: string): Promise<{ job?: JobRow; waitingKinds: string[] }> {
+    const r = await this.db.query<JobRow & { waiting_kinds: string[] }>(
       `WITH busy AS MATERIALIZED (
          SELECT g.group_key FROM jobs g
          WHERE $4::int > 0 AND g.state = 'RUNNING' AND g.locked_until >= now() AND g.group_key IS NOT NULL
          GROUP BY g.group_key HAVING count(*) >= $4::int
        ), candidates AS MATERIALIZED (
-         SELECT c.id, c.run_at FROM unnest($3::text[]) AS k(kind)
+         SELECT k.kind, c.id, c.run_at FROM unnest($3::text[]) AS k(kind)
          CROSS JOIN LATERAL (
            SELECT j.id, j.run_at FROM jobs j
            WHERE j.kind = k.kind AND j.run_at <= $5::timestamptz
@@ -322,17 +325,18 @@ export class JobWorker {
            FOR UPDATE SKIP LOCKED) l
          ORDER BY c.run_at, c.id
          LIMIT 1)
-       RETURNING id, kind, dedupe_key, payload, attempts, max_attempts, (SELECT count(*) FROM candidates)::int AS candidates`,
+       RETURNING id, kind, dedupe_key, payload, attempts, max_attempts,
+         ARRAY(SELECT DISTINCT c.kind FROM candidates c WHERE c.id <> jobs.id) AS waiting_kinds`,
       [token, this.opts.leaseMs, kinds, this.opts.groupLimit, this.now().toISOString(), CANDIDATES_PER_KIND],
       // The most frequent statement of a busy gateway, and its planning cost as much as running it
       // (ADR 023): planned once per connection.
       { prepare: 'ent_jobs_claim' },
     );
     const row = r.rows[0];
-    if (!row) return { othersWaiting: false };
+    if (!row) return { waitingKinds: [] };
     // Candidates held by other workers count too: a claim too many, never one too few.
-    const { candidates, ...job } = row;
-    return { job, othersWaiting: candidates > 1 };
+    const { waiting_kinds, ...job } = row;
+    return { job, waitingKinds: waiting_kinds };
   }
 
   private async run(job: JobRow, token: string): Promise<void> {
