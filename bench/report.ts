@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Row, Stats } from './suite';
+import type { CpuUse, Row, Stats } from './suite';
 
 interface Results {
   date: string;
@@ -114,6 +114,23 @@ table('negotiation', 'Negotiation: an offer of 10, 100 and 500 items',
 table('concurrency', 'Concurrency: transfers side by side',
   'N transfers of the same 20 items (8 PDFs, 8 Common Cartridge courses imported, 4 mailboxes kept for manual download) launched at once by one teacher, through the whole stack; items per second of wall time, the ratio is against one transfer alone in the same run (the median of the rounds, after one warm-up transfer that is not counted: the stack\'s first transfer also pays for its connections and its JIT). Errors = failed + duplicated + lost + delivered to another user (checked in both databases and in ENT B). Job slots: the gateway\'s defaults (`JOB_CONCURRENCY`, `JOB_CONCURRENCY_BY_KIND`). Every process of both sides (two gateways, two simulated ENTs, Postgres, radosgw) shares the machine\'s cores: from 10 transfers on they are all busy, and the ratio is that of the whole exchange on this machine; `docs/capacity.md` gives the CPU each component uses per item.');
 
+const cpuOf = (row: Row | undefined) => (row?.extra as { cpu?: CpuUse } | undefined)?.cpu;
+const cpuRows = bySection('concurrency').filter((row) => cpuOf(row));
+if (cpuRows.length) {
+  const components = [...new Set(cpuRows.flatMap((row) => Object.keys(cpuOf(row)!.msPerItem)))];
+  out('### Where the CPU went');
+  out();
+  out(`CPU milliseconds per item done, by process, while the counted transfers of each row ran (from \`/proc\`; Postgres is every server process, S3 is radosgw with its Ceph daemons). Busy cores: the stack's CPU seconds ÷ wall seconds, of ${r.machine.cores}. Ceiling: the items per second this machine would move with every core busy at that cost per item (cores × 1000 ÷ ms per item): no concurrency can go beyond it here. Ceiling ÷ one alone is therefore the largest gain any number of transfers side by side could show on this machine, whatever the gateway does; the gateways' own share of the cost is what a deployment on separate machines would keep.`);
+  out();
+  out(`| transfers | S3 | ${components.join(' | ')} | total ms/item | busy cores | ceiling, items/s | measured ÷ ceiling | ceiling ÷ one alone |`);
+  out(`| --- | --- | ${components.map(() => '---').join(' | ')} | --- | --- | --- | --- | --- |`);
+  for (const row of cpuRows) {
+    const c = cpuOf(row)!;
+    out(`| ${row.name.split(' ')[0]} | ${row.backend} | ${components.map((k) => n(c.msPerItem[k], 1)).join(' | ')} | ${n(c.totalMsPerItem, 1)} | ${n(c.coresUsed, 2)} | ${n(c.ceilingItemsPerS, 1)} | ${n(row.gateway.median / c.ceilingItemsPerS, 2)} | ${n(c.ceilingGain, 2)} |`);
+  }
+  out();
+}
+
 const pack = bySection('packaging')[0];
 if (pack) {
   out('## Packaging (Common Cartridge)');
@@ -131,7 +148,10 @@ if (pack) {
 // What holds, in one list.
 out('## Targets of issue #17');
 out();
-for (const row of r.rows.filter((x) => x.target)) out(`- ${row.name} (${row.backend}): ${row.target} → ${row.holds ? 'holds' : '**not met**'} (${row.unit === 'MiB' ? `${n(row.gateway.max, 0)} MiB at most` : row.ratio !== undefined ? `ratio ${n(row.ratio, 2)}` : `${n(row.gateway.median, 1)} ${row.unit}`}).`);
+for (const row of r.rows.filter((x) => x.target)) {
+  const ceiling = cpuOf(row)?.ceilingGain;
+  out(`- ${row.name} (${row.backend}): ${row.target} → ${row.holds ? 'holds' : '**not met**'} (${row.unit === 'MiB' ? `${n(row.gateway.max, 0)} MiB at most` : row.ratio !== undefined ? `ratio ${n(row.ratio, 2)}` : `${n(row.gateway.median, 1)} ${row.unit}`}${ceiling !== undefined ? `; this machine's CPU allows at most ${n(ceiling, 2)}× at the cost per item measured in that row` : ''}).`);
+}
 const flat = bySection('memory').filter((x) => x.backend === 'radosgw');
 if (new Set(flat.map((x) => (MIB_ROW.exec(x.name.replace(/^[^,]*,[^,]*,/, '')) ?? [''])[0])).size >= 2) {
   const sides = ['departure', 'arrival'].map((side) => flat.filter((x) => x.name.includes(side)).map((x) => `${(MIB_ROW.exec(x.name.replace(/^[^,]*,[^,]*,/, '')) ?? ['', '?'])[1]} MiB item: ${n(x.gateway.max, 0)} MiB`).join(', '));
@@ -150,7 +170,13 @@ if (e2e) {
   out(`- **Large items** move at ${n(mb / (e2e.gateway.median / 1000), 0)} MiB/s end to end on this loaded 2-core machine (${n(e2e.ratio, 2)}× the raw copies): a teacher's 2 GiB of scans crosses in about ${n((2048 / (mb / (e2e.gateway.median / 1000))) / 60, 1)} min here, bound by the disks and S3 rather than by the gateway. Between two académies the link is the limit; \`FETCH_MAX_BYTES_PER_SECOND\` spares a school's link.`);
 }
 if (mem.length) out(`- **Memory**: each gateway peaked at ${n(Math.max(...mem.map((x) => x.gateway.max)), 0)} MiB at most, whatever the item size: size a container at 512 MiB and the count of replicas by CPU, not by the size of what teachers move.`);
-if (c50 && c1) out(`- **Many teachers at once**: ${n(c50.gateway.median, 1)} items/s with 50 transfers side by side against ${n(c1.gateway.median, 1)} for one alone (${n(c50.ratio, 1)}×), ${(c50.extra as { errors?: number })?.errors ?? '?'} errors. See \`docs/capacity.md\` for the rehearsal of the summer peak and the capacity table per replica.`);
+if (c50 && c1) {
+  const cpu = cpuOf(c50);
+  const gateways = cpu ? Object.entries(cpu.msPerItem).filter(([k]) => k.startsWith('gateway')).reduce((t, [, v]) => t + v, 0) : undefined;
+  out(`- **Many teachers at once**: ${n(c50.gateway.median, 1)} items/s with 50 transfers side by side against ${n(c1.gateway.median, 1)} for one alone (${n(c50.ratio, 1)}×), ${(c50.extra as { errors?: number })?.errors ?? '?'} errors.` +
+    (cpu && gateways !== undefined ? ` ${n(cpu.coresUsed, 1)} of the ${r.machine.cores} cores were busy: the whole exchange cost ${n(cpu.totalMsPerItem, 0)} ms of CPU per item, ${n(gateways, 0)} of them in the two gateways, so this machine, which also runs both ENTs, Postgres and S3, cannot go beyond ${n(cpu.ceilingItemsPerS, 0)} items/s (${n(cpu.ceilingGain, 1)}× one transfer). With the gateways on cores of their own, each core given to them moves about ${(Math.round((3_600_000 / gateways) / 1000) * 1000).toLocaleString('en-US')} items per hour, departure and arrival counted together.` : '') +
+    ' See `docs/capacity.md` for the rehearsal of the summer peak and the capacity table per replica.');
+}
 const offer500 = bySection('negotiation').find((x) => x.backend === 'radosgw' && x.name.includes('500'));
 if (offer500) out(`- **Offers**: a 500-item offer is answered in ${n(offer500.gateway.median, 1)} ms over HTTP (negotiation alone ${n(offer500.baseline?.median, 2)} ms): ${offer500.holds ? 'never what a teacher waits for' : 'above the 20 ms target on this loaded machine'}.`);
 out('- Read the ratios, not the absolute times: they were measured with the load average shown, on 2 cores shared with other developers builds and tests.');

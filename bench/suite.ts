@@ -42,7 +42,7 @@ import { startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/
 import { testS3, type TestS3 } from '../test/support/s3';
 import { bootStack, clientCredentialsToken, DEMO, type StackSession, TeacherClient } from '../test/support/stack-session';
 import { printPhase, runPhase } from './phases';
-import { BenchDb, sleep } from './support';
+import { BenchDb, cpuByComponent, cpuSpent, sleep } from './support';
 
 const MIB = 1024 * 1024;
 /**
@@ -537,12 +537,31 @@ async function concurrencySection(backend: Backend, h: StackHandle) {
   let single: Stats | undefined;
   const phase = (count: number, label: string) =>
     runPhase({ label, count, env: h.session, atA: h.atA, itemIds, dbA: h.dbA, dbB: h.dbB, deadline: Date.now() + 30 * 60_000, requestTimeoutMs: 300_000, log });
+  // The CPU each component spends in the counted phases: which component the cores went to, and
+  // the most items per second this machine could move at that cost per item (all cores busy).
+  const named = (): Record<number, string> => {
+    const out: Record<number, string> = { [process.pid]: backend === 'embedded' ? 'driver (with the embedded S3)' : 'driver (this script)' };
+    const sides: [string, string][] = [['gateway-a', 'gateway A (departure)'], ['gateway-b', 'gateway B (arrival)']];
+    for (const [name, label] of sides) {
+      const pid = h.session.stack.processes.get(name as 'gateway-a' | 'gateway-b')?.pid;
+      if (pid) out[pid] = label;
+    }
+    return out;
+  };
+  const spent: Record<string, number> = {};
+  const counted = async (count: number, label: string) => {
+    const before = cpuByComponent(named());
+    const result = await phase(count, label);
+    for (const [k, v] of Object.entries(cpuSpent(before, cpuByComponent(named())))) spent[k] = (spent[k] ?? 0) + v;
+    return result;
+  };
   // One transfer first that is not counted: the stack's first transfer also pays for its
   // connections and its JIT, and would make the single-transfer baseline look slower.
   if (CONCURRENCY.includes(1)) printPhase(await phase(1, 'warm-up, not counted'), log);
   for (const count of CONCURRENCY) {
     // The single transfer is the baseline: its median over the rounds (it lasts about 2 s).
-    const runs = count === 1 ? await sequential(ROUNDS, () => phase(1, '1 × 20')) : [await phase(count, `${count} × 20`)];
+    for (const k of Object.keys(spent)) delete spent[k];
+    const runs = count === 1 ? await sequential(ROUNDS, () => counted(1, '1 × 20')) : [await counted(count, `${count} × 20`)];
     for (const r of runs) printPhase(r, log);
     const errors = runs.reduce((n, r) => n + r.failed + r.duplicatedItems + r.misattributed + r.lost, 0);
     const measured = stats(runs.map((r) => r.throughput ?? 0));
@@ -550,13 +569,45 @@ async function concurrencySection(backend: Backend, h: StackHandle) {
     const itemsPerS = measured.median;
     if (count === 1) single = measured;
     const gain = single ? itemsPerS / single.median : undefined;
+    const cpu = cpuUse(spent, runs.reduce((n, x) => n + x.itemsDone, 0), runs.reduce((n, x) => n + (x.wallMs ?? 0), 0), single?.median);
+    if (cpu) log(`${count} × 20: CPU ${cpu.totalMsPerItem} ms per item (${Object.entries(cpu.msPerItem).map(([k, v]) => `${k} ${v}`).join(', ')}), ${cpu.coresUsed} of ${cpus().length} cores busy; at that cost this machine moves at most ${cpu.ceilingItemsPerS} items/s`);
     record({
       section: 'concurrency', name: `${count} transfer(s) × 20 items at once`, backend, unit: 'items/s', gateway: measured, load1: load1(),
       ...(count > 1 && gain !== undefined ? { ratio: gain, baselineName: '1 transfer alone (items/s, median of the rounds)', baseline: single } : {}),
       ...(count === 50 ? { target: '≥ 3× one transfer, 0 errors', holds: (gain ?? 0) >= 3 && errors === 0 } : {}),
-      extra: { wallMs: r.wallMs, p50Ms: r.p50Ms, p95Ms: r.p95Ms, failed: r.failed, duplicated: r.duplicatedItems, lost: r.lost, misattributed: r.misattributed, errors },
+      extra: { wallMs: r.wallMs, p50Ms: r.p50Ms, p95Ms: r.p95Ms, failed: r.failed, duplicated: r.duplicatedItems, lost: r.lost, misattributed: r.misattributed, errors, ...(cpu ? { cpu } : {}) },
     });
   }
+}
+
+/**
+ * What the counted phases cost in CPU: milliseconds per item done for each component, the cores
+ * they kept busy on average, and the ceiling that cost sets on this machine (every core busy:
+ * cores × 1000 ÷ ms per item). Against one transfer alone, the ceiling is the largest gain any
+ * concurrency could show here, whatever the gateway does. Undefined without /proc or items.
+ */
+export interface CpuUse {
+  msPerItem: Record<string, number>;
+  totalMsPerItem: number;
+  coresUsed: number;
+  ceilingItemsPerS: number;
+  /** ceilingItemsPerS ÷ one transfer alone (items/s): the most any concurrency could gain here. */
+  ceilingGain?: number;
+}
+function cpuUse(spent: Record<string, number>, items: number, wallMs: number, singleItemsPerS?: number): CpuUse | undefined {
+  const total = Object.values(spent).reduce((n, v) => n + v, 0);
+  if (items <= 0 || wallMs <= 0 || total <= 0) return undefined;
+  const round = (x: number, digits: number) => +x.toFixed(digits);
+  const totalMsPerItem = (total * 1000) / items;
+  const ceiling = (cpus().length * 1000) / totalMsPerItem;
+  const msPerItem = Object.fromEntries(Object.entries(spent).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round((v * 1000) / items, 1)]));
+  return {
+    msPerItem,
+    totalMsPerItem: round(totalMsPerItem, 1),
+    coresUsed: round(total / (wallMs / 1000), 2),
+    ceilingItemsPerS: round(ceiling, 1),
+    ...(singleItemsPerS ? { ceilingGain: round(ceiling / singleItemsPerS, 2) } : {}),
+  };
 }
 
 function packagingSection() {

@@ -21,7 +21,7 @@
  * items is in BENCHMARKS.md, and docs/capacity.md combines the two.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -31,7 +31,7 @@ import { freePort } from '../test/support/ports';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres';
 import { bootStack, TeacherClient, waitUntil, type StackSession } from '../test/support/stack-session';
 import { printPhase, runPhase, type PhaseResult } from './phases';
-import { BenchDb, percentile, seconds, sleep } from './support';
+import { BenchDb, cpuByComponent, percentile, seconds, sleep } from './support';
 
 const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 const TRANSFERS = num('PEAK_TRANSFERS', 200);
@@ -71,44 +71,6 @@ async function dbSize(c: Client): Promise<number> {
 async function tableSizes(c: Client): Promise<Record<string, number>> {
   const r = await c.query(`SELECT relname, pg_total_relation_size(oid)::bigint AS n FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY 2 DESC LIMIT 8`);
   return Object.fromEntries(r.rows.map((x: { relname: string; n: string }) => [x.relname, Number(x.n)]));
-}
-
-/**
- * CPU seconds used so far by each component of the stack on this machine, from /proc (Linux):
- * the gateways (all replicas), the simulated ENTs, Postgres (every server process), the S3
- * server (radosgw and its Ceph daemons), the IdP and this driver. Read at the start and the end
- * of the waves, it says which component the machine's cores went to, per item: what saturates
- * first and what to give more cores to. Processes that ended in between are not counted.
- */
-const COMPONENTS: [string, RegExp][] = [
-  ['gateways', /apps\/gateway\/src\/main\.js/],
-  ['simulated ENTs', /apps\/ent-sim\/src\/main\.js/],
-  ['Postgres', /^postgres[: ]|\/postgres\s/],
-  ['S3 (radosgw, Ceph)', /radosgw|ceph-(osd|mon|mgr)/],
-  ['IdP', /apps\/idp-sim\/src\/main\.js/],
-];
-function cpuByComponent(): Record<string, number> {
-  const ticks = 100; // USER_HZ on Linux
-  const out: Record<string, number> = {};
-  let names: string[] = [];
-  try {
-    names = readdirSync('/proc').filter((x) => /^\d+$/.test(x));
-  } catch {
-    return out;
-  }
-  for (const pid of names) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cpu = (Number(f[11]) + Number(f[12])) / ticks;
-      const name = Number(pid) === process.pid ? 'driver (this script)' : COMPONENTS.find(([, rx]) => rx.test(cmd))?.[0];
-      if (name) out[name] = (out[name] ?? 0) + cpu;
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return out;
 }
 
 async function main(): Promise<number> {

@@ -157,3 +157,48 @@ export function summariseLogs(logDir: string, top = 12): { process: string; leve
   }
   return [...groups.values()].sort((a, b) => b.count - a.count).slice(0, top);
 }
+
+/**
+ * CPU seconds used so far by each component of the stack on this machine, from /proc (Linux):
+ * the gateways (all replicas), the simulated ENTs, Postgres (every server process), the S3
+ * server (radosgw and its Ceph daemons), the IdP and this driver. Read before and after a
+ * measure, it says which component the machine's cores went to, per item: what saturates first
+ * and what to give more cores to. `named` gives some processes a name of their own (a gateway
+ * by its side, say), before the patterns are tried. Processes that ended in between are not
+ * counted; without /proc the result is empty.
+ */
+const CPU_COMPONENTS: [string, RegExp][] = [
+  ['gateways', /apps\/gateway\/src\/main\.js/],
+  ['simulated ENTs', /apps\/ent-sim\/src\/main\.js/],
+  ['Postgres', /^postgres[: ]|\/postgres\s/],
+  ['S3 (radosgw, Ceph)', /radosgw|ceph-(osd|mon|mgr)/],
+  ['IdP', /apps\/idp-sim\/src\/main\.js/],
+];
+export function cpuByComponent(named: Record<number, string> = {}): Record<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const out: Record<string, number> = {};
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((x) => /^\d+$/.test(x));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpu = (Number(f[11]) + Number(f[12])) / ticks;
+      const name = named[Number(pid)] ?? (Number(pid) === process.pid ? 'driver (this script)' : CPU_COMPONENTS.find(([, rx]) => rx.test(cmd))?.[0]);
+      if (name) out[name] = (out[name] ?? 0) + cpu;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU seconds per component between two readings of cpuByComponent. */
+export function cpuSpent(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, Math.max(0, after[k] - (before[k] ?? 0))]));
+}
