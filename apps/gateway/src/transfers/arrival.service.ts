@@ -606,21 +606,21 @@ export class ArrivalService {
    * Idempotent: a repeated event starts nothing twice (import jobs are keyed).
    */
   async onOwnerEvent(identity: string, source: 'GATEWAY_LOGIN' | 'ENT_LOGIN' | 'ENT_ACCOUNT'): Promise<number> {
-    const rows = await this.repo.listByOwner(ROLE, identity);
     let started = 0;
     const login = source !== 'ENT_ACCOUNT';
-    for (const t of rows.filter((r) => (login && !r.owner_seen_at) || r.state === 'AWAITING_ACCOUNT')) {
+    for (const id of await this.repo.waitingForOwner(ROLE, identity, login)) {
       await this.repo.transaction(async (tx) => {
-        const locked = (await this.repo.get(tx, t.id, ROLE, true))!;
-        if (login && (await this.repo.markOwnerSeen(tx, t.id))) {
-          await this.repo.appendEvent(tx, t.id, ROLE, null, source === 'ENT_LOGIN' ? 'OWNER_LOGGED_IN_ENT' : 'OWNER_LOGGED_IN', null, null, {});
+        const locked = await this.repo.lock(tx, id, ROLE);
+        if (!locked) return; // erased meanwhile
+        if (login && (await this.repo.markOwnerSeen(tx, id))) {
+          await this.repo.appendEvent(tx, id, ROLE, null, source === 'ENT_LOGIN' ? 'OWNER_LOGGED_IN_ENT' : 'OWNER_LOGGED_IN', null, null, {});
           if (locked.state === 'AWAITING_OWNER') {
-            await this.beginImport(tx, t.id);
+            await this.beginImport(tx, id);
             started++;
           }
         }
         if (locked.state === 'AWAITING_ACCOUNT') {
-          await this.retryImports(tx, t.id, 'AWAITING_ACCOUNT', source === 'ENT_ACCOUNT' ? 'ACCOUNT_APPEARED' : 'IMPORT_RETRIED_AT_LOGIN');
+          await this.retryImports(tx, id, 'AWAITING_ACCOUNT', source === 'ENT_ACCOUNT' ? 'ACCOUNT_APPEARED' : 'IMPORT_RETRIED_AT_LOGIN');
           started++;
         }
       });

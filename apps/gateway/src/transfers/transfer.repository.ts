@@ -330,6 +330,21 @@ export class TransferRepository {
     return r.rows;
   }
 
+  /**
+   * Her transfers that an owner event may move, oldest first: those no login of hers has marked
+   * seen yet (when the event is a login), and those waiting for her account. Only their ids, from
+   * the owner index: the offers and answers of everything she ever received are not read (and
+   * parsed) at every login, and no transfer of hers is out of reach however many she has.
+   */
+  async waitingForOwner(role: TransferRole, identity: string, login: boolean): Promise<string[]> {
+    const r = await this.db.query<{ id: string }>(
+      `SELECT id FROM transfers WHERE role = $1 AND owner_identity = $2 AND (($3::boolean AND owner_seen_at IS NULL) OR state = 'AWAITING_ACCOUNT')
+        ORDER BY created_at`,
+      [role, identity, login],
+    );
+    return r.rows.map((x) => x.id);
+  }
+
   async events(id: string, role: TransferRole): Promise<EventRow[]> {
     const r = await this.db.query<EventRow>(
       'SELECT * FROM transfer_events WHERE transfer_id = $1 AND role = $2 ORDER BY seq',
