@@ -42,7 +42,7 @@ import { OwnerProofRecord, OwnerProofVerifier, proofOutcome } from './owner-proo
 import { JOB_KINDS, peerJobGroup } from './states';
 import { mayImportNow } from './import-gate';
 import { isOwnerProofSpent, ItemRow, TransferHead, TransferRepository, TransferRow } from './transfer.repository';
-import { toTransferView, TransferView } from './views';
+import { toTransferSummary, toTransferView, TransferSummary, TransferView } from './views';
 import { importLocation } from '../connector/import-location';
 
 const ROLE = 'ARRIVAL' as const;
@@ -926,6 +926,11 @@ export class ArrivalService {
     const removed = await this.store.removePrefix(`arrival/${id}/`);
     await this.repo.transaction((tx) => this.repo.appendEvent(tx, id, ROLE, null, 'RECEIVED_COPIES_DELETED', null, null, { removed, reason: 'erased-by-owner' }));
     return this.view(user, id);
+  }
+
+  /** Her home page's list: counts, not items (see TransferRepository.summariesByOwner). */
+  async summaries(user: SessionUser): Promise<TransferSummary[]> {
+    return (await this.repo.summariesByOwner(ROLE, user.identity)).map(toTransferSummary);
   }
 
   async list(user: SessionUser): Promise<TransferView[]> {

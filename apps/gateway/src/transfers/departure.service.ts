@@ -33,7 +33,7 @@ import { MANIFEST_TYP, RECEIPT_TYP, signatureProblem, SigningService } from '../
 import { nextAnalysisAttempt } from './analysis-retry';
 import { ItemState, JOB_KINDS } from './states';
 import { ItemRow, StateConflictError, TransferRepository, TransferRow } from './transfer.repository';
-import { toTransferView, TransferView } from './views';
+import { toTransferSummary, toTransferView, TransferSummary, TransferView } from './views';
 import { JobWake } from './job-wake';
 import { UploadCheckpoints } from './upload-checkpoints';
 import { Submissions } from './submissions';
@@ -792,6 +792,11 @@ export class DepartureService {
     const t = await this.owned(user, id);
     const items = await this.repo.items(this.repo.db, id, ROLE);
     return toTransferView(t, items, withEvents ? await this.repo.events(id, ROLE) : undefined, undefined, this.clock.now());
+  }
+
+  /** Her home page's list: counts, not items (see TransferRepository.summariesByOwner). */
+  async summaries(user: SessionUser): Promise<TransferSummary[]> {
+    return (await this.repo.summariesByOwner(ROLE, user.identity)).map(toTransferSummary);
   }
 
   async list(user: SessionUser): Promise<TransferView[]> {

@@ -304,3 +304,38 @@ describe('TransferRepository writes (PGlite)', () => {
     });
   });
 });
+
+describe('TransferRepository.summariesByOwner (PGlite)', () => {
+  let db: Database;
+  let repo: TransferRepository;
+  beforeAll(async () => {
+    db = await openDatabase({});
+    await migrate(db);
+    repo = new TransferRepository(db);
+  });
+  afterAll(() => db.close());
+
+  it('counts her transfers\' items in one statement, newest first, without reading any offer, and only hers', async () => {
+    const id = (n: number) => `8b1f8c2e-2b7b-4a3e-9d51-${String(n).padStart(12, '0')}`;
+    const items = (n: number, manual: number): TransferItemInput[] => Array.from({ length: n }, (_, i) => ({
+      item_id: `item-${i}`, position: i, title: `Cours ${i}`, category: 'STOCKAGE_PARTAGE', state: i < manual ? 'AWAITING_MANUAL_DOWNLOAD' : 'IMPORTED',
+    }));
+    for (const [n, owner, count, manual] of [[1, 'claire', 3, 1], [2, 'claire', 0, 0], [3, 'paul', 2, 0]] as const) {
+      await repo.insertTransfer(db, {
+        id: id(n), role: 'ARRIVAL', state: 'DONE', owner_identity: owner, owner_display_name: null, departure_ent_id: 'ent-a',
+        departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: { large: 'x'.repeat(1000) } as never, offer_digest: 'd',
+        expires_at: new Date(Date.now() + 3_600_000),
+      }, undefined, items(count, manual));
+      await db.query(`UPDATE transfers SET created_at = now() - ($2::int * interval '1 minute') WHERE id = $1`, [id(n), 10 - n]);
+    }
+    const statements: string[] = [];
+    const counting = new TransferRepository({ ...db, kind: db.kind, query: (sql: string, params?: unknown[]) => (statements.push(sql), db.query(sql, params)) } as Database);
+    const rows = await counting.summariesByOwner('ARRIVAL', 'claire');
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).not.toMatch(/\boffer\b|\banswer\b|manifest_jws|SELECT \*/);
+    expect(rows).toEqual([
+      { id: id(2), state: 'DONE', created_at: expect.any(Date), departure_uai: '0750001A', arrival_uai: '0690002B', item_count: 0, awaiting_manual: 0 },
+      { id: id(1), state: 'DONE', created_at: expect.any(Date), departure_uai: '0750001A', arrival_uai: '0690002B', item_count: 3, awaiting_manual: 1 },
+    ]);
+  });
+});

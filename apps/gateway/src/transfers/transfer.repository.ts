@@ -43,6 +43,17 @@ export interface TransferRow {
 export type TransferHead = Omit<TransferRow, 'offer' | 'answer' | 'manifest_jws' | 'receipt_jws'> & { manifest_signed: boolean };
 const HEAD_COLUMNS = 'id, role, state, owner_identity, owner_display_name, departure_ent_id, departure_uai, arrival_ent_id, arrival_uai, offer_digest, owner_seen_at, owner_proof, owner_accepted_at, expires_at, owner_wait_until, retain_until, analysis, created_at, updated_at, manifest_jws IS NOT NULL AS manifest_signed';
 
+/** A line of her home page (summariesByOwner). */
+export interface SummaryRow {
+  id: string;
+  state: string;
+  created_at: Date;
+  departure_uai: string;
+  arrival_uai: string;
+  item_count: number;
+  awaiting_manual: number;
+}
+
 export interface ItemRow {
   transfer_id: string;
   role: TransferRole;
@@ -325,6 +336,26 @@ export class TransferRepository {
   async listByOwner(role: TransferRole, identity: string): Promise<TransferRow[]> {
     const r = await this.db.query<TransferRow>(
       'SELECT * FROM transfers WHERE role = $1 AND owner_identity = $2 ORDER BY created_at DESC LIMIT 200',
+      [role, identity],
+    );
+    return r.rows;
+  }
+
+  /**
+   * Her 200 newest transfers as her home page lists them: a few columns and the count of their
+   * items, in one statement. Never the offers, answers and manifests nor the item rows, whose
+   * reading grew with everything she ever moved (issue 17).
+   */
+  async summariesByOwner(role: TransferRole, identity: string): Promise<SummaryRow[]> {
+    const r = await this.db.query<SummaryRow>(
+      `SELECT t.id, t.state, t.created_at, t.departure_uai, t.arrival_uai,
+              count(i.item_id)::int AS item_count,
+              (count(i.item_id) FILTER (WHERE i.state = 'AWAITING_MANUAL_DOWNLOAD'))::int AS awaiting_manual
+         FROM (SELECT id, role, state, created_at, departure_uai, arrival_uai FROM transfers
+                WHERE role = $1 AND owner_identity = $2 ORDER BY created_at DESC LIMIT 200) t
+         LEFT JOIN transfer_items i ON i.transfer_id = t.id AND i.role = t.role
+        GROUP BY t.id, t.role, t.state, t.created_at, t.departure_uai, t.arrival_uai
+        ORDER BY t.created_at DESC`,
       [role, identity],
     );
     return r.rows;

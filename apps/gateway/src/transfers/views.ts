@@ -2,7 +2,7 @@ import type { DecisionReason, ConversionLoss, MetadataDecision, OwnerProofOutcom
 import { proofOutcome } from './owner-proof';
 import { transferProgress, type TransferProgress } from './progress';
 import type { AnalysisState } from './states';
-import type { EventRow, ItemRow, TransferRow } from './transfer.repository';
+import type { EventRow, ItemRow, SummaryRow, TransferRow } from './transfer.repository';
 
 export interface ItemView {
   itemId: string;
@@ -66,6 +66,25 @@ export interface TransferView {
   ownerProof?: OwnerProofOutcome;
   /** Arrival: the departure ENT keeps failing or trickling; its fetches wait until then. */
   departureSlowedUntil?: string;
+}
+
+/** A transfer as her home page lists it: no item, only how many and how many wait for her. */
+export interface TransferSummary {
+  id: string;
+  state: string;
+  createdAt: string;
+  departureUai: string;
+  arrivalUai: string;
+  itemCount: number;
+  /** Arrival: contents kept for a manual download. */
+  awaitingManualDownload: number;
+}
+
+export function toTransferSummary(row: SummaryRow): TransferSummary {
+  return {
+    id: row.id, state: row.state, createdAt: new Date(row.created_at).toISOString(), departureUai: row.departure_uai, arrivalUai: row.arrival_uai,
+    itemCount: row.item_count, awaitingManualDownload: row.awaiting_manual,
+  };
 }
 
 export interface AnalysisView {

@@ -1,5 +1,5 @@
 import type { ConnectorContent } from '@ent/contract';
-import type { ItemView, TransferView } from '../transfers/views';
+import type { ItemView, TransferSummary, TransferView } from '../transfers/views';
 import { html, raw } from './html';
 import { arrivalStatus, departureStatus, home, newTransfer, receivedIndex } from './pages';
 
@@ -174,9 +174,20 @@ describe('teacher UI pages', () => {
     expect(page).not.toContain('Erreur');
   });
 
+  const summary = (over: Partial<TransferSummary> = {}): TransferSummary => ({
+    id: ID, state: 'CLEANED', createdAt: '2026-12-04T10:00:00Z', departureUai: '0750001A', arrivalUai: '0690002B', itemCount: 1, awaitingManualDownload: 0, ...over,
+  });
+
   it('home names the schools, not their UAIs, when they are known', () => {
-    const page = home({ entId: 'ent-a', schools }, [transfer({ state: 'CLEANED' })], []);
+    const page = home({ entId: 'ent-a', schools }, [summary()], []);
     expect(page).toContain('<td>Lycée Ampère, Lyon</td>');
     expect(page).not.toContain('<td>0690002B</td>');
+  });
+
+  it('home lists each transfer from its summary: how many contents, and what waits for a manual download', () => {
+    const page = home({ entId: 'ent-b', schools }, [], [summary({ state: 'DONE', itemCount: 20, awaitingManualDownload: 4 }), summary({ id: 'other', state: 'IMPORTING', itemCount: 1 })]);
+    expect(page).toContain('<td>20</td>');
+    expect(page).toContain('Importé, sauf 4 contenus à télécharger');
+    expect(page).toContain('<td>1</td>');
   });
 });

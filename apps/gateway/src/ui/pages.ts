@@ -1,5 +1,5 @@
 import type { ConnectorContent } from '@ent/contract';
-import type { ItemView, TransferView } from '../transfers/views';
+import type { ItemView, TransferSummary, TransferView } from '../transfers/views';
 import { alert, Html, html, JourneyStep, layout, PageContext, postButton, refreshLink } from './html';
 import {
   ARRIVAL_STATE_FR, arrivalSummaryFr, BADGE_KIND, capitalise, CATEGORY_FR, dateFr, dayFr, DECISION_DONE_FR, DECISION_FR, decisionSummaryFr, DEPARTURE_STATE_FR,
@@ -66,23 +66,22 @@ function stateBadge(table: Record<string, string>, state: string): Html {
 }
 
 /** « Terminé » at the arrival only when nothing waits for her: an item to download says so. */
-function arrivalStateBadge(t: TransferView): Html {
-  const waiting = t.items.filter((i) => i.state === 'AWAITING_MANUAL_DOWNLOAD').length;
+function arrivalStateBadge(t: { state: string }, waiting: number): Html {
   if (t.state === 'DONE' && waiting) {
     return badge(waiting === 1 ? 'Importé, sauf 1 contenu à télécharger' : `Importé, sauf ${waiting} contenus à télécharger`, 'warning');
   }
   return stateBadge(ARRIVAL_STATE_FR, t.state);
 }
 
-function transferRows(ctx: PageContext, transfers: TransferView[], kind: 'sent' | 'received'): Html {
+function transferRows(ctx: PageContext, transfers: TransferSummary[], kind: 'sent' | 'received'): Html {
   if (transfers.length === 0) {
     return html`<p class="ui-muted">${kind === 'sent' ? 'Aucun transfert envoyé pour le moment.' : 'Aucun contenu reçu pour le moment.'}</p>`;
   }
   const rows = transfers.map((t) => {
     const href = kind === 'sent' ? `/transferts/${t.id}` : `/recus/${t.id}`;
     const where = kind === 'sent' ? t.arrivalUai : t.departureUai;
-    const state = kind === 'sent' ? stateBadge(DEPARTURE_STATE_FR, t.state) : arrivalStateBadge(t);
-    return html`<tr><td><a href="${href}">${dateFr(t.createdAt)}</a></td><td>${school(ctx, where)}</td><td>${t.items.length}</td><td>${state}</td></tr>`;
+    const state = kind === 'sent' ? stateBadge(DEPARTURE_STATE_FR, t.state) : arrivalStateBadge(t, t.awaitingManualDownload);
+    return html`<tr><td><a href="${href}">${dateFr(t.createdAt)}</a></td><td>${school(ctx, where)}</td><td>${t.itemCount}</td><td>${state}</td></tr>`;
   });
   const head = html`<tr><th scope="col">Demandé le</th><th scope="col">${kind === 'sent' ? 'Établissement d’arrivée' : 'Établissement de départ'}</th><th scope="col">Contenus</th><th scope="col">État</th></tr>`;
   return table(kind === 'sent' ? 'Transferts envoyés' : 'Contenus reçus', head, rows);
@@ -99,7 +98,7 @@ export function homeRefused(ctx: PageContext, detail: string): string {
   return layout(ctx, { title: 'Accès non autorisé', body: alert('error', detail) });
 }
 
-export function home(ctx: PageContext, sent: TransferView[], received: TransferView[]): string {
+export function home(ctx: PageContext, sent: TransferSummary[], received: TransferSummary[]): string {
   return layout(ctx, { title: 'Mes transferts de contenus', body: html`
 <p><a class="fr-btn" href="/transferts/nouveau">Préparer un transfert vers un autre établissement</a></p>
 <p><a class="fr-link" href="/mes-donnees">Télécharger une copie de mes données</a></p>
@@ -342,7 +341,7 @@ ${postButton(ctx, `${pageUrl}/refuser`, 'Refuser ces contenus', 'secondary')}</d
   const head = html`<tr><th scope="col">Contenu</th><th scope="col">État</th><th scope="col">Taille</th><th scope="col">Avancement</th><th scope="col">Où le trouver</th></tr>`;
   return layout(ctx, { title: 'Contenus reçus', scripts: PROGRESSION_SCRIPT, body: html`
 <p>Depuis <strong>${school(ctx, t.departureUai)}</strong>, envoyés le ${dateFr(t.createdAt)}.</p>
-<div class="fr-mb-3v">État : <span id="transfer-state" data-state="${t.state}">${arrivalStateBadge(t)}</span></div>
+<div class="fr-mb-3v">État : <span id="transfer-state" data-state="${t.state}">${arrivalStateBadge(t, t.items.filter((i) => i.state === 'AWAITING_MANUAL_DOWNLOAD').length)}</span></div>
 ${summary ? html`<div class="fr-callout fr-my-3w" id="resume"><p class="fr-callout__text">${summary}</p></div>` : html``}
 ${t.notice ? html`<div class="fr-callout" id="transfer-notice"><p class="fr-callout__text">${t.notice}</p></div>` : html``}
 ${lifetimes.length ? html`<ul id="lifetimes">${lifetimes.map((l) => html`<li>${l}</li>`)}</ul>` : html``}

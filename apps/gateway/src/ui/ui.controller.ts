@@ -119,7 +119,7 @@ export class UiController {
     const ctx = this.context(req);
     // The page login lands on: it explains (200); the pages behind it answer 403.
     if (!mayUseService(user, this.config.access)) return pages.homeRefused(ctx, refusalDetail(user));
-    const [sent, received] = await Promise.all([this.departure.list(user), this.arrival.list(user)]);
+    const [sent, received] = await Promise.all([this.departure.summaries(user), this.arrival.summaries(user)]);
     const schools = await this.schools.describe([...sent.map((t) => t.arrivalUai), ...received.map((t) => t.departureUai)]);
     return pages.home({ ...ctx, schools }, sent, received);
   }
