@@ -2,7 +2,7 @@ import { migrate, openDatabase, type Database, type Queryable } from '@ent/persi
 import type { ItemState } from './states';
 import { isOwnerProofSpent, TransferRepository, type NewItem, type TransferItemInput } from './transfer.repository';
 
-describe('TransferRepository writes (PGlite)', () => {
+describe('TransferRepository (PGlite)', () => {
   let db: Database;
   let repo: TransferRepository;
   beforeAll(async () => {
@@ -303,17 +303,6 @@ describe('TransferRepository writes (PGlite)', () => {
       expect((await db.query('SELECT 1 FROM transfers WHERE id = $1', [id])).rowCount).toBe(0);
     });
   });
-});
-
-describe('TransferRepository.summariesByOwner (PGlite)', () => {
-  let db: Database;
-  let repo: TransferRepository;
-  beforeAll(async () => {
-    db = await openDatabase({});
-    await migrate(db);
-    repo = new TransferRepository(db);
-  });
-  afterAll(() => db.close());
 
   it('counts her transfers\' items in one statement, newest first, without reading any offer, and only hers', async () => {
     const id = (n: number) => `8b1f8c2e-2b7b-4a3e-9d51-${String(n).padStart(12, '0')}`;
