@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CONNECTOR_BASE, PROBLEM_TYPES, type ConnectorCapabilities, type ConnectorContent, type ConnectorContentList } from '@ent/contract';
 import { parseICalendar, parseMbox, parseXmlSafely, readCommonCartridgeManifest } from '@ent/formats';
+import { startService, type ServiceProcess } from './support/service-process';
 
 jest.setTimeout(120_000);
 
@@ -23,19 +24,17 @@ const A_MAX_ITEM_BYTES = 64 * 1024;
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-interface RunningSim {
-  child: ChildProcessWithoutNullStreams;
+interface RunningSim extends ServiceProcess {
   base: string;
   token: string;
-  lines: string[];
-  stderr: () => string;
-  exited: Promise<number | null>;
 }
 
 const children = new Set<ChildProcessWithoutNullStreams>();
 
-function startSim(profile: 'ent-a' | 'ent-b', dataDir: string, token: string, extra: Record<string, string> = {}): Promise<RunningSim> {
-  const child = spawn(process.execPath, [MAIN], {
+async function startSim(profile: 'ent-a' | 'ent-b', dataDir: string, token: string, extra: Record<string, string> = {}): Promise<RunningSim> {
+  const started = await startService({
+    name: `ent-sim ${profile}`,
+    args: [MAIN],
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -47,40 +46,12 @@ function startSim(profile: 'ent-a' | 'ent-b', dataDir: string, token: string, ex
       ENT_SIM_HOST: '127.0.0.1',
       ...extra,
     },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    readyLine: new RegExp(`ent-sim ${profile} listening on (http://127\\.0\\.0\\.1:\\d+)`),
   });
+  const { child, exited } = started;
   children.add(child);
-  const lines: string[] = [];
-  let err = '';
-  let buffered = '';
-  const exited = new Promise<number | null>((res) =>
-    child.once('exit', (code) => {
-      children.delete(child);
-      res(code);
-    }),
-  );
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`ent-sim ${profile} did not start:\n${lines.join('\n')}\n${err}`)), 30_000);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        lines.push(line);
-        const m = new RegExp(`ent-sim ${profile} listening on (http://127\\.0\\.0\\.1:\\d+)`).exec(line);
-        if (m) {
-          clearTimeout(timer);
-          res({ child, base: m[1], token, lines, stderr: () => err, exited });
-        }
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      rej(new Error(`ent-sim ${profile} exited with ${code} before listening:\n${lines.join('\n')}\n${err}`));
-    });
-  });
+  void exited.then(() => children.delete(child));
+  return { ...started, base: started.ready[1], token };
 }
 
 async function stopSim(sim: RunningSim): Promise<void> {

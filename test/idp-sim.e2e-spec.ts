@@ -5,7 +5,7 @@
  * jose (ESM-only) cannot be loaded by jest, so signatures are verified with jose
  * (createRemoteJWKSet + jwtVerify) in a short-lived `node --input-type=module` child.
  */
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,6 +13,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ACCOUNTS } from '../apps/idp-sim/src/accounts';
 import { oidcLogin, OidcLoginError } from './support/oidc-login';
+import { killService, startService, type ServiceProcess } from './support/service-process';
 
 jest.setTimeout(60_000);
 
@@ -35,45 +36,15 @@ function freePort(): Promise<number> {
   });
 }
 
-interface RunningIdp {
-  child: ChildProcessWithoutNullStreams;
-  lines: string[];
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
+type RunningIdp = ServiceProcess;
 
 function baseEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, NODE_ENV: 'test', ...env };
 }
 
-/** Spawns the IdP and resolves once it printed "idp-sim listening on …". */
+/** Spawns the IdP and resolves once it printed "idp-sim listening on …" (killed if it never does). */
 function startIdp(env: Record<string, string>): Promise<RunningIdp> {
-  const child = spawn(process.execPath, [MAIN], { env: baseEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let err = '';
-  let buffered = '';
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`idp-sim did not start in time:\n${lines.join('\n')}\n${err}`)), 20_000);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        lines.push(line);
-        if (line.includes('idp-sim listening on')) {
-          clearTimeout(timer);
-          res({ child, lines, stderr: () => err, exited });
-        }
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      rej(new Error(`idp-sim exited with ${code} before listening:\n${lines.join('\n')}\n${err}`));
-    });
-  });
+  return startService({ name: 'idp-sim', args: [MAIN], env: baseEnv(env), readyLine: /idp-sim listening on/ });
 }
 
 /** Runs the IdP expecting it to fail at boot. */
@@ -96,9 +67,7 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
 }
 
 async function stopIdp(idp: RunningIdp | undefined): Promise<void> {
-  if (!idp || idp.child.exitCode !== null || idp.child.signalCode !== null) return;
-  idp.child.kill('SIGKILL');
-  await idp.exited;
+  if (idp) await killService(idp);
 }
 
 interface VerifyResult {

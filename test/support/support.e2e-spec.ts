@@ -1,6 +1,7 @@
 import { Client } from 'minio';
 import { freePort } from './ports';
 import { NO_S3_ENDPOINT_WARNING, testS3, uniqueBucket } from './s3';
+import { ServiceStartError, startService } from './service-process';
 
 // The helpers other suites stand on. CI always sets S3_ENDPOINT (radosgw), so the s3rver
 // fallback that developers get without it is exercised here explicitly.
@@ -62,5 +63,63 @@ describe('test support', () => {
       if (saved === undefined) delete process.env.S3_ENDPOINT;
       else process.env.S3_ENDPOINT = saved;
     }
+  });
+
+  describe('startService', () => {
+    const env = { PATH: process.env.PATH };
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    it('resolves on the ready line and keeps collecting the lines after it', async () => {
+      const s = await startService({
+        name: 'talker',
+        args: ['-e', 'console.log("booting"); console.log("talker listening on http://127.0.0.1:1"); setTimeout(() => console.log("later"), 50); setInterval(() => {}, 1000)'],
+        env,
+        readyLine: /listening on (\S+)/,
+      });
+      try {
+        expect(s.ready[1]).toBe('http://127.0.0.1:1');
+        expect(s.lines.slice(0, 2)).toEqual(['booting', 'talker listening on http://127.0.0.1:1']);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(s.lines).toContain('later');
+      } finally {
+        s.child.kill('SIGKILL');
+        await s.exited;
+      }
+    });
+
+    it('kills a child that never gets ready, and says what the kernel saw of it', async () => {
+      // Stopped (SIGSTOP) at once: it can print nothing, as a start stuck for ever would.
+      const started = startService({
+        name: 'mute',
+        args: ['-e', 'console.log("partial"); process.kill(process.pid, "SIGSTOP")'],
+        env,
+        readyLine: /never printed/,
+        timeoutMs: 1500,
+      });
+      const error = await started.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ServiceStartError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/^mute did not print its ready line within 1500 ms \(pid (\d+), state T \(stopped\)/);
+      expect(message).toContain('partial');
+      const pid = Number(/pid (\d+)/.exec(message)![1]);
+      // Killed and reaped before the error: nothing is left to hold jest open.
+      expect(alive(pid)).toBe(false);
+    });
+
+    it('reports a child that exits before it is ready, with its stderr', async () => {
+      await expect(
+        startService({ name: 'quitter', args: ['-e', 'console.error("bad IDP_PORT"); process.exit(1)'], env, readyLine: /listening/ }),
+      ).rejects.toThrow(/quitter exited with 1 before it was ready[\s\S]*bad IDP_PORT/);
+    });
   });
 });
