@@ -24,7 +24,8 @@ export interface SeenRequest {
  * and it records every request: the wire-level evidence of a resumed transfer.
  */
 export class FlakyProxy {
-  failing: { pattern: RegExp; status: number } | undefined;
+  /** Requests whose path matches (and whose method is one of `methods`, when given) get `status`. */
+  failing: { pattern: RegExp; status: number; methods?: string[] } | undefined;
   /** Requests whose path matches wait here, not forwarded, until `release()`: a peer slow to receive them. */
   holding: RegExp | undefined;
   /** Paths of the requests held so far (released or not). */
@@ -74,7 +75,7 @@ export class FlakyProxy {
     req.on('data', (chunk: Buffer) => {
       bytesIn += chunk.length;
     });
-    if (this.failing && this.failing.pattern.test(path)) {
+    if (this.failing && this.failing.pattern.test(path) && (!this.failing.methods || this.failing.methods.includes(req.method ?? ''))) {
       const status = this.failing.status;
       this.seen.push({ method: req.method ?? '', path, status, range, at, bytesOut: 0, bytesIn, ...(copySource ? { copySource } : {}) });
       req.resume();

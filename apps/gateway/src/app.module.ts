@@ -69,6 +69,8 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     this.worker.register(JOB_KINDS.expireArrival, (j) => this.arrival.expire(j));
     this.worker.register(JOB_KINDS.ownerDeadline, (j) => this.arrival.ownerDeadline(j));
     this.worker.register(JOB_KINDS.arrivalRetention, (j) => this.arrival.retention(j));
+    this.worker.register(JOB_KINDS.removeStaged, (j) => this.departure.removeStagedJob(j), (j, e) => this.departure.removeStagedGaveUp(j, e));
+    this.worker.register(JOB_KINDS.removeReceived, (j) => this.arrival.removeReceivedJob(j), (j, e) => this.arrival.removeReceivedGaveUp(j, e));
     this.worker.register(JOB_KINDS.buildDataCopy, (j) => this.dataCopies.build(j), (j, e) => this.dataCopies.buildGaveUp(j, e));
     this.worker.register(JOB_KINDS.expireDataCopy, (j) => this.dataCopies.expire(j));
     this.worker.start();

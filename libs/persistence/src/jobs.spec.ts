@@ -1,6 +1,6 @@
 import { openDatabase, Database, DatabaseUnavailableError, isDatabaseUnavailable, type QueryOptions } from './database';
 import { migrate } from './migrations';
-import { enqueueJob, enqueueJobs, JobWorker, PermanentJobError, RetryLaterError } from './jobs';
+import { completePendingJob, enqueueJob, enqueueJobs, JobWorker, PermanentJobError, RetryLaterError } from './jobs';
 
 async function waitFor(cond: () => Promise<boolean>, ms = 5000) {
   const end = Date.now() + ms;
@@ -123,6 +123,31 @@ describe('job queue (PGlite)', () => {
     worker.start();
     await waitFor(async () => (await db.query(`SELECT 1 FROM jobs WHERE state = 'DONE'`)).rowCount === 1);
     expect(seen).toEqual([{ n: 1 }]);
+  });
+
+  it('completes a job that has not started (its work was done meanwhile), never one a worker holds', async () => {
+    await db.transaction(async (tx) => {
+      await enqueueJob(tx, 'k', {}, { key: 'waiting', runAt: new Date(Date.now() + 60_000) });
+      await enqueueJob(tx, 'k', {}, { key: 'held' });
+    });
+    await db.query(`UPDATE jobs SET state = 'RUNNING', locked_by = 'w1', locked_until = now() + interval '1 hour' WHERE dedupe_key = 'held'`);
+    expect(await completePendingJob(db, 'waiting', 'request')).toBe(true);
+    expect(await completePendingJob(db, 'waiting', 'request')).toBe(false);
+    expect(await completePendingJob(db, 'held', 'request')).toBe(false);
+    expect(await completePendingJob(db, 'unknown', 'request')).toBe(false);
+    const rows = (await db.query<{ dedupe_key: string; state: string; completed_by: string | null }>(
+      `SELECT dedupe_key, state, completed_by FROM jobs ORDER BY dedupe_key`)).rows;
+    expect(rows).toEqual([
+      { dedupe_key: 'held', state: 'RUNNING', completed_by: null },
+      { dedupe_key: 'waiting', state: 'DONE', completed_by: 'request' },
+    ]);
+    // A worker never runs the completed one.
+    const ran: string[] = [];
+    worker = new JobWorker(db, { pollIntervalMs: 10, now: () => new Date(Date.now() + 120_000) });
+    worker.register('k', async (job) => void ran.push(job.dedupe_key));
+    worker.start();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ran).toEqual([]);
   });
 
   it('retries a failing job with backoff, then succeeds', async () => {

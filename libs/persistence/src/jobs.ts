@@ -63,6 +63,20 @@ export async function enqueueJob(
   return r.rowCount > 0;
 }
 
+/**
+ * Marks a job that has not started as done, because its work was done in the meantime by the
+ * caller (a request that removed at once what the job would have removed later). False when the
+ * job is not waiting any more: a worker holds it, or it ended, and it records its own outcome.
+ */
+export async function completePendingJob(tx: Queryable, key: string, by: string): Promise<boolean> {
+  const r = await tx.query(
+    `UPDATE jobs SET state = 'DONE', completed_by = $2, last_error = NULL, updated_at = now()
+     WHERE dedupe_key = $1 AND state = 'PENDING'`,
+    [key, by],
+  );
+  return r.rowCount > 0;
+}
+
 /** A job to enqueue: its kind, its payload and how it is keyed and scheduled. */
 export interface NewJob {
   kind: string;

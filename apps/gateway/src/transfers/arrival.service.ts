@@ -19,7 +19,7 @@ import {
 } from '@ent/contract';
 import { Clock, CLOCK, ProblemError } from '@ent/common';
 import { negotiate, NegotiationInputError } from '@ent/negotiation';
-import { enqueueJob, enqueueJobs, JobRow, PermanentJobError, Queryable, RetryLaterError } from '@ent/persistence';
+import { completePendingJob, enqueueJob, enqueueJobs, JobRow, PermanentJobError, Queryable, RetryLaterError } from '@ent/persistence';
 import { DELIVERY_INDEX_FILES, descriptorsOf, EXECUTABLE_CONVERTERS, ExecutableConverter, readLrmi, readScolomfr } from '@ent/formats';
 import { ChecksumMismatchError, createSha256Counter, createThrottle, ObjectStore, ResumableSource, SizeLimitExceededError, SizeMismatchError } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
@@ -35,6 +35,7 @@ import { PeerDiscovery } from '../peers/peer-discovery';
 import { PeerHealth } from '../peers/peer-health';
 import { peerSlowedFr } from '../ui/labels.fr';
 import { offerDigest, offerJson, readStream } from './departure.service';
+import { copyPrefix, type CopyRemovalPayload, REMOVED_BY_CALLER, scheduleCopyRemoval } from './copy-removal';
 import { JobWake } from './job-wake';
 import { UploadCheckpoints } from './upload-checkpoints';
 import { importGate } from './import-gate';
@@ -496,17 +497,14 @@ export class ArrivalService {
     const { transferId } = job.payload;
     const expired = await this.repo.transaction(async (tx) => {
       const t = await this.repo.get(tx, transferId, ROLE, true);
-      if (!t || !['OFFER_RECEIVED', 'ANSWERED', 'FETCHING'].includes(t.state)) return false;
+      if (!t || !['OFFER_RECEIVED', 'ANSWERED', 'FETCHING'].includes(t.state)) return undefined;
       for (const i of await this.repo.items(tx, transferId, ROLE)) {
         await this.repo.transitionItem(tx, transferId, ROLE, i.item_id, ['OFFERED', 'TO_FETCH', 'FETCHED'], 'FAILED', 'ITEM_EXPIRED', { last_error: 'OFFER_EXPIRED' satisfies ItemFailureReason });
       }
       await this.repo.transition(tx, transferId, ROLE, [t.state], 'FAILED', 'OFFER_EXPIRED', { expiresAt: new Date(t.expires_at).toISOString() });
-      return true;
+      return scheduleCopyRemoval(tx, ROLE, { transferId, reason: 'offer-expired' }, this.clock.now());
     });
-    if (expired) {
-      await this.checkpoints.abandon(`arrival/${transferId}/`);
-      await this.store.removePrefix(`arrival/${transferId}/`);
-    }
+    if (expired) await this.removeCopiesNow({ transferId, reason: 'offer-expired' }, expired);
   }
 
   async fetchGaveUp(job: JobRow<FetchPayload>, error: string, cause?: unknown): Promise<void> {
@@ -560,7 +558,7 @@ export class ArrivalService {
    */
   async refuse(user: SessionUser, id: string): Promise<TransferView> {
     await this.owned(user, id);
-    await this.repo.transaction(async (tx) => {
+    const removal = await this.repo.transaction(async (tx) => {
       const locked = (await this.repo.get(tx, id, ROLE, true))!;
       if (locked.state !== 'AWAITING_ACCEPTANCE') this.nothingToDecide();
       for (const i of await this.repo.items(tx, id, ROLE)) {
@@ -570,9 +568,9 @@ export class ArrivalService {
       const jws = await this.signReceipt(locked, items);
       await this.repo.transition(tx, id, ROLE, ['AWAITING_ACCEPTANCE'], 'REFUSED_BY_OWNER', 'OWNER_REFUSED', { by: user.identity }, { receipt_jws: jws });
       await enqueueJob(tx, JOB_KINDS.sendReceipt, { transferId: id }, { key: `receipt:${id}` });
+      return scheduleCopyRemoval(tx, ROLE, { transferId: id, reason: 'owner-refused' }, this.clock.now());
     });
-    await this.checkpoints.abandon(`arrival/${id}/`);
-    await this.store.removePrefix(`arrival/${id}/`);
+    await this.removeCopiesNow({ transferId: id, reason: 'owner-refused' }, removal);
     this.wake.wake();
     return this.view(user, id);
   }
@@ -864,11 +862,11 @@ export class ArrivalService {
     const { transferId } = job.payload;
     const expired = await this.repo.transaction(async (tx) => {
       const t = await this.repo.get(tx, transferId, ROLE, true);
-      if (!t || !['AWAITING_OWNER', 'AWAITING_ACCOUNT'].includes(t.state)) return false;
+      if (!t || !['AWAITING_OWNER', 'AWAITING_ACCOUNT'].includes(t.state)) return undefined;
       await this.repo.transition(tx, transferId, ROLE, [t.state], 'EXPIRED', 'OWNER_NEVER_CAME', { ownerWaitUntil: t.owner_wait_until && new Date(t.owner_wait_until).toISOString() });
-      return true;
+      return scheduleCopyRemoval(tx, ROLE, { transferId, reason: 'owner-never-came' }, this.clock.now());
     });
-    if (expired) await this.removeCopies(transferId, 'owner-never-came');
+    if (expired) await this.removeCopiesNow({ transferId, reason: 'owner-never-came' }, expired);
   }
 
   /** Job, at retain_until: the arrival's copies of a completed transfer go (ARCHITECTURE §5). */
@@ -876,16 +874,42 @@ export class ArrivalService {
     const { transferId } = job.payload;
     const t = await this.repo.get(this.repo.db, transferId, ROLE);
     if (!t || !['DONE', 'PARTIAL'].includes(t.state)) return;
-    await this.removeCopies(transferId, 'retention');
+    await this.removeCopies({ transferId, reason: 'retention' });
   }
 
-  private async removeCopies(transferId: string, reason: string): Promise<void> {
-    await this.checkpoints.abandon(`arrival/${transferId}/`);
-    const removed = await this.store.removePrefix(`arrival/${transferId}/`);
+  /**
+   * Removes the copies received for a transfer and records it. With `jobKey`, the caller does at
+   * once the work of that removal job (copy-removal.ts) and marks it done; if a worker already
+   * holds the job, the job records the removal, not the caller.
+   */
+  private async removeCopies(p: CopyRemovalPayload, jobKey?: string): Promise<void> {
+    const prefix = copyPrefix(ROLE, p.transferId);
+    await this.checkpoints.abandon(prefix);
+    const removed = await this.store.removePrefix(prefix);
     await this.repo.transaction(async (tx) => {
-      await tx.query(`UPDATE transfer_items SET object_key = NULL, metadata_key = NULL, updated_at = now() WHERE transfer_id = $1 AND role = $2`, [transferId, ROLE]);
-      await this.repo.appendEvent(tx, transferId, ROLE, null, 'RECEIVED_COPIES_DELETED', null, null, { removed, reason });
+      if (jobKey && !(await completePendingJob(tx, jobKey, REMOVED_BY_CALLER))) return;
+      await tx.query(`UPDATE transfer_items SET object_key = NULL, metadata_key = NULL, updated_at = now() WHERE transfer_id = $1 AND role = $2`, [p.transferId, ROLE]);
+      await this.repo.appendEvent(tx, p.transferId, ROLE, null, 'RECEIVED_COPIES_DELETED', null, null, { removed, reason: p.reason });
     });
+  }
+
+  /** At once, after the decision committed; what fails here, its job does later. */
+  private async removeCopiesNow(p: CopyRemovalPayload, jobKey: string): Promise<void> {
+    try {
+      await this.removeCopies(p, jobKey);
+    } catch (err) {
+      this.logger.warn({ transferId: p.transferId, reason: p.reason, err: (err as Error).message }, 'received copies could not be deleted now: their job will delete them');
+    }
+  }
+
+  /** Job: the received copies its transaction decided must go (copy-removal.ts). */
+  async removeReceivedJob(job: JobRow<CopyRemovalPayload>): Promise<void> {
+    await this.removeCopies(job.payload);
+  }
+
+  async removeReceivedGaveUp(job: JobRow<CopyRemovalPayload>, error: string): Promise<void> {
+    this.logger.error({ transferId: job.payload.transferId, prefix: copyPrefix(ROLE, job.payload.transferId), reason: job.payload.reason, err: error },
+      'received copies could not be deleted after every attempt: delete them by hand');
   }
 
   /**
@@ -918,13 +942,12 @@ export class ArrivalService {
       throw new ProblemError(409, PROBLEM_TYPES.invalidState, 'Effacement impossible pour le moment',
         t.state === 'ERASED' ? 'Ces contenus ont déjà été effacés.' : "Ce transfert est en cours : attendez la fin de l'import pour effacer ce que vous avez reçu.");
     }
-    await this.repo.transaction(async (tx) => {
+    const removal = await this.repo.transaction(async (tx) => {
       await this.repo.transition(tx, id, ROLE, [t.state], 'ERASED', 'ERASED_BY_OWNER');
       await this.repo.forget(tx, id, ROLE);
+      return scheduleCopyRemoval(tx, ROLE, { transferId: id, reason: 'erased-by-owner' }, this.clock.now());
     });
-    await this.checkpoints.abandon(`arrival/${id}/`);
-    const removed = await this.store.removePrefix(`arrival/${id}/`);
-    await this.repo.transaction((tx) => this.repo.appendEvent(tx, id, ROLE, null, 'RECEIVED_COPIES_DELETED', null, null, { removed, reason: 'erased-by-owner' }));
+    await this.removeCopiesNow({ transferId: id, reason: 'erased-by-owner' }, removal);
     return this.view(user, id);
   }
 

@@ -18,7 +18,7 @@ import {
   Receipt,
 } from '@ent/contract';
 import { Clock, CLOCK, ProblemError } from '@ent/common';
-import { enqueueJob, JobRow, PermanentJobError, RetryLaterError } from '@ent/persistence';
+import { completePendingJob, enqueueJob, JobRow, PermanentJobError, RetryLaterError } from '@ent/persistence';
 import { getFormat } from '@ent/negotiation';
 import { ObjectStore } from '@ent/storage';
 import { GATEWAY_CONFIG, GatewayConfig, PeerEntry } from '../config';
@@ -31,6 +31,7 @@ import { asJobError, PeerCallError, PeerClient } from '../peers/peer.client';
 import { PeerRegistry } from '../peers/peer-registry';
 import { MANIFEST_TYP, RECEIPT_TYP, signatureProblem, SigningService } from '../peers/signing.service';
 import { nextAnalysisAttempt } from './analysis-retry';
+import { copyPrefix, type CopyRemovalPayload, REMOVED_BY_CALLER, scheduleCopyRemoval } from './copy-removal';
 import { ItemState, JOB_KINDS } from './states';
 import { ItemRow, StateConflictError, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferSummary, toTransferView, TransferSummary, TransferView } from './views';
@@ -227,15 +228,14 @@ export class DepartureService {
         "Ce transfert a déjà été livré à l'ENT d'arrivée : il ne peut plus être annulé. Vous pourrez effacer ce qui a été reçu depuis l'ENT d'arrivée.");
     }
     const arrivalTold = await this.withdrawOffer(t);
-    await this.repo.transaction(async (tx) => {
+    const removal = await this.repo.transaction(async (tx) => {
       const locked = (await this.repo.get(tx, id, ROLE, true))!;
-      if (locked.state === 'CANCELLED') return;
+      if (locked.state === 'CANCELLED') return undefined;
       await this.repo.transition(tx, id, ROLE, cancellable, 'CANCELLED', 'CANCELLED_BY_OWNER', { arrivalTold });
       await this.repo.forget(tx, id, ROLE);
+      return scheduleCopyRemoval(tx, ROLE, { transferId: id, reason: 'cancelled' }, this.clock.now());
     });
-    const abandoned = await this.checkpoints.abandon(`departure/${id}/`);
-    const removed = await this.store.removePrefix(`departure/${id}/`);
-    await this.repo.transaction((tx) => this.repo.appendEvent(tx, id, ROLE, null, 'STAGED_OBJECTS_DELETED', null, null, { removed, reason: 'cancelled', ...(abandoned ? { uploadsAborted: abandoned } : {}) }));
+    if (removal) await this.removeStagedNow({ transferId: id, reason: 'cancelled' }, removal);
     return this.view(user, id);
   }
 
@@ -531,9 +531,15 @@ export class DepartureService {
       const meta = await this.connector.exportMetadata(t.owner_identity, itemId, item.metadata_format);
       metadata = await this.store.putStream(`${base}/metadata`, meta.stream, { contentType: meta.mediaType, maxBytes: 16 * 1024 * 1024 });
     }
+    const late: CopyRemovalPayload = { transferId, reason: `staged-after-stop:${itemId}` };
     const kept = await this.repo.transaction(async (tx) => {
       const locked = await this.repo.lock(tx, transferId, ROLE);
-      if (locked?.state !== 'STAGING') return false; // expired or cancelled meanwhile
+      if (locked?.state !== 'STAGING') {
+        // Cancelled or expired meanwhile: everything staged goes, for sure (its removal may have
+        // run before this copy was written). Paused or failed: this item's copy only, at once; a
+        // resume stages it again.
+        return locked && ['CANCELLED', 'EXPIRED'].includes(locked.state) ? scheduleCopyRemoval(tx, ROLE, late, this.clock.now()) : false;
+      }
       const moved = await this.repo.transitionItem(tx, transferId, ROLE, itemId, ['TO_STAGE'], 'STAGED', 'ITEM_STAGED', {
         size_bytes: content.sizeBytes,
         sha256: content.sha256,
@@ -547,8 +553,12 @@ export class DepartureService {
       }
       return true;
     });
-    if (!kept) {
+    if (kept === false) {
       await this.store.removePrefix(`${base}/`);
+      return;
+    }
+    if (typeof kept === 'string') {
+      await this.removeStagedNow(late, kept);
       return;
     }
     this.wake.wake();
@@ -686,14 +696,47 @@ export class DepartureService {
     const { transferId } = job.payload;
     const t = await this.repo.get(this.repo.db, transferId, ROLE);
     if (!t || ['RECEIPTED', 'CLEANED', 'CANCELLED', 'EXPIRED'].includes(t.state)) return;
-    if (t.state !== 'FAILED') {
-      await this.repo.transaction((tx) =>
-        this.repo.transition(tx, transferId, ROLE, ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'PAUSED', 'DELIVERED'], 'EXPIRED', 'OFFER_EXPIRED', { expiresAt: new Date(t.expires_at).toISOString() }),
-      );
+    const removal = await this.repo.transaction(async (tx) => {
+      if (t.state !== 'FAILED') {
+        await this.repo.transition(tx, transferId, ROLE, ['DRAFT', 'OFFERED', 'ANSWERED', 'STAGING', 'PAUSED', 'DELIVERED'], 'EXPIRED', 'OFFER_EXPIRED', { expiresAt: new Date(t.expires_at).toISOString() });
+      }
+      return scheduleCopyRemoval(tx, ROLE, { transferId, reason: 'expired' }, this.clock.now());
+    });
+    await this.removeStagedNow({ transferId, reason: 'expired' }, removal);
+  }
+
+  /**
+   * Removes a transfer's staged copies and records it. With `jobKey`, the caller
+   * does at once the work of that removal job (copy-removal.ts) and marks it done; if a worker
+   * already holds the job, the job records the removal, not the caller.
+   */
+  private async removeStaged(p: CopyRemovalPayload, jobKey?: string): Promise<void> {
+    const prefix = copyPrefix(ROLE, p.transferId);
+    const abandoned = await this.checkpoints.abandon(prefix);
+    const removed = await this.store.removePrefix(prefix);
+    await this.repo.transaction(async (tx) => {
+      if (jobKey && !(await completePendingJob(tx, jobKey, REMOVED_BY_CALLER))) return;
+      await this.repo.appendEvent(tx, p.transferId, ROLE, null, 'STAGED_OBJECTS_DELETED', null, null, { removed, reason: p.reason, ...(abandoned ? { uploadsAborted: abandoned } : {}) });
+    });
+  }
+
+  /** At once, after the decision committed; what fails here, its job does later. */
+  private async removeStagedNow(p: CopyRemovalPayload, jobKey: string): Promise<void> {
+    try {
+      await this.removeStaged(p, jobKey);
+    } catch (err) {
+      this.logger.warn({ transferId: p.transferId, reason: p.reason, err: (err as Error).message }, 'staged copies could not be deleted now: their job will delete them');
     }
-    const abandoned = await this.checkpoints.abandon(`departure/${transferId}/`);
-    const removed = await this.store.removePrefix(`departure/${transferId}/`);
-    await this.repo.transaction((tx) => this.repo.appendEvent(tx, transferId, ROLE, null, 'STAGED_OBJECTS_DELETED', null, null, { removed, reason: 'expired', ...(abandoned ? { uploadsAborted: abandoned } : {}) }));
+  }
+
+  /** Job: the staged copies its transaction decided must go (copy-removal.ts). */
+  async removeStagedJob(job: JobRow<CopyRemovalPayload>): Promise<void> {
+    await this.removeStaged(job.payload);
+  }
+
+  async removeStagedGaveUp(job: JobRow<CopyRemovalPayload>, error: string): Promise<void> {
+    this.logger.error({ transferId: job.payload.transferId, prefix: copyPrefix(ROLE, job.payload.transferId), reason: job.payload.reason, err: error },
+      'staged copies could not be deleted after every attempt: delete them by hand');
   }
 
   /** Peer endpoint: a short-lived presigned URL for one staged object, for the arrival named in the offer only. */

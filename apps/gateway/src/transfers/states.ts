@@ -48,6 +48,9 @@ export const JOB_KINDS = {
   arrivalRetention: 'arrival.retention',
   buildDataCopy: 'copy.build',
   expireDataCopy: 'copy.expire',
+  /** A transfer's copies that must go, whatever failed when they were to (copy-removal.ts). */
+  removeStaged: 'departure.remove-staged',
+  removeReceived: 'arrival.remove-received',
 } as const;
 
 /** Fetches from one peer share a job group, so JOB_CONCURRENCY_PER_PEER bounds what that peer can hold. */
