@@ -958,7 +958,8 @@ export class ArrivalService {
 
   async list(user: SessionUser): Promise<TransferView[]> {
     const rows = await this.repo.listByOwner(ROLE, user.identity);
-    return Promise.all(rows.map(async (t) => toTransferView(t, await this.repo.items(this.repo.db, t.id, ROLE), undefined, `/api/received/${t.id}/items`)));
+    const items = await this.repo.itemsByTransfer(this.repo.db, rows.map((t) => t.id), ROLE);
+    return rows.map((t) => toTransferView(t, items.get(t.id) ?? [], undefined, `/api/received/${t.id}/items`));
   }
 
   async view(user: SessionUser, id: string): Promise<TransferView> {

@@ -844,7 +844,8 @@ export class DepartureService {
 
   async list(user: SessionUser): Promise<TransferView[]> {
     const rows = await this.repo.listByOwner(ROLE, user.identity);
-    return Promise.all(rows.map(async (t) => toTransferView(t, await this.repo.items(this.repo.db, t.id, ROLE))));
+    const items = await this.repo.itemsByTransfer(this.repo.db, rows.map((t) => t.id), ROLE);
+    return rows.map((t) => toTransferView(t, items.get(t.id) ?? []));
   }
 
   async receiptOf(user: SessionUser, id: string): Promise<{ jws: string | null; manifest: string | null }> {

@@ -327,4 +327,27 @@ describe('TransferRepository (PGlite)', () => {
       { id: id(1), state: 'DONE', created_at: expect.any(Date), departure_uai: '0750001A', arrival_uai: '0690002B', item_count: 3, awaiting_manual: 1 },
     ]);
   });
+
+  it('reads the items of many transfers in one statement, each in its order, and none of another role or transfer', async () => {
+    const id = (n: number) => `9c2f8c2e-2b7b-4a3e-9d51-${String(n).padStart(12, '0')}`;
+    const items = (n: number): TransferItemInput[] => Array.from({ length: n }, (_, i) => ({
+      item_id: `item-${n - i}`, position: i, title: `Cours ${i}`, category: 'STOCKAGE_PARTAGE', state: 'IMPORTED',
+    }));
+    for (const [n, role, count] of [[1, 'ARRIVAL', 3], [2, 'ARRIVAL', 0], [3, 'ARRIVAL', 2], [1, 'DEPARTURE', 4]] as const) {
+      await repo.insertTransfer(db, {
+        id: id(n), role, state: 'DONE', owner_identity: 'lina', owner_display_name: null, departure_ent_id: 'ent-a',
+        departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: {} as never, offer_digest: 'd',
+        expires_at: new Date(Date.now() + 3_600_000),
+      }, undefined, items(count));
+    }
+    const statements: string[] = [];
+    const counting = new TransferRepository({ ...db, kind: db.kind, query: (sql: string, params?: unknown[]) => (statements.push(sql), db.query(sql, params)) } as Database);
+    const byTransfer = await counting.itemsByTransfer(counting.db, [id(1), id(2)], 'ARRIVAL');
+    expect(statements).toHaveLength(1);
+    expect([...byTransfer.keys()]).toEqual([id(1), id(2)]);
+    expect(byTransfer.get(id(1))!.map((i) => [i.item_id, i.position, i.role])).toEqual([['item-3', 0, 'ARRIVAL'], ['item-2', 1, 'ARRIVAL'], ['item-1', 2, 'ARRIVAL']]);
+    expect(byTransfer.get(id(2))).toEqual([]);
+    expect(await counting.itemsByTransfer(counting.db, [], 'ARRIVAL')).toEqual(new Map());
+    expect(statements).toHaveLength(1);
+  });
 });

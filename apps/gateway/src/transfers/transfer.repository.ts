@@ -325,6 +325,21 @@ export class TransferRepository {
     return r.rows;
   }
 
+  /**
+   * The items of many transfers in one statement, by transfer, each list in its order: a list of
+   * her transfers reads them once, not once per transfer.
+   */
+  async itemsByTransfer(q: Queryable, ids: string[], role: TransferRole): Promise<Map<string, ItemRow[]>> {
+    const byTransfer = new Map<string, ItemRow[]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return byTransfer;
+    const r = await q.query<ItemRow>(
+      'SELECT * FROM transfer_items WHERE transfer_id = ANY($1::uuid[]) AND role = $2 ORDER BY transfer_id, position',
+      [ids, role],
+    );
+    for (const row of r.rows) byTransfer.get(row.transfer_id)?.push(row);
+    return byTransfer;
+  }
+
   async item(q: Queryable, id: string, role: TransferRole, itemId: string, forUpdate = false): Promise<ItemRow | undefined> {
     const r = await q.query<ItemRow>(
       `SELECT * FROM transfer_items WHERE transfer_id = $1 AND role = $2 AND item_id = $3 ${forUpdate ? 'FOR UPDATE' : ''}`,
