@@ -79,6 +79,9 @@ interface FetchPayload {
   mediaType: string;
 }
 
+/** Arrival states whose copies were (or are being) removed: an object written late goes too. */
+const COPIES_GONE_IN = ['FAILED', 'EXPIRED', 'REFUSED_BY_OWNER', 'ERASED', 'CANCELLED'];
+
 /** The arrival side of §8.3: analyse the offer, pull the bytes, import when the owner logs in, sign a receipt. */
 @Injectable()
 export class ArrivalService {
@@ -426,14 +429,21 @@ export class ArrivalService {
       }
       throw err;
     }
+    const late: CopyRemovalPayload = { transferId: p.transferId, reason: `fetched-after-stop:${p.itemId}:${p.role}` };
     const kept = await this.repo.transaction(async (tx) => {
       const locked = await this.repo.lock(tx, p.transferId, ROLE);
       const still = await this.repo.item(tx, p.transferId, ROLE, p.itemId);
       const column = p.role === 'content' ? 'object_key' : 'metadata_key';
       if (locked?.state !== 'FETCHING' || still?.state !== 'TO_FETCH') {
         // Another run of this job kept the object first (a retry after the database came back):
-        // the item already points at this key, which is theirs — leave it. Otherwise it expired meanwhile.
-        return still?.[column] === key ? 'kept-by-another-run' : false;
+        // the item already points at this key, which is theirs — leave it.
+        if (still?.[column] === key) return 'kept-by-another-run';
+        // Its transfer stopped meanwhile (the offer expired…): everything received goes, for sure,
+        // since its removal may have run before this object was written (ADR 027).
+        if (locked && COPIES_GONE_IN.includes(locked.state)) {
+          return { removal: await scheduleCopyRemoval(tx, ROLE, late, this.clock.now()) };
+        }
+        return false;
       }
       // What the item holds once this object is kept, returned by the update itself.
       const current = (await tx.query<Pick<ItemRow, 'object_key' | 'metadata_key' | 'metadata_format'>>(
@@ -452,6 +462,10 @@ export class ArrivalService {
     });
     if (!kept) {
       await this.store.remove(key).catch(() => undefined);
+      return;
+    }
+    if (typeof kept === 'object') {
+      await this.removeCopiesNow(late, kept.removal);
       return;
     }
     if (kept === true) this.wake.wake();

@@ -156,4 +156,39 @@ describe('copies removed whatever fails when they are to go (PGlite)', () => {
     await (arrival as unknown as { removeCopies(p: CopyRemovalPayload, key: string): Promise<void> }).removeCopies(job.payload, job.dedupe_key);
     expect(await deletions(id, 'ARRIVAL', 'RECEIVED_COPIES_DELETED')).toEqual([{ removed: 2, reason: 'erased-by-owner' }]);
   });
+
+  it('an object fetched after its offer expired goes with the rest, even when S3 refused at that moment', async () => {
+    const id = await insert('ARRIVAL', 'FETCHING');
+    await db.query(`UPDATE transfer_items SET state = 'TO_FETCH' WHERE transfer_id = $1 AND role = 'ARRIVAL'`, [id]);
+    const key = `arrival/${id}/cours-1/content`;
+    store.keys.delete(key);
+    // The offer expires while the object is on its way; S3 then refuses deletes, as it did for the expiry's removal.
+    const fetching = Object.assign(store, {
+      async putResumable(k: string) {
+        store.keys.add(k);
+        await db.query(`UPDATE transfers SET state = 'FAILED' WHERE id = $1 AND role = 'ARRIVAL'`, [id]);
+        store.down = true;
+        return { resumedFrom: 0, sizeBytes: 10, sha256: 'a'.repeat(64) };
+      },
+      async remove(k: string) {
+        if (store.down) throw new Error('S3 unavailable: 503 on DeleteObject');
+        store.keys.delete(k);
+      },
+    });
+    const ok = async () => undefined;
+    const service = new ArrivalService(
+      repo, undefined as never, { byEntId: (entId: string) => ({ entId }) } as never, undefined as never, undefined as never, undefined as never,
+      { wake: () => undefined } as never, new UploadCheckpoints(db, fetching as unknown as ObjectStore, clock),
+      { fetchedBytes: ok, fetchEnded: ok, outboundError: ok } as never, undefined as never,
+      { slowedUntil: ok, succeeded: ok, failed: ok } as never, fetching as unknown as ObjectStore, { convertersEnabled: [], fetchMaxBytesPerSecond: 0 } as never, clock,
+    );
+    const payload = { transferId: id, itemId: 'cours-1', role: 'content' as const, contentUrl: 'https://gw-a.example/o', sizeBytes: 10, sha256: 'a'.repeat(64), mediaType: 'application/pdf' };
+    await service.fetchObject({ id: 3, kind: 'arrival.fetch-object', dedupe_key: `fetch:${id}`, payload, attempts: 1, max_attempts: null });
+    expect(store.under(`arrival/${id}/`)).toContain(key);
+    const [job] = await removalJob(id);
+    expect(job).toMatchObject({ kind: 'arrival.remove-received', state: 'PENDING', payload: { transferId: id, reason: 'fetched-after-stop:cours-1:content' } });
+    store.down = false;
+    await service.removeReceivedJob(job);
+    expect(store.under(`arrival/${id}/`)).toEqual([]);
+  });
 });
