@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGatewayDatabases, GatewayDb } from './support/gateway-db';
+import { createGatewayDatabases, GatewayDb, sqlRows } from './support/gateway-db';
 import { startThrowawayPostgres, ThrowawayPostgres } from './support/postgres';
 import { bootStack, DEMO, StackSession, TeacherClient, waitUntil } from './support/stack-session';
 import { s3Client } from './support/s3';
@@ -24,11 +24,12 @@ describe('crash safety: SIGKILL at each stage, the transfer completes exactly on
   let dbA: GatewayDb;
   let dbB: GatewayDb;
   let contents: any[];
+  let urls: Record<string, string>;
   const original = new Map<string, Buffer>();
 
   beforeAll(async () => {
     pg = await startThrowawayPostgres();
-    const urls = await createGatewayDatabases(pg, ['gw_a', 'gw_b']);
+    urls = await createGatewayDatabases(pg, ['gw_a', 'gw_b']);
     env = await bootStack('faults', {
       databaseUrls: { a: urls.gw_a, b: urls.gw_b },
       env: {
@@ -196,5 +197,27 @@ describe('crash safety: SIGKILL at each stage, the transfer completes exactly on
     await assertCompleted(id, items);
     expect((await dbB.events(id, 'ARRIVAL')).filter((e) => e.type === 'RECEIPT_SENT')).toHaveLength(1);
     expect((await dbA.events(id, 'DEPARTURE')).filter((e) => e.type === 'RECEIPT_RECEIVED')).toHaveLength(1);
+  });
+
+  // After the scenarios above, the arrival holds their finished jobs. Kept for ever, they made the
+  // queue (and every scan of it) grow with each summer, with what their payloads carry.
+  it('a gateway that starts purges the jobs finished longer ago than JOB_RETENTION_SECONDS, and nothing else', async () => {
+    const finished = await dbB.rows<{ id: string }>(`SELECT id FROM jobs WHERE state IN ('DONE', 'FAILED') ORDER BY id`);
+    expect(finished.length).toBeGreaterThan(10);
+    const young = finished[finished.length - 1].id;
+    await sqlRows(urls.gw_b, `UPDATE jobs SET updated_at = now() - interval '31 days' WHERE state IN ('DONE', 'FAILED') AND id <> $1`, [young]);
+    // Deadlines still to come (offer expiry, owner deadline, retention): never purged, whatever their age.
+    const waiting = (await dbB.rows<{ id: string }>(`SELECT id FROM jobs WHERE state IN ('PENDING', 'RUNNING')`)).map((r) => r.id);
+    expect(waiting.length).toBeGreaterThan(0);
+    await sqlRows(urls.gw_b, `UPDATE jobs SET updated_at = now() - interval '90 days' WHERE id = ANY($1::bigint[])`, [waiting]);
+    await env.stack.kill('gateway-b');
+    await restart('gateway-b');
+    await waitUntil('the old finished jobs purged', async () => (await dbB.rows(`SELECT 1 FROM jobs WHERE id <> $1 AND id = ANY($2::bigint[])`, [young, finished.map((f) => f.id)])).length === 0, 60_000);
+    expect(await dbB.rows(`SELECT id FROM jobs WHERE id = $1`, [young])).toHaveLength(1);
+    expect(await dbB.rows(`SELECT id FROM jobs WHERE id = ANY($1::bigint[])`, [waiting])).toHaveLength(waiting.length);
+    const purged = readFileSync(join(env.dataDir, 'logs', 'gateway-b.log'), 'utf8').split('\n').filter((l) => l.includes('finished jobs purged'));
+    expect(purged).toHaveLength(1);
+    expect(JSON.parse(purged[0])).toEqual(expect.objectContaining({ olderThanSeconds: 30 * 86_400 }));
+    expect(JSON.parse(purged[0]).purged).toBeGreaterThanOrEqual(finished.length - 1);
   });
 });

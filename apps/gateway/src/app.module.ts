@@ -2,7 +2,7 @@ import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap, OnApplic
 import { LoggerModule } from 'nestjs-pino';
 import { Clock, CLOCK, loggerParams, processClock } from '@ent/common';
 import { Dnma, DNMA_MIGRATIONS } from '@ent/dnma';
-import { Database, JobWorker, migrate, MIGRATIONS, openDatabase } from '@ent/persistence';
+import { Database, FinishedJobsPurge, JobWorker, migrate, MIGRATIONS, openDatabase } from '@ent/persistence';
 import { ObjectStore } from '@ent/storage';
 import { AuthController } from './api/auth.controller';
 import { ConnectorEventsController } from './api/connector-events.controller';
@@ -48,6 +48,8 @@ import { Submissions } from './transfers/submissions';
 /** Registers the background jobs and runs the worker for the life of the process. */
 class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
+  /** Finished jobs go after JOB_RETENTION_SECONDS; every replica purges, at most hourly. */
+  private readonly purge: FinishedJobsPurge;
   constructor(
     @Inject(JOB_WORKER) private readonly worker: JobWorker,
     @Inject(DATABASE) private readonly db: Database,
@@ -55,7 +57,15 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     private readonly departure: DepartureService,
     private readonly arrival: ArrivalService,
     private readonly dataCopies: DataCopyService,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.purge = new FinishedJobsPurge(db, {
+      olderThanMs: config.jobs.retentionMs,
+      everyMs: Math.min(3_600_000, Math.max(1_000, Math.floor(config.jobs.retentionMs / 4))),
+      onPurged: (n) => this.logger.log({ purged: n, olderThanSeconds: config.jobs.retentionMs / 1000 }, 'finished jobs purged'),
+      onError: (err) => this.logger.warn({ err: (err as Error).message }, 'finished jobs could not be purged now: next time'),
+    });
+  }
 
   onApplicationBootstrap() {
     this.worker.register(JOB_KINDS.analyse, (j) => this.departure.analyse(j), (j, e) => this.departure.analyseGaveUp(j, e));
@@ -74,12 +84,14 @@ class JobsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     this.worker.register(JOB_KINDS.buildDataCopy, (j) => this.dataCopies.build(j), (j, e) => this.dataCopies.buildGaveUp(j, e));
     this.worker.register(JOB_KINDS.expireDataCopy, (j) => this.dataCopies.expire(j));
     this.worker.start();
+    this.purge.start();
     this.dnma?.start();
     this.logger.log({ workerId: this.worker.workerId, dnma: Boolean(this.dnma) }, 'job worker started');
   }
 
   async onApplicationShutdown() {
     await this.worker.stop();
+    await this.purge.stop();
     await this.dnma?.stop();
     await this.db.close();
   }

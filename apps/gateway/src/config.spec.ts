@@ -102,6 +102,14 @@ describe('gateway configuration', () => {
     }
   });
 
+  it('JOB_RETENTION_SECONDS: finished jobs are purged after 30 days by default, between an hour and 400 days', () => {
+    expect(loadGatewayConfig(valid).jobs.retentionMs).toBe(30 * 86_400_000);
+    expect(loadGatewayConfig({ ...valid, JOB_RETENTION_SECONDS: '3600' }).jobs.retentionMs).toBe(3_600_000);
+    for (const bad of ['59', '3599', String(401 * 86_400), 'abc', '-1']) {
+      expect(problems({ ...valid, JOB_RETENTION_SECONDS: bad }).join(' ')).toContain('JOB_RETENTION_SECONDS');
+    }
+  });
+
   it('S3_IDLE_TIMEOUT_SECONDS: a silent S3 request is cut after 2 minutes by default, between 5 s and an hour', () => {
     expect(loadGatewayConfig(valid).s3.idleTimeoutMs).toBe(120_000);
     expect(loadGatewayConfig({ ...valid, S3_IDLE_TIMEOUT_SECONDS: '30' }).s3.idleTimeoutMs).toBe(30_000);

@@ -131,6 +131,9 @@ export class GatewayEnv {
   @Transform(int) @IsInt() @Min(10) @Max(3_600_000) JOB_BACKOFF_BASE_MS = 1_000;
   @Transform(int) @IsInt() @Min(100) @Max(86_400_000) JOB_BACKOFF_MAX_MS = 300_000;
   @Transform(int) @IsInt() @Min(1) @Max(100) JOB_MAX_ATTEMPTS = 10;
+  // Finished jobs (done or failed) are deleted this long after they ended: the queue and what its
+  // payloads carry do not grow for ever (an hour at least, so that an operator can read a failure).
+  @Transform(int) @IsInt() @Min(3600) @Max(400 * 24 * 3600) JOB_RETENTION_SECONDS = 30 * 24 * 3600;
   @Transform(int) @IsInt() @Min(1) @Max(256) JOB_CONCURRENCY = 8;
   @IsOptional() @IsString() JOB_CONCURRENCY_BY_KIND?: string;
   @Transform(int) @IsInt() @Min(0) @Max(256) JOB_CONCURRENCY_PER_PEER = 8;
@@ -215,6 +218,8 @@ export interface GatewayConfig {
    */
   jobs: {
     pollMs: number; leaseMs: number; backoffBaseMs: number; backoffMaxMs: number; maxAttempts: number;
+    /** Finished jobs are purged this long after they ended. */
+    retentionMs: number;
     concurrency: number; concurrencyByKind: Record<string, number>; perPeer: number;
   };
   /** 0 = unlimited: caps how fast the arrival pulls objects, to spare the school's network. */
@@ -350,6 +355,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     },
     jobs: {
       pollMs: e.JOB_POLL_MS, leaseMs: e.JOB_LEASE_MS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, backoffMaxMs: e.JOB_BACKOFF_MAX_MS, maxAttempts: e.JOB_MAX_ATTEMPTS,
+      retentionMs: e.JOB_RETENTION_SECONDS * 1000,
       concurrency: e.JOB_CONCURRENCY, concurrencyByKind, perPeer: e.JOB_CONCURRENCY_PER_PEER,
     },
     fetchMaxBytesPerSecond: e.FETCH_MAX_BYTES_PER_SECOND,

@@ -1,6 +1,6 @@
 import { openDatabase, Database, DatabaseUnavailableError, isDatabaseUnavailable, type QueryOptions } from './database';
 import { migrate } from './migrations';
-import { completePendingJob, enqueueJob, enqueueJobs, JobWorker, PermanentJobError, RetryLaterError } from './jobs';
+import { completePendingJob, enqueueJob, enqueueJobs, FinishedJobsPurge, JobWorker, PermanentJobError, purgeFinishedJobs, RetryLaterError } from './jobs';
 
 async function waitFor(cond: () => Promise<boolean>, ms = 5000) {
   const end = Date.now() + ms;
@@ -148,6 +148,41 @@ describe('job queue (PGlite)', () => {
     worker.start();
     await new Promise((r) => setTimeout(r, 200));
     expect(ran).toEqual([]);
+  });
+
+  it('purges the jobs finished longer ago than the retention, in batches, and nothing waiting or running', async () => {
+    const rows: [string, string, number][] = [
+      ['done-old-1', 'DONE', 40], ['done-old-2', 'DONE', 31], ['done-old-3', 'DONE', 90], ['failed-old', 'FAILED', 45],
+      ['done-young', 'DONE', 29], ['failed-young', 'FAILED', 1],
+      ['pending-old', 'PENDING', 200], ['running-old', 'RUNNING', 200],
+    ];
+    await db.transaction(async (tx) => {
+      for (const [key, state, days] of rows) {
+        await enqueueJob(tx, 'k', { ownerName: 'Marie Dupont' }, { key });
+        await tx.query(`UPDATE jobs SET state = $2, updated_at = now() - ($3::int * interval '1 day') WHERE dedupe_key = $1`, [key, state, days]);
+      }
+    });
+    const thirtyDays = 30 * 86_400_000;
+    const statements: string[] = [];
+    const counting = { query: (sql: string, params?: unknown[]) => (statements.push(sql), db.query(sql, params)) };
+    expect(await purgeFinishedJobs(counting as never, thirtyDays, 2)).toBe(4);
+    expect(statements).toHaveLength(3); // 2 + 2 + 0: batches until one comes back short
+    const left = (await db.query<{ dedupe_key: string }>(`SELECT dedupe_key FROM jobs ORDER BY dedupe_key`)).rows.map((r) => r.dedupe_key);
+    expect(left).toEqual(['done-young', 'failed-young', 'pending-old', 'running-old']);
+    // Its key is free again; a job enqueued under it is a new one.
+    expect(await enqueueJob(db, 'k', {}, { key: 'done-old-1' })).toBe(true);
+
+    // The periodic purge: at start, then every interval; it says how many went.
+    await db.query(`UPDATE jobs SET updated_at = now() - interval '31 days' WHERE dedupe_key = 'done-young'`);
+    const purged: number[] = [];
+    const purge = new FinishedJobsPurge(db, { olderThanMs: thirtyDays, everyMs: 50, onPurged: (n) => purged.push(n) });
+    purge.start();
+    await waitFor(async () => purged.length === 1);
+    await db.query(`UPDATE jobs SET updated_at = now() - interval '31 days' WHERE dedupe_key = 'failed-young'`);
+    await waitFor(async () => purged.length === 2);
+    await purge.stop();
+    expect(purged).toEqual([1, 1]);
+    expect((await db.query(`SELECT 1 FROM jobs WHERE dedupe_key IN ('done-young', 'failed-young')`)).rowCount).toBe(0);
   });
 
   it('retries a failing job with backoff, then succeeds', async () => {

@@ -77,6 +77,68 @@ export async function completePendingJob(tx: Queryable, key: string, by: string)
   return r.rowCount > 0;
 }
 
+/**
+ * Deletes the finished jobs (DONE or FAILED) last changed more than `olderThanMs` ago, in batches,
+ * and returns how many went. Every transfer adds to the queue (a few jobs per item) and nothing
+ * else ever removed a row: the table, and every scan of it (the metrics' counts at each scrape),
+ * grew with each summer, and the payloads kept what they carry (a proof of her identity, her name
+ * for a copy of her data) for ever. Handlers check the current state before acting (ADR 003), so a
+ * key enqueued again once its job is gone does no work twice.
+ */
+export async function purgeFinishedJobs(db: Queryable, olderThanMs: number, batch = 5_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const r = await db.query(
+      `DELETE FROM jobs WHERE id IN (
+         SELECT id FROM jobs
+          WHERE state IN ('DONE', 'FAILED') AND updated_at < now() - ($1::bigint * interval '1 millisecond')
+          LIMIT $2::int FOR UPDATE SKIP LOCKED)`,
+      [olderThanMs, batch],
+    );
+    total += r.rowCount;
+    if (r.rowCount < batch) return total;
+  }
+}
+
+/** Runs `purgeFinishedJobs` now and then every `everyMs` while started (one timer, never overlapping). */
+export class FinishedJobsPurge {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly o: { olderThanMs: number; everyMs: number; onPurged?: (n: number) => void; onError?: (err: unknown) => void },
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.runOnce(), this.o.everyMs);
+    this.timer.unref();
+    void this.runOnce();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One purge; a purge still running when the next is due is not started twice. */
+  runOnce(): Promise<void> {
+    this.running ??= (async () => {
+      try {
+        const n = await purgeFinishedJobs(this.db, this.o.olderThanMs);
+        if (n > 0) this.o.onPurged?.(n);
+      } catch (err) {
+        this.o.onError?.(err);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+}
+
 /** A job to enqueue: its kind, its payload and how it is keyed and scheduled. */
 export interface NewJob {
   kind: string;
