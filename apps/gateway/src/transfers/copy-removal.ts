@@ -16,8 +16,11 @@ import { JOB_KINDS, type TransferRole } from './states';
 
 /** The caller removes at once; its job waits this long first, so that the two never race. */
 export const COPY_REMOVAL_DELAY_MS = 60_000;
-/** At the 5-minute backoff ceiling, about a week of attempts before the job gives up. */
-export const COPY_REMOVAL_MAX_ATTEMPTS = 2_000;
+/**
+ * About a week of attempts before the job gives up: at the default 5-minute backoff ceiling the
+ * worker waits 2.5 minutes on average between two (full jitter).
+ */
+export const COPY_REMOVAL_MAX_ATTEMPTS = 4_000;
 /** `completed_by` of a removal job whose work its caller did at once. */
 export const REMOVED_BY_CALLER = 'caller';
 
