@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { processAlive as alive } from './support/service-process';
 
 const WATCH = resolve(__dirname, '..', '.ci/watch-tests');
 
@@ -19,15 +20,6 @@ function watch(args: string[]): Promise<{ code: number | null; out: string }> {
     child.once('exit', (code) => res({ code, out }));
   });
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('.ci/watch-tests', () => {
   let dir: string;

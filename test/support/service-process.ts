@@ -87,3 +87,13 @@ export function startService(o: StartServiceOptions): Promise<ServiceProcess> {
     });
   });
 }
+
+/** Whether a process still exists (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,7 +1,7 @@
 import { Client } from 'minio';
 import { freePort } from './ports';
 import { NO_S3_ENDPOINT_WARNING, testS3, uniqueBucket } from './s3';
-import { ServiceStartError, startService } from './service-process';
+import { processAlive as alive, ServiceStartError, startService } from './service-process';
 
 // The helpers other suites stand on. CI always sets S3_ENDPOINT (radosgw), so the s3rver
 // fallback that developers get without it is exercised here explicitly.
@@ -67,14 +67,6 @@ describe('test support', () => {
 
   describe('startService', () => {
     const env = { PATH: process.env.PATH };
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
 
     it('resolves on the ready line and keeps collecting the lines after it', async () => {
       const s = await startService({

@@ -35,7 +35,7 @@ import { PeerDiscovery } from '../peers/peer-discovery';
 import { PeerHealth } from '../peers/peer-health';
 import { peerSlowedFr } from '../ui/labels.fr';
 import { offerDigest, offerJson, readStream } from './departure.service';
-import { copyPrefix, type CopyRemovalPayload, REMOVED_BY_CALLER, scheduleCopyRemoval } from './copy-removal';
+import { copyPrefix, type CopyRemovalPayload, removalGaveUp, removeAtOnce, REMOVED_BY_CALLER, scheduleCopyRemoval } from './copy-removal';
 import { JobWake } from './job-wake';
 import { UploadCheckpoints } from './upload-checkpoints';
 import { importGate } from './import-gate';
@@ -907,13 +907,8 @@ export class ArrivalService {
     });
   }
 
-  /** At once, after the decision committed; what fails here, its job does later. */
-  private async removeCopiesNow(p: CopyRemovalPayload, jobKey: string): Promise<void> {
-    try {
-      await this.removeCopies(p, jobKey);
-    } catch (err) {
-      this.logger.warn({ transferId: p.transferId, reason: p.reason, err: (err as Error).message }, 'received copies could not be deleted now: their job will delete them');
-    }
+  private removeCopiesNow(p: CopyRemovalPayload, jobKey: string): Promise<void> {
+    return removeAtOnce((q, key) => this.removeCopies(q, key), p, jobKey, ROLE, this.logger);
   }
 
   /** Job: the received copies its transaction decided must go (copy-removal.ts). */
@@ -922,8 +917,7 @@ export class ArrivalService {
   }
 
   async removeReceivedGaveUp(job: JobRow<CopyRemovalPayload>, error: string): Promise<void> {
-    this.logger.error({ transferId: job.payload.transferId, prefix: copyPrefix(ROLE, job.payload.transferId), reason: job.payload.reason, err: error },
-      'received copies could not be deleted after every attempt: delete them by hand');
+    removalGaveUp(job, error, ROLE, this.logger);
   }
 
   /**

@@ -11,7 +11,7 @@
  * removal fails or the process dies, the job does it `COPY_REMOVAL_DELAY_MS` later, and again
  * with backoff until S3 answers (ADR 027).
  */
-import { enqueueJob, type Queryable } from '@ent/persistence';
+import { enqueueJob, type JobRow, type Queryable } from '@ent/persistence';
 import { JOB_KINDS, type TransferRole } from './states';
 
 /** The caller removes at once; its job waits this long first, so that the two never race. */
@@ -52,3 +52,32 @@ export async function scheduleCopyRemoval(tx: Queryable, role: TransferRole, pay
   });
   return key;
 }
+
+interface Warns {
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * Right after the decision committed, the caller removes the copies itself (`remove` with the job's
+ * key, which it marks done). What fails here is logged, not thrown: the decision stands, its job
+ * removes them later.
+ */
+export async function removeAtOnce(
+  remove: (p: CopyRemovalPayload, jobKey: string) => Promise<void>,
+  p: CopyRemovalPayload, jobKey: string, role: TransferRole, logger: Warns,
+): Promise<void> {
+  try {
+    await remove(p, jobKey);
+  } catch (err) {
+    logger.warn({ transferId: p.transferId, reason: p.reason, err: (err as Error).message }, `${what(role)} could not be deleted now: their job will delete them`);
+  }
+}
+
+/** A removal job that gave up: the operator deletes the prefix by hand. */
+export function removalGaveUp(job: JobRow<CopyRemovalPayload>, error: string, role: TransferRole, logger: Warns): void {
+  logger.error({ transferId: job.payload.transferId, prefix: copyPrefix(role, job.payload.transferId), reason: job.payload.reason, err: error },
+    `${what(role)} could not be deleted after every attempt: delete them by hand`);
+}
+
+const what = (role: TransferRole) => (role === 'DEPARTURE' ? 'staged copies' : 'received copies');

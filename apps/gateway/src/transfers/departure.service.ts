@@ -31,7 +31,7 @@ import { asJobError, PeerCallError, PeerClient } from '../peers/peer.client';
 import { PeerRegistry } from '../peers/peer-registry';
 import { MANIFEST_TYP, RECEIPT_TYP, signatureProblem, SigningService } from '../peers/signing.service';
 import { nextAnalysisAttempt } from './analysis-retry';
-import { copyPrefix, type CopyRemovalPayload, REMOVED_BY_CALLER, scheduleCopyRemoval } from './copy-removal';
+import { copyPrefix, type CopyRemovalPayload, removalGaveUp, removeAtOnce, REMOVED_BY_CALLER, scheduleCopyRemoval } from './copy-removal';
 import { ItemState, JOB_KINDS } from './states';
 import { ItemRow, StateConflictError, TransferRepository, TransferRow } from './transfer.repository';
 import { toTransferSummary, toTransferView, TransferSummary, TransferView } from './views';
@@ -720,13 +720,8 @@ export class DepartureService {
     });
   }
 
-  /** At once, after the decision committed; what fails here, its job does later. */
-  private async removeStagedNow(p: CopyRemovalPayload, jobKey: string): Promise<void> {
-    try {
-      await this.removeStaged(p, jobKey);
-    } catch (err) {
-      this.logger.warn({ transferId: p.transferId, reason: p.reason, err: (err as Error).message }, 'staged copies could not be deleted now: their job will delete them');
-    }
+  private removeStagedNow(p: CopyRemovalPayload, jobKey: string): Promise<void> {
+    return removeAtOnce((q, key) => this.removeStaged(q, key), p, jobKey, ROLE, this.logger);
   }
 
   /** Job: the staged copies its transaction decided must go (copy-removal.ts). */
@@ -735,8 +730,7 @@ export class DepartureService {
   }
 
   async removeStagedGaveUp(job: JobRow<CopyRemovalPayload>, error: string): Promise<void> {
-    this.logger.error({ transferId: job.payload.transferId, prefix: copyPrefix(ROLE, job.payload.transferId), reason: job.payload.reason, err: error },
-      'staged copies could not be deleted after every attempt: delete them by hand');
+    removalGaveUp(job, error, ROLE, this.logger);
   }
 
   /** Peer endpoint: a short-lived presigned URL for one staged object, for the arrival named in the offer only. */
