@@ -1,6 +1,9 @@
 import { migrate, openDatabase, type Database, type Queryable } from '@ent/persistence';
 import type { ItemState } from './states';
 import { isOwnerProofSpent, TransferRepository, type NewItem, type TransferItemInput } from './transfer.repository';
+// views.ts reaches jose (ESM only, which this CommonJS test runner cannot load); nothing here verifies a token.
+jest.mock('jose', () => ({ errors: {} }));
+import { toTransferView } from './views';
 
 describe('TransferRepository (PGlite)', () => {
   let db: Database;
@@ -349,5 +352,34 @@ describe('TransferRepository (PGlite)', () => {
     expect(byTransfer.get(id(2))).toEqual([]);
     expect(await counting.itemsByTransfer(counting.db, [], 'ARRIVAL')).toEqual(new Map());
     expect(statements).toHaveLength(1);
+  });
+
+  it('lists her transfers for the API without their offer, manifest or receipt, saying whether a receipt was signed', async () => {
+    const id = (n: number) => `ab3f8c2e-2b7b-4a3e-9d51-${String(n).padStart(12, '0')}`;
+    const answer = { offerId: id(1), items: [{ itemId: 'item-0', decision: 'IMPORT', reasons: ['r'], losses: [] }] };
+    for (const n of [1, 2]) {
+      await repo.insertTransfer(db, {
+        id: id(n), role: 'DEPARTURE', state: 'CLEANED', owner_identity: 'nora', owner_display_name: null, departure_ent_id: 'ent-a',
+        departure_uai: '0750001A', arrival_ent_id: 'ent-b', arrival_uai: '0690002B', offer: { large: 'x'.repeat(1000) } as never, offer_digest: 'd',
+        expires_at: new Date(Date.now() + 3_600_000), answer: answer as never,
+      } as never);
+      await db.query(`UPDATE transfers SET created_at = now() - ($2::int * interval '1 minute'), manifest_jws = 'm.m.m', receipt_jws = $3 WHERE id = $1 AND role = 'DEPARTURE'`,
+        [id(n), 10 - n, n === 1 ? 'r.r.r' : null]);
+    }
+    const statements: string[] = [];
+    const counting = new TransferRepository({ ...db, kind: db.kind, query: (sql: string, params?: unknown[]) => (statements.push(sql), db.query(sql, params)) } as Database);
+    const rows = await counting.listByOwner('DEPARTURE', 'nora');
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).not.toMatch(/SELECT \*|\boffer\b,|manifest_jws,|\breceipt_jws,/);
+    expect(rows.map((r) => [r.id, r.has_receipt, r.manifest_signed])).toEqual([[id(2), false, true], [id(1), true, true]]);
+    for (const r of rows) {
+      expect(r).not.toHaveProperty('offer');
+      expect(r).not.toHaveProperty('manifest_jws');
+      expect(r).not.toHaveProperty('receipt_jws');
+      expect(r.answer).toEqual(answer);
+    }
+    const view = toTransferView(rows[1], []);
+    expect(view).toMatchObject({ id: id(1), state: 'CLEANED', hasReceipt: true });
+    expect(toTransferView(rows[0], []).hasReceipt).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import type { DecisionReason, ConversionLoss, MetadataDecision, OwnerProofOutcom
 import { proofOutcome } from './owner-proof';
 import { transferProgress, type TransferProgress } from './progress';
 import type { AnalysisState } from './states';
-import type { EventRow, ItemRow, SummaryRow, TransferRow } from './transfer.repository';
+import type { EventRow, ItemRow, ListedTransfer, SummaryRow, TransferRow } from './transfer.repository';
 
 export interface ItemView {
   itemId: string;
@@ -127,7 +127,7 @@ const ACCEPT_AT_ARRIVAL =
   "Votre identité n'a pas pu être confirmée auprès de l'ENT d'arrivée : à votre première connexion là-bas, " +
   "il vous demandera d'accepter ces contenus avant de les importer. (Pour l'éviter, reconnectez-vous avant de créer un transfert.)";
 
-export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventRow[], downloadBase?: string, now: Date = new Date()): TransferView {
+export function toTransferView(t: TransferRow | ListedTransfer, items: ItemRow[], events?: EventRow[], downloadBase?: string, now: Date = new Date()): TransferView {
   const { perItem, ...progress } = transferProgress(t.role, t.state, items.map((i) => ({
     itemId: i.item_id,
     state: i.state,
@@ -157,7 +157,7 @@ export function toTransferView(t: TransferRow, items: ItemRow[], events?: EventR
     ...(t.answer?.retention ? { arrivalRetention: t.answer.retention } : {}),
     ...(t.owner_wait_until ? { ownerWaitUntil: new Date(t.owner_wait_until).toISOString() } : {}),
     ...(t.retain_until ? { retainUntil: new Date(t.retain_until).toISOString() } : {}),
-    hasReceipt: Boolean(t.receipt_jws),
+    hasReceipt: 'has_receipt' in t ? t.has_receipt : Boolean(t.receipt_jws),
     ...(notice ? { notice } : {}),
     ...(ownerProof ? { ownerProof } : {}),
     progress,
